@@ -1,0 +1,32 @@
+import { db } from "@/db/client";
+import { currentUser, requireUser } from "@/lib/auth/session";
+import { listQuerySchema } from "@/lib/campaigns/schemas";
+import { AppError } from "@/lib/errors";
+import { json, methodNotAllowed, readJson, route, validationError } from "@/lib/http";
+import { contributeDeps } from "@/lib/payments";
+import { contribute, listCampaignContributions } from "@/lib/payments/contributions";
+import { contributeSchema, idempotencyKeySchema } from "@/lib/payments/schemas";
+
+type P = { id: string };
+
+export const POST = route<P>(async (req, { id }) => {
+  const user = await requireUser(req);
+  const key = idempotencyKeySchema.safeParse(req.headers.get("idempotency-key") ?? undefined);
+  if (!key.success) {
+    throw new AppError("IDEMPOTENCY_KEY_MISSING", "Send an Idempotency-Key header (1–255 characters)", [
+      { field: "Idempotency-Key", message: key.error.issues[0]?.message ?? "invalid" },
+    ]);
+  }
+  const input = await readJson(req, contributeSchema);
+  const r = await contribute(db(), contributeDeps(db()), { user, campaignId: id, key: key.data, input });
+  return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });
+});
+
+export const GET = route<P>(async (req, { id }) => {
+  const q = listQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+  if (!q.success) throw validationError(q.error);
+  const page = await listCampaignContributions(db(), { campaignId: id, viewer: await currentUser(req), ...q.data });
+  return json(page, { headers: { "cache-control": "no-cache" } });
+});
+
+export const { PUT, PATCH, DELETE } = methodNotAllowed(["GET", "POST"]);

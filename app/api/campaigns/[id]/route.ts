@@ -1,0 +1,29 @@
+import { db } from "@/db/client";
+import { currentUser, requireUser } from "@/lib/auth/session";
+import { cachedPublicCampaign, invalidateCampaigns } from "@/lib/cache/campaigns";
+import { getCampaign, updateCampaign } from "@/lib/campaigns";
+import { updateCampaignSchema } from "@/lib/campaigns/schemas";
+import { AppError } from "@/lib/errors";
+import { json, methodNotAllowed, readJson, route } from "@/lib/http";
+import { publicJson } from "@/lib/http/etag";
+
+type P = { id: string };
+
+export const GET = route<P>(async (req, { id }) => {
+  const entry = await cachedPublicCampaign(db(), id);
+  if (entry === "missing") throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  if (entry !== "draft") return publicJson(req, entry, { sMaxAge: 1, swr: 5 });
+  // A draft: only its creator (or an admin) sees it, never through a shared cache.
+  const campaign = await getCampaign(db(), id, await currentUser(req));
+  return json(campaign, { headers: { "cache-control": "private, no-store" } });
+});
+
+export const PATCH = route<P>(async (req, { id }) => {
+  const user = await requireUser(req);
+  const input = await readJson(req, updateCampaignSchema);
+  const campaign = await updateCampaign(db(), user, id, input);
+  await invalidateCampaigns([id]); // the editor sees the edit at once; the consumer repeats it for everyone
+  return json(campaign);
+});
+
+export const { POST, PUT, DELETE } = methodNotAllowed(["GET", "PATCH"]);

@@ -1,0 +1,15 @@
+import { db } from "@/db/client";
+import { requireUser } from "@/lib/auth/session";
+import { listCreatorCampaigns } from "@/lib/campaigns";
+import { listQuerySchema } from "@/lib/campaigns/schemas";
+import { json, methodNotAllowed, route, validationError } from "@/lib/http";
+
+export const GET = route(async (req) => {
+  const user = await requireUser(req);
+  const q = listQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+  if (!q.success) throw validationError(q.error);
+  const page = await listCreatorCampaigns(db(), { creatorId: user.id, ...q.data });
+  return json(page, { headers: { "cache-control": "private, no-store" } });
+});
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

@@ -1,0 +1,14 @@
+import { validate as isUuid } from "uuid";
+import { db } from "@/db/client";
+import { requireUser } from "@/lib/auth/session";
+import { revokeApiToken } from "@/lib/auth/tokens";
+import { AppError } from "@/lib/errors";
+import { json, methodNotAllowed, route } from "@/lib/http";
+
+export const DELETE = route<{ id: string }>(async (req, { id }) => {
+  const user = await requireUser(req);
+  if (!isUuid(id)) throw new AppError("TOKEN_NOT_FOUND", "No such token");
+  return json(await revokeApiToken(db(), { userId: user.id, tokenId: id }));
+});
+
+export const { GET, POST, PUT, PATCH } = methodNotAllowed(["DELETE"]);

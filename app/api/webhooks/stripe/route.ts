@@ -1,0 +1,16 @@
+import { db } from "@/db/client";
+import { AppError } from "@/lib/errors";
+import { json, methodNotAllowed, readText, route } from "@/lib/http";
+import { contributeDeps } from "@/lib/payments";
+import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "@/lib/payments/webhook";
+
+// Stripe (or the sandbox) calls this; it authenticates by signature, not by session.
+export const POST = route(async (req) => {
+  const raw = await readText(req, MAX_WEBHOOK_BYTES);
+  if (!raw) throw new AppError("VALIDATION_FAILED", "Empty webhook body");
+  const { provider, feeBps } = contributeDeps(db());
+  const result = await handleStripeWebhook(db(), { provider, feeBps }, raw, req.headers.get("stripe-signature"));
+  return json(result); // only after the settlement transaction committed
+});
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed(["POST"]);

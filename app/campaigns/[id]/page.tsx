@@ -1,0 +1,151 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { ContributeForm } from "@/components/ContributeForm";
+import { ContributionList } from "@/components/ContributionList";
+import { formatDate, formatMoney, percentOf, timeLeft } from "@/components/format";
+import { Money } from "@/components/Money";
+import { type Move, OwnerPanel } from "@/components/OwnerPanel";
+import { ProgressBar } from "@/components/ProgressBar";
+import { StatusBadge } from "@/components/StatusBadge";
+import { db } from "@/db/client";
+import { sessionUser } from "@/lib/auth/session";
+import { getCampaign } from "@/lib/campaigns";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import { listCampaignContributions } from "@/lib/payments/contributions";
+import { minimumAmount } from "@/lib/payments/provider";
+import { SANDBOX_METHODS } from "@/lib/payments/sandbox";
+import type { PublicUser } from "@/lib/users";
+
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ id: string }> };
+
+const viewer = cache(() => sessionUser());
+
+/** The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft). */
+const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
+  try {
+    return await getCampaign(db(), id, await viewer());
+  } catch (err) {
+    if (err instanceof AppError) return undefined;
+    throw err;
+  }
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  try {
+    const c = await load((await params).id);
+    return { title: c ? c.title : "Campaign not found" };
+  } catch {
+    return { title: "Campaign" };
+  }
+}
+
+function movesFor(c: CampaignDto, user: PublicUser | undefined): Move[] {
+  if (!user) return [];
+  const moves: Move[] = [];
+  if (user.id === c.creator.id) {
+    if (c.status === "draft") moves.push({ status: "active", label: "Publish", primary: true });
+    if (c.status === "active") moves.push({ status: "ended", label: "End campaign" });
+  }
+  if (user.role === "admin") {
+    if (c.status === "draft" || c.status === "active") moves.push({ status: "suspended", label: "Suspend" });
+    if (c.status === "suspended") moves.push({ status: "active", label: "Reinstate", primary: true });
+  }
+  return moves;
+}
+
+/** The sandbox's test cards for the form's select; none when real Stripe is configured. */
+function sandboxMethods(): { id: string; label: string }[] {
+  if (config().STRIPE_SECRET_KEY) return [];
+  return Object.entries(SANDBOX_METHODS).map(([id, m]) => ({ id, label: m.label }));
+}
+
+export default async function CampaignPage({ params }: Props) {
+  const { id } = await params;
+  const c = await load(id);
+  if (!c) notFound();
+  const user = await viewer();
+  const isOwner = user?.id === c.creator.id;
+  const moves = movesFor(c, user);
+  const pct = percentOf(c.collectedAmount, c.goalAmount);
+  const open = c.status === "active" && (c.endsAt === null || Date.parse(c.endsAt) > Date.now());
+  const recent = await listCampaignContributions(db(), { campaignId: c.id, viewer: user, limit: 10 });
+
+  return (
+    <article className="campaign">
+      <header className="campaign-header">
+        {c.status !== "active" && <StatusBadge status={c.status} />}
+        <h1 data-testid="campaign-title">{c.title}</h1>
+        <p className="muted">
+          by {c.creator.name} · started {formatDate(c.createdAt)}
+        </p>
+      </header>
+
+      <div className="campaign-layout">
+        <div className="campaign-main">
+          <section className="story card" aria-label="Story">
+            <h2 className="visually-hidden">Story</h2>
+            <p className="story-text">{c.story}</p>
+          </section>
+          <section className="card contributions-card" aria-labelledby="contributions-heading">
+            <h2 id="contributions-heading">Recent contributions</h2>
+            <ContributionList key={recent.items[0]?.id ?? "none"} campaignId={c.id} initial={recent} />
+          </section>
+        </div>
+
+        <aside className="campaign-side">
+          <div className="card stats">
+            <p className="collected">
+              <Money amount={c.collectedAmount} currency={c.currency} testId="collected" />
+            </p>
+            <p className="muted">raised of {formatMoney(c.goalAmount, c.currency)} goal</p>
+            <ProgressBar collected={c.collectedAmount} goal={c.goalAmount} />
+            <ul className="stat-list">
+              <li>
+                <strong>{pct}%</strong> funded
+              </li>
+              <li>
+                <strong>{c.contributionCount}</strong> contribution{c.contributionCount === 1 ? "" : "s"}
+              </li>
+              <li>{timeLeft(c.endsAt, c.status)}</li>
+            </ul>
+            {c.endsAt && c.status !== "ended" && <p className="muted small">Ends {formatDate(c.endsAt)}</p>}
+          </div>
+          {open && (
+            <section className="card contribute-card" aria-labelledby="contribute-heading">
+              <h2 id="contribute-heading">Contribute</h2>
+              {user ? (
+                <ContributeForm
+                  campaignId={c.id}
+                  currency={c.currency}
+                  sandboxMethods={sandboxMethods()}
+                  minAmount={minimumAmount(c.currency)}
+                  contributionCount={c.contributionCount}
+                  maxAmount={config().CONTRIBUTION_MAX_MINOR}
+                  stripePublishableKey={config().STRIPE_SECRET_KEY ? config().STRIPE_PUBLISHABLE_KEY : undefined}
+                />
+              ) : (
+                <Link className="btn btn-primary btn-block" href={`/signin?callbackUrl=/campaigns/${c.id}`}>
+                  Sign in to contribute
+                </Link>
+              )}
+            </section>
+          )}
+          {moves.length > 0 && (
+            <OwnerPanel
+              campaignId={c.id}
+              moves={moves}
+              heading={isOwner ? "Manage your campaign" : "Moderation"}
+              status={c.status}
+            />
+          )}
+        </aside>
+      </div>
+    </article>
+  );
+}

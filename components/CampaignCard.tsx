@@ -1,0 +1,27 @@
+import Link from "next/link";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { formatDate, formatMoney, percentOf, timeLeft } from "./format";
+import { ProgressBar } from "./ProgressBar";
+import { StatusBadge } from "./StatusBadge";
+
+export function CampaignCard({ campaign: c }: { campaign: CampaignDto }) {
+  return (
+    <article className="card campaign-card">
+      <div className="campaign-card-head">
+        <h3>
+          <Link href={`/campaigns/${c.id}`}>{c.title}</Link>
+        </h3>
+        <StatusBadge status={c.status} />
+      </div>
+      <ProgressBar collected={c.collectedAmount} goal={c.goalAmount} label={`Progress of ${c.title}`} />
+      <p className="amounts">
+        <strong>{formatMoney(c.collectedAmount, c.currency)}</strong> raised of {formatMoney(c.goalAmount, c.currency)}{" "}
+        <span className="muted">({percentOf(c.collectedAmount, c.goalAmount)}%)</span>
+      </p>
+      <p className="muted small">
+        Created {formatDate(c.createdAt)} · {c.contributionCount} contribution{c.contributionCount === 1 ? "" : "s"} ·{" "}
+        {timeLeft(c.endsAt, c.status)}
+      </p>
+    </article>
+  );
+}

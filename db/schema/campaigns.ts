@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import { bigint, char, check, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { users } from "./users";
+
+export const campaignStatus = pgEnum("campaign_status", ["draft", "active", "ended", "suspended"]);
+
+export const campaigns = pgTable(
+  "campaigns",
+  {
+    /** UUIDv7: time-ordered, so the primary key doubles as the pagination key. */
+    id: uuid("id").primaryKey(),
+    creatorId: uuid("creator_id")
+      .notNull()
+      .references(() => users.id),
+    title: text("title").notNull(),
+    story: text("story").notNull(),
+    /** Money is integer minor units plus an ISO 4217 code (DESIGN.md §5.1). */
+    goalAmount: bigint("goal_amount", { mode: "number" }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    /** Maintained by the event consumers (eventually consistent with the ledger). */
+    collectedAmount: bigint("collected_amount", { mode: "number" }).notNull().default(0),
+    contributionCount: integer("contribution_count").notNull().default(0),
+    status: campaignStatus("status").notNull().default("draft"),
+    endsAt: timestamp("ends_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("campaigns_creator_idx").on(t.creatorId, t.id),
+    check("campaigns_goal_positive", sql`${t.goalAmount} > 0`),
+    check("campaigns_collected_nonnegative", sql`${t.collectedAmount} >= 0`),
+    check("campaigns_currency_upper", sql`${t.currency} ~ '^[A-Z]{3}$'`),
+  ],
+);

@@ -1,0 +1,6 @@
+export * from "./campaigns";
+export * from "./contributions";
+export * from "./ledger";
+export * from "./outbox";
+export * from "./tokens";
+export * from "./users";

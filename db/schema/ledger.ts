@@ -1,0 +1,57 @@
+import { bigint, bigserial, char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+export const ledgerAccountKind = pgEnum("ledger_account_kind", [
+  "campaign_collected",
+  "provider_clearing",
+  "platform_fees",
+  "creator_payable",
+]);
+
+/** One account per (kind, owner, currency). Balances are derived from lines, never stored. */
+export const ledgerAccounts = pgTable(
+  "ledger_accounts",
+  {
+    id: uuid("id").primaryKey(),
+    kind: ledgerAccountKind("kind").notNull(),
+    /** Campaign ID, user ID or provider name, depending on the kind. */
+    owner: text("owner").notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("ledger_accounts_owner_idx").on(t.kind, t.owner, t.currency)],
+);
+
+/** A journal entry. (kind, reference) is unique: one entry per contribution, payout, … */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: uuid("id").primaryKey(),
+    kind: text("kind").notNull(),
+    reference: text("reference").notNull(),
+    description: text("description").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("ledger_entries_reference_idx").on(t.kind, t.reference)],
+);
+
+/**
+ * Lines of an entry: signed integer minor units, debit positive, credit negative.
+ * A deferred constraint trigger (migration 0002) makes every entry sum to zero per
+ * currency at commit, checks the line's currency against its account's, and
+ * refuses UPDATE and DELETE: the ledger is append-only.
+ */
+export const ledgerLines = pgTable(
+  "ledger_lines",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    entryId: uuid("entry_id")
+      .notNull()
+      .references(() => ledgerEntries.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => ledgerAccounts.id),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+  },
+  (t) => [index("ledger_lines_account_idx").on(t.accountId), index("ledger_lines_entry_idx").on(t.entryId)],
+);

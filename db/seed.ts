@@ -1,0 +1,22 @@
+import bcrypt from "bcryptjs";
+import { v7 as uuidv7 } from "uuid";
+import type { Db } from "./client";
+import { users } from "./schema";
+
+export const DEMO_PASSWORD = "password";
+export const DEMO_USERS = [
+  { email: "alice@example.com", name: "Alice Example" },
+  { email: "bob@example.com", name: "Bob Example" },
+  { email: "carol@example.com", name: "Carol Example", role: "admin" as const },
+];
+
+/** Insert the demo users once; re-running changes nothing. Returns how many were new. */
+export async function seedDemoUsers(db: Db): Promise<number> {
+  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, 10);
+  const rows = await db
+    .insert(users)
+    .values(DEMO_USERS.map((u) => ({ id: uuidv7(), role: "user" as const, ...u, passwordHash })))
+    .onConflictDoNothing()
+    .returning({ id: users.id });
+  return rows.length;
+}

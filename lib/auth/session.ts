@@ -1,0 +1,39 @@
+import type { NextRequest } from "next/server";
+import { getToken } from "next-auth/jwt";
+import { getServerSession } from "next-auth/next";
+import { db } from "@/db/client";
+import { AppError } from "@/lib/errors";
+import { findUserById, type PublicUser } from "@/lib/users";
+import { authOptions, authSecret } from "./options";
+import { userForToken } from "./tokens";
+
+/**
+ * Who is calling: a bearer API token (`Authorization: Bearer cf_…`) or the
+ * next-auth session cookie. A presented but unknown/revoked token is an error,
+ * never a silent fall-back to anonymous.
+ */
+export async function currentUser(req: Request): Promise<PublicUser | undefined> {
+  const auth = req.headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    const user = m?.[1] ? await userForToken(db(), m[1]) : undefined;
+    if (!user) throw new AppError("INVALID_TOKEN", "The API token is malformed, unknown or revoked");
+    return user;
+  }
+  const jwt = await getToken({ req: req as unknown as NextRequest, secret: authSecret() });
+  if (!jwt?.sub) return undefined;
+  return findUserById(db(), jwt.sub);
+}
+
+export async function requireUser(req: Request): Promise<PublicUser> {
+  const user = await currentUser(req);
+  if (!user) throw new AppError("UNAUTHENTICATED", "Sign in or send an API token");
+  return user;
+}
+
+/** The signed-in user in a server component (session cookie only). */
+export async function sessionUser(): Promise<PublicUser | undefined> {
+  const session = await getServerSession(authOptions());
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  return id ? findUserById(db(), id) : undefined;
+}

@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import type { Db } from "@/db/client";
+import { apiTokens, users } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import type { PublicUser } from "@/lib/users";
+
+/**
+ * API tokens: `cf_` + 32 random bytes (base64url). The secret is shown once;
+ * only its SHA-256 is stored (a fast hash is right for 256-bit random secrets:
+ * there is nothing to brute-force, and every API request needs one lookup).
+ */
+export const TOKEN_PREFIX = "cf_";
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export type TokenInfo = Pick<typeof apiTokens.$inferSelect, "id" | "name" | "prefix" | "createdAt" | "lastUsedAt" | "revokedAt">;
+
+const infoColumns = {
+  id: apiTokens.id,
+  name: apiTokens.name,
+  prefix: apiTokens.prefix,
+  createdAt: apiTokens.createdAt,
+  lastUsedAt: apiTokens.lastUsedAt,
+  revokedAt: apiTokens.revokedAt,
+};
+
+export async function createApiToken(db: Db, p: { userId: string; name: string }): Promise<{ token: string; info: TokenInfo }> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const [info] = await db
+    .insert(apiTokens)
+    .values({ id: uuidv7(), userId: p.userId, name: p.name, prefix: token.slice(0, 10), tokenHash: hashToken(token) })
+    .returning(infoColumns);
+  if (!info) throw new Error("token insert returned nothing");
+  return { token, info };
+}
+
+export async function listApiTokens(db: Db, userId: string): Promise<TokenInfo[]> {
+  return db.select(infoColumns).from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.id));
+}
+
+/** Revoke one of the user's own tokens; another user's token is "not found" (no existence leak). */
+export async function revokeApiToken(db: Db, p: { userId: string; tokenId: string }): Promise<TokenInfo> {
+  const [row] = await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.id, p.tokenId), eq(apiTokens.userId, p.userId), isNull(apiTokens.revokedAt)))
+    .returning(infoColumns);
+  if (row) return row;
+  const [existing] = await db
+    .select(infoColumns)
+    .from(apiTokens)
+    .where(and(eq(apiTokens.id, p.tokenId), eq(apiTokens.userId, p.userId)));
+  if (existing) return existing; // already revoked: revoking again is a no-op
+  throw new AppError("TOKEN_NOT_FOUND", "No such token");
+}
+
+/** The user a bearer token belongs to, or undefined when it is unknown or revoked. */
+export async function userForToken(db: Db, token: string): Promise<PublicUser | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+  const [row] = await db
+    .select({ id: users.id, name: users.name, email: users.email, role: users.role, tokenId: apiTokens.id })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+  if (!row) return undefined;
+  const { tokenId, ...user } = row;
+  // Touch at most once a minute per token (not a write per request); a failed touch must not fail the request.
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: new Date() })
+    .where(
+      and(
+        eq(apiTokens.id, tokenId),
+        sql`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < now() - interval '1 minute')`,
+      ),
+    )
+    .catch(() => {});
+  return user;
+}

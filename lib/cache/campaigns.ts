@@ -1,0 +1,143 @@
+import { Counter } from "prom-client";
+import type { Db } from "@/db/client";
+import { getPublicCampaign } from "@/lib/campaigns";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { config } from "@/lib/config";
+import { metrics } from "@/lib/events/metrics";
+import { logger } from "@/lib/log";
+import { redisCache, type SharedCache, upstashCache } from "./l2";
+import { TinyLfu } from "./tinylfu";
+
+/**
+ * Campaign reads (DESIGN.md §6): in-process W-TinyLFU (L1, 1 s TTL) → Redis or
+ * Upstash (L2) → PostgreSQL, with one loader per key at a time. A change
+ * (edit, new total) deletes the L2 key and tells every instance, over Redis
+ * pub/sub, to drop its L1 copy; the 1 s L1 TTL bounds staleness where no pub/sub
+ * exists (Upstash REST, or no shared cache at all). Any cache failure falls back
+ * to the database: slower, never wrong.
+ */
+const L2_TTL_S = 10; // also bounds staleness if an invalidation is lost while Redis flaps
+const CHANNEL = "cf:campaigns:invalidate";
+const key = (id: string) => `cf:campaign:v1:${id}`;
+
+type Entry = CampaignDto | "draft" | "missing";
+
+interface State {
+  l1: TinyLfu<string, Entry>;
+  l2?: SharedCache;
+  /** Circuit breaker: after an L2 failure, go straight to the database until this time. */
+  l2DownUntil: number;
+  inflight: Map<string, Promise<Entry>>;
+  counters: { requests: Counter<"layer" | "result"> };
+}
+
+const g = globalThis as unknown as { __cfCampaignCache?: State };
+
+function state(): State {
+  if (g.__cfCampaignCache) return g.__cfCampaignCache;
+  const c = config();
+  const l2 = c.REDIS_URL
+    ? redisCache(c.REDIS_URL)
+    : c.UPSTASH_REDIS_REST_URL && c.UPSTASH_REDIS_REST_TOKEN
+      ? upstashCache({ url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN })
+      : undefined;
+  const s: State = {
+    l1: new TinyLfu<string, Entry>({ maximumSize: c.CACHE_L1_SIZE, ttlMs: c.CACHE_L1_TTL_MS }),
+    l2,
+    l2DownUntil: 0,
+    inflight: new Map(),
+    counters: {
+      requests: new Counter({
+        name: "crowdfund_campaign_cache_requests_total",
+        help: "Campaign cache lookups by layer and result (hit, miss, error)",
+        labelNames: ["layer", "result"],
+        registers: [metrics().registry],
+      }),
+    },
+  };
+  g.__cfCampaignCache = s;
+  l2?.subscribe(CHANNEL, (msg) => {
+    for (const id of msg.split(",")) s.l1.delete(id);
+  }).catch((err) => logger().warn({ err: String(err) }, "cache invalidation subscription failed"));
+  return s;
+}
+
+const L2_BREAK_MS = 5000;
+
+function l2Usable(s: State): s is State & { l2: SharedCache } {
+  return s.l2 !== undefined && Date.now() >= s.l2DownUntil;
+}
+
+function l2Failed(s: State, err: unknown, what: string) {
+  s.counters.requests.inc({ layer: "l2", result: "error" });
+  if (Date.now() >= s.l2DownUntil)
+    logger().warn({ err: String(err) }, `L2 cache ${what} failed; using the database for ${L2_BREAK_MS} ms`);
+  s.l2DownUntil = Date.now() + L2_BREAK_MS;
+}
+
+async function fromL2(s: State, id: string): Promise<Entry | undefined> {
+  if (!l2Usable(s)) return undefined;
+  try {
+    const v = await s.l2.get(key(id));
+    s.counters.requests.inc({ layer: "l2", result: v ? "hit" : "miss" });
+    return v ? (JSON.parse(v) as CampaignDto) : undefined;
+  } catch (err) {
+    l2Failed(s, err, "read");
+    return undefined;
+  }
+}
+
+async function load(db: Db, s: State, id: string): Promise<Entry> {
+  const cached = await fromL2(s, id);
+  if (cached) return cached;
+  const found = await getPublicCampaign(db, id);
+  const entry: Entry = found ?? "missing";
+  if (typeof entry === "object" && l2Usable(s)) {
+    await s.l2.set(key(id), JSON.stringify(entry), L2_TTL_S).catch((err) => l2Failed(s, err, "write"));
+  }
+  return entry;
+}
+
+/** The public view of a campaign through the caches: a DTO, "draft" (not public) or "missing". */
+export async function cachedPublicCampaign(db: Db, id: string): Promise<Entry> {
+  const s = state();
+  const hit = s.l1.get(id);
+  s.counters.requests.inc({ layer: "l1", result: hit ? "hit" : "miss" });
+  if (hit) return hit;
+  let p = s.inflight.get(id);
+  if (!p) {
+    // One loader per key at a time: a stampede on a cold viral campaign costs one query.
+    p = load(db, s, id).finally(() => s.inflight.delete(id));
+    s.inflight.set(id, p);
+  }
+  const entry = await p;
+  s.l1.set(id, entry);
+  return entry;
+}
+
+/** Drop campaigns from this instance's L1, from L2, and (through pub/sub) from every other instance's L1. */
+export async function invalidateCampaigns(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const s = state();
+  for (const id of ids) s.l1.delete(id);
+  if (!s.l2) return;
+  try {
+    await s.l2.del(ids.map(key));
+    await s.l2.publish(CHANNEL, ids.join(","));
+    // A reader that loaded the old row just before the change may write it back to L2 right after
+    // this delete; a second delete a moment later closes that window ("delayed double delete").
+    const l2 = s.l2;
+    setTimeout(() => {
+      for (const id of ids) s.l1.delete(id);
+      l2.del(ids.map(key)).catch(() => {});
+    }, 500).unref();
+  } catch (err) {
+    // Entries expire within their TTL; the breaker stops reads of possibly stale L2 entries meanwhile.
+    l2Failed(s, err, "invalidation");
+  }
+}
+
+export function cacheStats() {
+  const s = state();
+  return { l1: { size: s.l1.size, ...s.l1.stats }, l2: s.l2?.kind ?? "none" };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { createCampaignSchema, updateCampaignSchema } from "./schemas";
+import { canMove } from "./status";
+
+describe("status rules", () => {
+  it("lets a creator publish and end, never go back", () => {
+    expect(canMove("creator", "draft", "active")).toBe(true);
+    expect(canMove("creator", "active", "ended")).toBe(true);
+    expect(canMove("creator", "active", "draft")).toBe(false);
+    expect(canMove("creator", "ended", "active")).toBe(false);
+    expect(canMove("creator", "active", "suspended")).toBe(false);
+    expect(canMove("creator", "suspended", "active")).toBe(false);
+  });
+
+  it("lets an admin suspend and reinstate", () => {
+    expect(canMove("admin", "active", "suspended")).toBe(true);
+    expect(canMove("admin", "suspended", "active")).toBe(true);
+    expect(canMove("admin", "ended", "active")).toBe(false);
+  });
+});
+
+describe("campaign schemas", () => {
+  const ok = { title: "Books for the school", story: "We need books.", goalAmount: 100_00, currency: "EUR" };
+
+  it("accepts a valid campaign and defaults to active", () => {
+    expect(createCampaignSchema.parse(ok)).toMatchObject({ status: "active", title: "Books for the school" });
+  });
+
+  it("trims text and rejects unknown fields", () => {
+    expect(createCampaignSchema.parse({ ...ok, title: "  Trimmed  " }).title).toBe("Trimmed");
+    expect(createCampaignSchema.safeParse({ ...ok, creatorId: "x" }).success).toBe(false);
+  });
+
+  it("accepts an end date in the future only", () => {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    expect(createCampaignSchema.safeParse({ ...ok, endsAt: future }).success).toBe(true);
+    expect(createCampaignSchema.safeParse({ ...ok, endsAt: "2001-01-01T00:00:00Z" }).success).toBe(false);
+    expect(createCampaignSchema.safeParse({ ...ok, endsAt: "2999-01-01T00:00:00Z" }).success).toBe(false);
+  });
+
+  it("requires at least one field in an update", () => {
+    expect(updateCampaignSchema.safeParse({}).success).toBe(false);
+    expect(updateCampaignSchema.safeParse({ title: "New title" }).success).toBe(true);
+  });
+});

@@ -1,0 +1,170 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { validate as isUuid, v7 as uuidv7 } from "uuid";
+import type { Db } from "@/db/client";
+import { campaigns, users } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { appendEvent } from "@/lib/events/outbox";
+import type { PublicUser } from "@/lib/users";
+import type { CampaignDto, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
+import { canMove } from "./status";
+
+type Row = typeof campaigns.$inferSelect & { creatorName: string };
+
+const selectColumns = {
+  id: campaigns.id,
+  creatorId: campaigns.creatorId,
+  title: campaigns.title,
+  story: campaigns.story,
+  goalAmount: campaigns.goalAmount,
+  currency: campaigns.currency,
+  collectedAmount: campaigns.collectedAmount,
+  contributionCount: campaigns.contributionCount,
+  status: campaigns.status,
+  endsAt: campaigns.endsAt,
+  createdAt: campaigns.createdAt,
+  updatedAt: campaigns.updatedAt,
+  creatorName: users.name,
+};
+
+export function toDto(r: Row): CampaignDto {
+  return {
+    id: r.id,
+    title: r.title,
+    story: r.story,
+    goalAmount: r.goalAmount,
+    currency: r.currency,
+    collectedAmount: r.collectedAmount,
+    contributionCount: r.contributionCount,
+    status: r.status,
+    endsAt: r.endsAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    creator: { id: r.creatorId, name: r.creatorName },
+    assets: [],
+  };
+}
+
+/** Insert a campaign; the returned promise resolves only after the commit. */
+export async function createCampaign(db: Db, creator: PublicUser, input: CreateCampaignInput): Promise<CampaignDto> {
+  const row = await db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(campaigns)
+      .values({
+        id: uuidv7(),
+        creatorId: creator.id,
+        title: input.title,
+        story: input.story,
+        goalAmount: input.goalAmount,
+        currency: input.currency,
+        status: input.status,
+        endsAt: input.endsAt ? new Date(input.endsAt) : null,
+      })
+      .returning();
+    if (!inserted) throw new Error("campaign insert returned nothing");
+    await appendEvent(tx, {
+      type: "campaign.created",
+      partitionKey: inserted.id,
+      payload: { campaignId: inserted.id, creatorId: creator.id, status: inserted.status },
+    });
+    return inserted;
+  });
+  return toDto({ ...row, creatorName: creator.name });
+}
+
+async function findRow(db: Db, id: string): Promise<Row | undefined> {
+  if (!isUuid(id)) return undefined; // a malformed ID is simply "not found", never a database error
+  const [row] = await db
+    .select(selectColumns)
+    .from(campaigns)
+    .innerJoin(users, eq(users.id, campaigns.creatorId))
+    .where(eq(campaigns.id, id));
+  return row;
+}
+
+/** Who may see a campaign: anyone once published; drafts only their creator (and admins). */
+function visibleTo(row: Row, viewer: PublicUser | undefined): boolean {
+  if (row.status !== "draft") return true;
+  return viewer !== undefined && (viewer.id === row.creatorId || viewer.role === "admin");
+}
+
+/** A campaign as anyone may see it: the DTO when published, "draft" when only its creator may, undefined when unknown. */
+export async function getPublicCampaign(db: Db, id: string): Promise<CampaignDto | "draft" | undefined> {
+  const row = await findRow(db, id);
+  if (!row) return undefined;
+  return row.status === "draft" ? "draft" : toDto(row);
+}
+
+export async function getCampaign(db: Db, id: string, viewer?: PublicUser): Promise<CampaignDto> {
+  const row = await findRow(db, id);
+  if (!row || !visibleTo(row, viewer)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  return toDto(row);
+}
+
+export async function updateCampaign(db: Db, actor: PublicUser, id: string, input: UpdateCampaignInput): Promise<CampaignDto> {
+  return db.transaction(async (tx) => {
+    if (!isUuid(id)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+    const [locked] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for("update");
+    if (!locked) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+    const isCreator = locked.creatorId === actor.id;
+    const isAdmin = actor.role === "admin";
+    if (!isCreator && !isAdmin) {
+      // a draft stays invisible to others: same answer as an unknown ID
+      if (locked.status === "draft") throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+      throw new AppError("FORBIDDEN", "Only the campaign's creator can change it");
+    }
+    if (input.currency !== undefined && input.currency !== locked.currency) {
+      throw new AppError("CURRENCY_IMMUTABLE", "A campaign's currency cannot change", [
+        { field: "currency", message: `stays ${locked.currency}` },
+      ]);
+    }
+    const editsContent =
+      input.title !== undefined || input.story !== undefined || input.goalAmount !== undefined || input.endsAt !== undefined;
+    if (editsContent && !isCreator) throw new AppError("FORBIDDEN", "Only the campaign's creator can edit its content");
+    if (editsContent && locked.status === "ended") throw new AppError("CAMPAIGN_CLOSED", "An ended campaign cannot be edited");
+    if (input.status !== undefined) {
+      const allowed =
+        (isCreator && canMove("creator", locked.status, input.status)) ||
+        (isAdmin && canMove("admin", locked.status, input.status));
+      if (!allowed) {
+        throw new AppError("INVALID_STATUS_TRANSITION", `Cannot move a campaign from ${locked.status} to ${input.status}`, [
+          { field: "status", message: `not allowed from ${locked.status}` },
+        ]);
+      }
+    }
+    await tx
+      .update(campaigns)
+      .set({
+        title: input.title,
+        story: input.story,
+        goalAmount: input.goalAmount,
+        endsAt: input.endsAt === undefined ? undefined : input.endsAt === null ? null : new Date(input.endsAt),
+        status: input.status,
+        updatedAt: new Date(),
+      })
+      .where(eq(campaigns.id, id));
+    const row = await findRow(tx, id);
+    if (!row) throw new Error("campaign vanished inside its own transaction");
+    await appendEvent(tx, {
+      type: "campaign.updated",
+      partitionKey: id,
+      payload: { campaignId: id, changed: Object.keys(input), status: row.status },
+    });
+    return toDto(row);
+  });
+}
+
+/** The creator's own campaigns, newest first, keyset-paginated on the time-ordered ID. */
+export async function listCreatorCampaigns(
+  db: Db,
+  p: { creatorId: string; limit: number; cursor?: string },
+): Promise<{ items: CampaignDto[]; nextCursor: string | null }> {
+  const rows = await db
+    .select(selectColumns)
+    .from(campaigns)
+    .innerJoin(users, eq(users.id, campaigns.creatorId))
+    .where(and(eq(campaigns.creatorId, p.creatorId), p.cursor ? lt(campaigns.id, p.cursor) : undefined))
+    .orderBy(desc(campaigns.id))
+    .limit(p.limit + 1);
+  const page = rows.slice(0, p.limit);
+  const last = page.at(-1);
+  return { items: page.map(toDto), nextCursor: rows.length > p.limit && last ? last.id : null };
+}

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { isCurrency } from "@/lib/money/currency";
+
+/** Largest goal accepted: 10^12 minor units (10 billion in a 2-decimal currency), far inside 2^53. */
+export const MAX_GOAL_MINOR = 1_000_000_000_000;
+export const MAX_CAMPAIGN_DAYS = 5 * 366;
+
+export const campaignStatusSchema = z.enum(["draft", "active", "ended", "suspended"]);
+
+const title = z.string().trim().min(3, "must be at least 3 characters").max(120, "must be at most 120 characters");
+const story = z.string().trim().min(1, "is required").max(20_000, "must be at most 20,000 characters");
+const goalAmount = z
+  .number({ error: "must be an integer amount in minor units" })
+  .int("must be an integer amount in minor units (e.g. cents)")
+  .positive("must be positive")
+  .max(MAX_GOAL_MINOR, `must be at most ${MAX_GOAL_MINOR}`);
+const endsAt = z.iso
+  .datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z" })
+  .refine((v) => Date.parse(v) > Date.now(), "must be in the future")
+  .refine((v) => Date.parse(v) < Date.now() + MAX_CAMPAIGN_DAYS * 86_400_000, "must be within 5 years")
+  .nullable();
+
+export const createCampaignSchema = z
+  .strictObject({
+    title,
+    story,
+    goalAmount,
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in upper case, e.g. USD")
+      .refine(isCurrency, "is not a known ISO 4217 currency"),
+    endsAt: endsAt.optional(),
+    status: z.enum(["draft", "active"]).default("active").describe("draft keeps it private; default active"),
+  })
+  .meta({ id: "CreateCampaign" });
+
+export const updateCampaignSchema = z
+  .strictObject({
+    title: title.optional(),
+    story: story.optional(),
+    goalAmount: goalAmount.optional(),
+    endsAt: endsAt.optional(),
+    status: campaignStatusSchema.optional(),
+    currency: z.string().optional().describe("cannot change; present only to be refused with CURRENCY_IMMUTABLE"),
+  })
+  .refine((v) => Object.keys(v).length > 0, "send at least one field to change")
+  .meta({ id: "UpdateCampaign" });
+
+export const campaignSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    story: z.string(),
+    goalAmount: z.number().int().describe("minor units"),
+    currency: z.string().length(3),
+    collectedAmount: z.number().int().describe("minor units; eventually consistent"),
+    contributionCount: z.number().int(),
+    status: campaignStatusSchema,
+    endsAt: z.string().nullable(),
+    createdAt: z.string(),
+    creator: z.object({ id: z.uuid(), name: z.string() }),
+    assets: z.array(z.object({ id: z.string(), url: z.string() })),
+  })
+  .meta({ id: "Campaign" });
+
+export const campaignPageSchema = z
+  .object({ items: z.array(campaignSchema), nextCursor: z.string().nullable() })
+  .meta({ id: "CampaignPage" });
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.uuid({ message: "is not a cursor returned by this API" }).optional(),
+});
+
+export type CreateCampaignInput = z.infer<typeof createCampaignSchema>;
+export type UpdateCampaignInput = z.infer<typeof updateCampaignSchema>;
+export type CampaignDto = z.infer<typeof campaignSchema>;
+export type CampaignStatus = z.infer<typeof campaignStatusSchema>;

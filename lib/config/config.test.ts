@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./index";
+
+describe("parseConfig", () => {
+  it("applies defaults with nothing configured", () => {
+    const c = parseConfig({});
+    expect(c.PORT).toBe(3000);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.DATA_DIR).toBe(".data");
+    expect(c.passwordLogin).toBe(true);
+  });
+
+  it("names the variable of a bad value", () => {
+    expect(() => parseConfig({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(() => parseConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => parseConfig({ REDIS_URL: "localhost:6379" })).toThrow(/REDIS_URL/);
+    expect(() => parseConfig({ GITHUB_ID: "abc" })).toThrow(/GITHUB_SECRET/);
+    expect(() => parseConfig({ PASSWORD_LOGIN: "maybe" })).toThrow(ConfigError);
+  });
+
+  it("requires NEXTAUTH_SECRET in production", () => {
+    expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/NEXTAUTH_SECRET/);
+  });
+
+  it("refuses password sign-in in production unless enabled or embedded", () => {
+    const secret = "s".repeat(32);
+    expect(parseConfig({ NODE_ENV: "production", NEXTAUTH_SECRET: secret }).passwordLogin).toBe(false);
+    expect(parseConfig({ NODE_ENV: "production", NEXTAUTH_SECRET: secret, PASSWORD_LOGIN: "true" }).passwordLogin).toBe(true);
+    expect(parseConfig({ NODE_ENV: "production", NEXTAUTH_SECRET: secret, CF_EMBEDDED: "true" }).passwordLogin).toBe(true);
+    expect(parseConfig({ NODE_ENV: "development" }).passwordLogin).toBe(true);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseConfig({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+});

@@ -1,0 +1,153 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the application reads, parsed once with zod.
+ * Nothing else in the codebase reads `process.env`: import `config()` instead.
+ * A missing or malformed value throws a ConfigError naming the variable.
+ */
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: port.default(3000),
+    /** PostgreSQL connection string; unset → the embedded PostgreSQL (see db/embedded.ts). */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    /** Where the embedded default keeps its data (PostgreSQL cluster, generated secret). */
+    DATA_DIR: z.string().min(1).default(".data"),
+    EMBEDDED_PG_PORT: port.default(54329),
+    /** Set by the launcher when the database is the embedded one (internal). */
+    CF_EMBEDDED: bool.default(false),
+    /** `npm start` skips its build-if-stale step (CI and tests build once up front). */
+    CF_SKIP_BUILD: bool.default(false),
+    /** Insert the demo users (alice, bob, carol) at start-up; default on for the embedded default only. */
+    SEED_DEMO_USERS: bool.optional(),
+    HOSTNAME: z.string().min(1).default("0.0.0.0"),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
+    /** Upstash Redis (REST) as the shared cache on Vercel; REDIS_URL wins when both are set. */
+    UPSTASH_REDIS_REST_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
+    /** Entries of the in-process W-TinyLFU campaign cache. */
+    CACHE_L1_SIZE: z.coerce.number().int().min(1).default(10_000),
+    /** Lifetime of an L1 entry: bounds staleness where no invalidation reaches this instance. */
+    CACHE_L1_TTL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+    /** next-auth secret: required in production unless the launcher generated one. */
+    NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    NEXTAUTH_URL: z.url().optional(),
+    GITHUB_ID: z.string().min(1).optional(),
+    GITHUB_SECRET: z.string().min(1).optional(),
+    /** Password sign-in of seeded users: on in development and the embedded default, off in production unless "true". */
+    PASSWORD_LOGIN: bool.optional(),
+    RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+    /** Key prefix of the shared (Redis) rate-limit counters; tests use one per run. */
+    RATE_LIMIT_PREFIX: z.string().min(1).default("cf:rl"),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+    /** Trust X-Forwarded-For for the client IP (set when behind a load balancer). */
+    TRUST_PROXY: bool.default(false),
+    /** Stripe: set both to take real payments; unset → the sandbox provider. */
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_/, "must be a Stripe secret key (sk_… or rk_…)")
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", "must be a Stripe webhook signing secret (whsec_…)").optional(),
+    STRIPE_PUBLISHABLE_KEY: z.string().startsWith("pk_", "must be a Stripe publishable key (pk_…)").optional(),
+    /** Stripe API base URL; only for tests against a local server speaking Stripe's protocol. */
+    STRIPE_API_BASE: z.url().optional(),
+    /** Signing secret of the sandbox's webhooks; derived from NEXTAUTH_SECRET when unset. */
+    SANDBOX_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+    /** Where the sandbox delivers its webhooks; default this app's own endpoint. */
+    SANDBOX_WEBHOOK_URL: z.url().optional(),
+    /** How long the sandbox's delayed payment method stays pending. */
+    SANDBOX_PENDING_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+    /** Platform fee in basis points of each contribution (100 = 1 %). */
+    PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(5000).default(0),
+    /** Largest contribution accepted, in minor units of any currency. */
+    CONTRIBUTION_MAX_MINOR: z.coerce.number().int().min(1).default(99_999_999),
+    /** Consumer partitions of the event stream; change only with consumers drained. */
+    EVENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+    /** Run the event consumers inside the web process (default) or not (then run `npm run worker`). */
+    EVENT_CONSUMERS: z.enum(["in-process", "off"]).default("in-process"),
+    /** postgres: consumers read the outbox with cursors; nats: a relay publishes to JetStream and consumers read there. */
+    EVENT_TRANSPORT: z.enum(["postgres", "nats"]).default("postgres"),
+    /** Name of this consumer worker (default host:pid:random). */
+    WORKER_ID: z.string().min(1).max(200).optional(),
+    NATS_URL: z
+      .string()
+      .regex(/^(nats|tls):\/\//, "must be a nats:// URL")
+      .optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required when STRIPE_SECRET_KEY is set" });
+    }
+    if (env.EVENT_TRANSPORT === "nats" && !env.NATS_URL) {
+      ctx.addIssue({ code: "custom", path: ["NATS_URL"], message: "required when EVENT_TRANSPORT=nats" });
+    }
+    if (Boolean(env.GITHUB_ID) !== Boolean(env.GITHUB_SECRET)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.GITHUB_ID ? "GITHUB_SECRET" : "GITHUB_ID"],
+        message: "GITHUB_ID and GITHUB_SECRET must be set together",
+      });
+    }
+  });
+
+export type Config = z.infer<typeof envSchema> & {
+  passwordLogin: boolean;
+  seedDemoUsers: boolean;
+  rateLimit: { max: number; windowSeconds: number };
+};
+
+export class ConfigError extends Error {
+  constructor(issues: z.core.$ZodIssue[]) {
+    const lines = issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    super(`Invalid environment configuration:\n${lines.join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse an environment (exported for tests); empty strings count as unset. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError(result.error.issues);
+  const c = result.data;
+  if (c.NODE_ENV === "production" && !c.NEXTAUTH_SECRET) {
+    throw new ConfigError([
+      {
+        code: "custom",
+        path: ["NEXTAUTH_SECRET"],
+        message: "required in production (npm start generates one for the embedded default)",
+        input: undefined,
+      },
+    ]);
+  }
+  return {
+    ...c,
+    passwordLogin: c.PASSWORD_LOGIN ?? (c.NODE_ENV !== "production" || c.CF_EMBEDDED),
+    seedDemoUsers: c.SEED_DEMO_USERS ?? c.CF_EMBEDDED,
+    rateLimit: { max: c.RATE_LIMIT_MAX, windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS },
+  };
+}
+
+let cached: Config | undefined;
+
+/** Forget the parsed configuration (the launcher sets variables, e.g. DATABASE_URL, then re-reads). */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,57 @@
+/**
+ * The catalogue of expected errors (STYLE.md "Errors"): a stable machine-readable
+ * code and the HTTP status it maps to. Domain code throws `AppError`; the one
+ * mapper in lib/http turns it into `{ error: { code, message, details? } }`.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  MALFORMED_URL: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CAMPAIGN_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  IDEMPOTENCY_KEY_MISSING: 400,
+  AMOUNT_OUT_OF_RANGE: 400,
+  INVALID_SIGNATURE: 400,
+  CONTRIBUTION_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  IDEMPOTENCY_KEY_IN_USE: 409,
+  INVALID_STATUS_TRANSITION: 409,
+  CAMPAIGN_CLOSED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CURRENCY_IMMUTABLE: 422,
+  CURRENCY_MISMATCH: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+  PAYMENT_PROVIDER_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "AppError";
+    this.status = ERRORS[code];
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}

@@ -1,0 +1,142 @@
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { campaigns, creatorBalances } from "@/db/schema";
+
+/**
+ * The consumers of the event stream. Each handles one batch inside the
+ * transaction that also advances its cursor (or writes its processed markers),
+ * so its effect is applied exactly once. Payloads are checked at run time: an
+ * event may have been written by older code; a bad one is parked, not applied.
+ */
+export interface StreamEvent {
+  seq: number;
+  id: string;
+  type: string;
+  partitionKey: string;
+  payload: unknown;
+  createdAt: Date;
+}
+
+export interface ConsumerGroup {
+  name: string;
+  /** Event types this group cares about; others only move its cursor. */
+  types: readonly string[];
+  /** Validate one event's payload; throw (e.g. a ZodError) to park it. */
+  parse(e: StreamEvent): unknown;
+  /** Apply a batch of parsed events (in order) inside `tx`. */
+  apply(tx: Db, events: { event: StreamEvent; data: unknown }[]): Promise<void>;
+  /** Side effects outside the database, after the batch committed (best effort, e.g. cache invalidation). */
+  afterCommit?(events: { event: StreamEvent; data: unknown }[]): Promise<void>;
+}
+
+export const contributionSucceeded = z.object({
+  contributionId: z.uuid(),
+  campaignId: z.uuid(),
+  creatorId: z.uuid().optional(), // absent in events written before the event stream existed
+  amount: z.number().int().positive(),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+});
+type Succeeded = z.infer<typeof contributionSucceeded>;
+
+/** Fold a batch into one delta per key: a viral campaign's 500 events become one UPDATE. */
+function fold<K>(items: Succeeded[], keyOf: (s: Succeeded) => K): Map<K, { amount: number; count: number }> {
+  const m = new Map<K, { amount: number; count: number }>();
+  for (const s of items) {
+    const k = keyOf(s);
+    const cur = m.get(k) ?? { amount: 0, count: 0 };
+    m.set(k, { amount: cur.amount + s.amount, count: cur.count + 1 });
+  }
+  return m;
+}
+
+export const campaignTotals: ConsumerGroup = {
+  name: "campaign-totals",
+  types: ["contribution.succeeded"],
+  parse: (e) => contributionSucceeded.parse(e.payload),
+  // Only once the new totals are committed may caches drop their copies (else they would re-cache the old total).
+  afterCommit: (events) => notifyChanged(events.map((e) => (e.data as Succeeded).campaignId)),
+  async apply(tx, events) {
+    const deltas = fold(
+      events.map((e) => e.data as Succeeded),
+      (s) => s.campaignId,
+    );
+    if (deltas.size === 0) return;
+    const rows = [...deltas].sort(([a], [b]) => a.localeCompare(b));
+    // Lock in ID order first, so two workers folding overlapping campaigns cannot deadlock,
+    // then apply the whole batch in one statement (one round trip for hundreds of campaigns).
+    const ids = sql.join(
+      rows.map(([id]) => sql`${id}::uuid`),
+      sql`, `,
+    );
+    await tx.execute(sql`select 1 from campaigns where id in (${ids}) order by id for update`);
+    const values = sql.join(
+      rows.map(([id, d]) => sql`(${id}::uuid, ${d.amount}::bigint, ${d.count}::int)`),
+      sql`, `,
+    );
+    await tx.execute(sql`
+      update campaigns c set collected_amount = c.collected_amount + v.amount, contribution_count = c.contribution_count + v.n
+      from (values ${values}) as v(id, amount, n) where c.id = v.id`);
+  },
+};
+
+export const creatorBalanceConsumer: ConsumerGroup = {
+  name: "creator-balances",
+  types: ["contribution.succeeded"],
+  parse: (e) => contributionSucceeded.parse(e.payload),
+  async apply(tx, events) {
+    const items = events.map((e) => e.data as Succeeded);
+    // Older events carry no creatorId: look it up from the campaign.
+    const missing = [...new Set(items.filter((s) => !s.creatorId).map((s) => s.campaignId))];
+    const creators = new Map<string, string>();
+    for (const id of missing) {
+      const [c] = await tx.select({ creatorId: campaigns.creatorId }).from(campaigns).where(eq(campaigns.id, id));
+      if (c) creators.set(id, c.creatorId);
+    }
+    const deltas = fold(items, (s) => `${s.creatorId ?? creators.get(s.campaignId)}|${s.currency}`);
+    const rows = [...deltas]
+      .sort(([a], [b]) => a.localeCompare(b)) // one lock order for every worker
+      .map(([key, d]) => {
+        const [creatorId, currency] = key.split("|") as [string, string];
+        return { creatorId, currency, collectedAmount: d.amount, contributionCount: d.count };
+      })
+      .filter((r) => r.creatorId !== "undefined"); // campaign gone: nothing to credit
+    if (rows.length === 0) return;
+    await tx
+      .insert(creatorBalances)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [creatorBalances.creatorId, creatorBalances.currency],
+        set: {
+          collectedAmount: sql`${creatorBalances.collectedAmount} + excluded.collected_amount`,
+          contributionCount: sql`${creatorBalances.contributionCount} + excluded.contribution_count`,
+          updatedAt: sql`now()`,
+        },
+      });
+  },
+};
+
+type Invalidator = (campaignIds: string[]) => Promise<void> | void;
+const g = globalThis as unknown as { __cfInvalidators?: Invalidator[] };
+
+/** The cache-invalidation hook: the caching layer registers here (lib/cache). */
+export function onCampaignsChanged(fn: Invalidator): void {
+  g.__cfInvalidators ??= [];
+  g.__cfInvalidators.push(fn);
+}
+
+async function notifyChanged(campaignIds: string[]): Promise<void> {
+  const ids = [...new Set(campaignIds)];
+  for (const fn of g.__cfInvalidators ?? []) await fn(ids);
+}
+
+/** Campaign edits and status changes (totals are invalidated by campaign-totals once they are committed). */
+export const cacheInvalidation: ConsumerGroup = {
+  name: "cache-invalidation",
+  types: ["campaign.created", "campaign.updated"],
+  parse: (e) => z.object({ campaignId: z.uuid() }).parse(e.payload),
+  async apply() {},
+  afterCommit: (events) => notifyChanged(events.map((e) => (e.data as { campaignId: string }).campaignId)),
+};
+
+export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, creatorBalanceConsumer, cacheInvalidation];

@@ -1,0 +1,283 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { consumerCursors, consumerLeases, consumerWorkers } from "@/db/schema";
+import type { ConsumerGroup, StreamEvent } from "./consumers";
+import { metrics, recordBatch } from "./metrics";
+import { parkEvent } from "./park";
+
+/**
+ * The PostgreSQL transport of the event stream: consumer groups read the
+ * transactional outbox, each with a durable cursor per partition. Partitions are
+ * shared between worker processes by leases (renewed while alive, taken over
+ * when they expire, so a dead worker's partitions move within `leaseMs`), and
+ * each batch is applied in the transaction that advances the cursor while
+ * holding the lease row — exactly-once effect, one campaign's events in order.
+ */
+export interface RuntimeOptions {
+  partitions: number;
+  workerId?: string;
+  leaseMs?: number;
+  pollMs?: number;
+  batchSize?: number;
+  /** Failed attempts of one event (retried alone, with back-off) before it is parked. */
+  maxAttempts?: number;
+  log?: (level: "info" | "warn" | "error", msg: string, extra?: object) => void;
+}
+
+export interface ConsumerRuntime {
+  workerId: string;
+  stop(): Promise<void>;
+  /** Partitions this worker holds, per group (for tests and health). */
+  held(): Record<string, number[]>;
+}
+
+type Row = {
+  seq: string;
+  id: string;
+  type: string;
+  partition_key: string;
+  payload: unknown;
+  created_at: Date;
+  xid: string;
+};
+
+export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: RuntimeOptions): ConsumerRuntime {
+  const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const leaseMs = opts.leaseMs ?? 3000;
+  const pollMs = opts.pollMs ?? 100;
+  const batchSize = opts.batchSize ?? 500;
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const log = opts.log ?? (() => {});
+  const m = metrics();
+  const held = new Map<string, number[]>(groups.map((gr) => [gr.name, []]));
+  const attempts = new Map<string, number>();
+  const single = new Set<string>(); // partitions in one-event-at-a-time mode after a failed batch
+  const retryAt = new Map<string, number>(); // back-off of a failing partition
+  let stopped = false;
+  let lastLeaseWork = 0;
+
+  async function init() {
+    for (const gr of groups) {
+      await db.execute(sql`
+        insert into consumer_cursors ("group", partition)
+        select ${gr.name}, p from generate_series(0, ${opts.partitions - 1}) p on conflict do nothing`);
+      await db.execute(sql`
+        insert into consumer_leases ("group", partition)
+        select ${gr.name}, p from generate_series(0, ${opts.partitions - 1}) p on conflict do nothing`);
+    }
+  }
+
+  async function maintainLeases() {
+    await db
+      .insert(consumerWorkers)
+      .values({ id: workerId })
+      .onConflictDoUpdate({ target: consumerWorkers.id, set: { heartbeatAt: sql`now()` } });
+    const [{ alive } = { alive: 1 }] = await db.execute<{ alive: number }>(sql`
+      select count(*)::int as alive from consumer_workers where heartbeat_at > now() - make_interval(secs => ${leaseMs / 1000})`);
+    const share = Math.ceil(opts.partitions / Math.max(1, alive));
+    const until = sql`now() + make_interval(secs => ${leaseMs / 1000})`;
+    for (const gr of groups) {
+      const mine = await db
+        .update(consumerLeases)
+        .set({ expiresAt: until })
+        .where(
+          and(eq(consumerLeases.group, gr.name), eq(consumerLeases.owner, workerId), sql`${consumerLeases.expiresAt} > now()`),
+        )
+        .returning({ partition: consumerLeases.partition });
+      let parts = mine.map((r) => r.partition).sort((a, b) => a - b);
+      if (parts.length > share) {
+        const extra = parts.slice(share);
+        await db.execute(sql`
+          update consumer_leases set owner = null, expires_at = now()
+          where "group" = ${gr.name} and owner = ${workerId} and partition in ${sql.raw(`(${extra.join(",")})`)}`);
+        parts = parts.slice(0, share);
+      } else if (parts.length < share) {
+        const got = await db.execute<{ partition: number }>(sql`
+          update consumer_leases set owner = ${workerId}, expires_at = ${until}
+          where ("group", partition) in (
+            select "group", partition from consumer_leases
+            where "group" = ${gr.name} and (owner is null or expires_at <= now())
+            order by partition limit ${share - parts.length} for update skip locked)
+          returning partition`);
+        parts = [...parts, ...got.map((r) => r.partition)].sort((a, b) => a - b);
+      }
+      held.set(gr.name, parts);
+    }
+  }
+
+  /** Apply one batch of a (group, partition); returns how many events it moved past. */
+  async function processBatch(gr: ConsumerGroup, p: number): Promise<number> {
+    let committed: { event: StreamEvent; data: unknown }[] = [];
+    const n = await applyBatch(gr, p, (b) => {
+      committed = b;
+    });
+    if (committed.length > 0 && gr.afterCommit) {
+      await gr
+        .afterCommit(committed)
+        .catch((err) => log("warn", "after-commit hook failed", { group: gr.name, error: String(err) }));
+    }
+    return n;
+  }
+
+  /**
+   * Inside `tx`: fence on the lease (only its holder may advance the cursor; the row lock keeps it ours
+   * meanwhile), lock the cursor, and read up to `limit` events after it, below the xmin horizon.
+   * Undefined when the lease is not ours.
+   */
+  async function nextEvents(tx: Db, gr: ConsumerGroup, p: number, limit: number): Promise<Row[] | undefined> {
+    const lease = await tx.execute(sql`
+      select 1 from consumer_leases where "group" = ${gr.name} and partition = ${p}
+        and owner = ${workerId} and expires_at > now() for update`);
+    if (lease.length === 0) return undefined;
+    const [cur] = await tx
+      .select({ xid: consumerCursors.lastXid, seq: consumerCursors.lastSeq })
+      .from(consumerCursors)
+      .where(and(eq(consumerCursors.group, gr.name), eq(consumerCursors.partition, p)))
+      .for("update");
+    if (!cur) return undefined;
+    return tx.execute<Row>(sql`
+      select seq, id, type, partition_key, payload, created_at, xid::text as xid from outbox_events
+      where partition = ${p} and (xid, seq) > (${cur.xid}::xid8, ${cur.seq})
+        and xid < pg_snapshot_xmin(pg_current_snapshot())
+      order by xid, seq limit ${limit}`);
+  }
+
+  async function advanceCursor(tx: Db, gr: ConsumerGroup, p: number, last: Row) {
+    await tx
+      .update(consumerCursors)
+      .set({ lastXid: last.xid, lastSeq: Number(last.seq), updatedAt: sql`now()` })
+      .where(and(eq(consumerCursors.group, gr.name), eq(consumerCursors.partition, p)));
+  }
+
+  const toEvent = (r: Row): StreamEvent => ({
+    seq: Number(r.seq),
+    id: r.id,
+    type: r.type,
+    partitionKey: r.partition_key,
+    payload: r.payload,
+    createdAt: new Date(r.created_at),
+  });
+
+  async function applyBatch(gr: ConsumerGroup, p: number, onApplied: (b: { event: StreamEvent; data: unknown }[]) => void) {
+    const limit = single.has(`${gr.name}:${p}`) ? 1 : batchSize;
+    return db.transaction(async (tx) => {
+      const rows = await nextEvents(tx, gr, p, limit);
+      if (!rows || rows.length === 0) return 0;
+      const batch: { event: StreamEvent; data: unknown }[] = [];
+      let parkedNow = 0;
+      for (const r of rows) {
+        if (!gr.types.includes(r.type)) continue;
+        const event = toEvent(r);
+        try {
+          batch.push({ event, data: gr.parse(event) });
+        } catch (err) {
+          await park(tx, gr, event, `invalid payload: ${err instanceof Error ? err.message : String(err)}`);
+          parkedNow++;
+        }
+      }
+      if (batch.length > 0) await gr.apply(tx, batch);
+      onApplied(batch);
+      await advanceCursor(tx, gr, p, rows.at(-1) as Row);
+      recordBatch("postgres", gr.name, batch, parkedNow);
+      return rows.length;
+    });
+  }
+
+  const park = (tx: Db, gr: ConsumerGroup, e: StreamEvent, error: string) => parkEvent(tx, gr.name, e, error, log);
+
+  /** A batch failed: retry event by event; an event that keeps failing is parked and its partition moves on. */
+  async function onFailure(gr: ConsumerGroup, p: number, err: unknown) {
+    const key = `${gr.name}:${p}`;
+    m.failures.inc({ group: gr.name, transport: "postgres" });
+    if (!single.has(key)) {
+      single.add(key);
+      return;
+    }
+    const n = (attempts.get(key) ?? 0) + 1;
+    attempts.set(key, n);
+    log("warn", "event failed", { group: gr.name, partition: p, attempt: n, error: String(err) });
+    if (n < maxAttempts) {
+      // back off, so that a database blip of a few seconds does not use up the attempts
+      retryAt.set(key, Date.now() + Math.min(5000, 250 * 2 ** (n - 1)));
+      return;
+    }
+    attempts.delete(key);
+    retryAt.delete(key);
+    await db.transaction(async (tx) => {
+      const [r] = (await nextEvents(tx, gr, p, 1)) ?? []; // none: the partition moved, its new owner decides
+      if (!r) return;
+      await park(tx, gr, toEvent(r), `failed ${maxAttempts} times: ${err instanceof Error ? err.message : String(err)}`);
+      await advanceCursor(tx, gr, p, r);
+    });
+    m.parked.inc({ group: gr.name, transport: "postgres" });
+  }
+
+  /** Renew leases (and heartbeat) every leaseMs/3, also in the middle of a long drain, so they never lapse while we work. */
+  async function keepLeases() {
+    if (Date.now() - lastLeaseWork > leaseMs / 3) {
+      await maintainLeases();
+      lastLeaseWork = Date.now();
+    }
+  }
+
+  async function tick() {
+    await keepLeases();
+    for (const gr of groups) {
+      for (const p of held.get(gr.name) ?? []) {
+        if (stopped) return;
+        if ((retryAt.get(`${gr.name}:${p}`) ?? 0) > Date.now()) continue;
+        try {
+          for (let n = batchSize; n >= batchSize && !stopped; ) {
+            await keepLeases();
+            if (!(held.get(gr.name) ?? []).includes(p)) break; // handed over meanwhile
+            n = await processBatch(gr, p);
+            if (n > 0 && single.has(`${gr.name}:${p}`)) {
+              single.delete(`${gr.name}:${p}`);
+              attempts.delete(`${gr.name}:${p}`);
+              n = batchSize; // keep draining in full batches
+            }
+          }
+        } catch (err) {
+          await onFailure(gr, p, err).catch((e) => log("error", "parking failed", { error: String(e) }));
+        }
+      }
+    }
+  }
+
+  let loop: Promise<void> = (async () => {
+    // The database may not be up yet: keep trying rather than give up for good.
+    for (let delay = 250; !stopped; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await init();
+        break;
+      } catch (err) {
+        log("warn", "consumer init failed; retrying", { error: String(err) });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    while (!stopped) {
+      await tick().catch((err) => log("error", "consumer tick failed", { error: String(err) }));
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  })();
+  loop = loop.catch((err) => log("error", "consumer runtime failed", { error: String(err) }));
+
+  return {
+    workerId,
+    held: () => Object.fromEntries(held),
+    async stop() {
+      stopped = true;
+      await loop;
+      // hand the partitions over at once instead of waiting for the leases to expire
+      await db
+        .execute(sql`update consumer_leases set owner = null, expires_at = now() where owner = ${workerId}`)
+        .catch(() => {});
+      await db
+        .delete(consumerWorkers)
+        .where(eq(consumerWorkers.id, workerId))
+        .catch(() => {});
+    },
+  };
+}

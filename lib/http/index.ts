@@ -1,0 +1,121 @@
+import { NextResponse } from "next/server";
+import { ZodError, type z } from "zod";
+import { AppError, errorBody, type FieldIssue } from "@/lib/errors";
+import { logger } from "@/lib/log";
+
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+export function zodDetails(err: ZodError): FieldIssue[] {
+  return err.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message }));
+}
+
+/** Read a JSON body: 415 unless JSON, 413 over 1 MB (also for chunked bodies), 400 when unparsable or invalid. */
+export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json");
+  }
+  const text = await readCapped(req, MAX_JSON_BODY_BYTES);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new AppError("INVALID_JSON", "The body is not valid JSON");
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+export function validationError(err: ZodError): AppError {
+  return new AppError("VALIDATION_FAILED", "Some fields are invalid", zodDetails(err));
+}
+
+/** Read a raw text body (e.g. a webhook, whose signature covers the exact bytes), capped at `max` bytes (413). */
+export async function readText(req: Request, max: number): Promise<string> {
+  return readCapped(req, max);
+}
+
+async function readCapped(req: Request, max: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > max) throw tooLarge(max);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooLarge(max: number) {
+  return new AppError("PAYLOAD_TOO_LARGE", `The body is larger than ${max} bytes`);
+}
+
+export function json(data: unknown, init?: { status?: number; headers?: HeadersInit }) {
+  return NextResponse.json(data, { status: init?.status ?? 200, headers: init?.headers });
+}
+
+export function errorResponse(err: unknown, requestId?: string): NextResponse {
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (requestId) headers["x-request-id"] = requestId;
+  if (err instanceof AppError) {
+    return NextResponse.json(errorBody(err.code, err.message, err.details), { status: err.status, headers });
+  }
+  if (err instanceof ZodError) {
+    const e = validationError(err);
+    return NextResponse.json(errorBody(e.code, e.message, e.details), { status: 400, headers });
+  }
+  logger().error({ err, requestId }, "unexpected error");
+  return NextResponse.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side"), {
+    status: 500,
+    headers,
+  });
+}
+
+type Ctx<P> = { params: Promise<P> };
+
+/**
+ * Wrap a route handler: expected errors become their 4xx body, anything else a
+ * generic 500 (details to the log only), and every request logs one line with its request ID.
+ */
+export function route<P = Record<string, unknown>>(handler: (req: Request, params: P, requestId: string) => Promise<Response>) {
+  return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
+    const started = performance.now();
+    const requestId = req.headers.get("x-request-id") ?? crypto.randomUUID();
+    let res: Response;
+    try {
+      res = await handler(req, (await ctx.params) ?? ({} as P), requestId);
+      res.headers.set("x-request-id", requestId);
+    } catch (err) {
+      res = errorResponse(err, requestId);
+    }
+    logger().info(
+      {
+        requestId,
+        method: req.method,
+        path: new URL(req.url).pathname,
+        status: res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+    return res;
+  };
+}
+
+/** Handlers for the methods a route does not support: a JSON 405 instead of Next.js's empty one. */
+export function methodNotAllowed(allowed: string[]) {
+  const h = route(async () => {
+    throw new AppError("METHOD_NOT_ALLOWED", `Use ${allowed.join(", ")}`);
+  });
+  return { GET: h, POST: h, PUT: h, PATCH: h, DELETE: h };
+}

@@ -1,0 +1,283 @@
+import { createHash } from "node:crypto";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { validate as isUuid, v7 as uuidv7 } from "uuid";
+import type { Db } from "@/db/client";
+import { contributions, idempotencyKeys, users } from "@/db/schema";
+import { getCampaign } from "@/lib/campaigns";
+import { AppError } from "@/lib/errors";
+import type { PublicUser } from "@/lib/users";
+import { minimumAmount, type PaymentProvider, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
+import type { ContributeInput, ContributionDto, PublicContribution } from "./schemas";
+import { settlePayment } from "./settle";
+
+/** Keys are kept 48 hours (the API promises at least 24). */
+const KEY_TTL_HOURS = 48;
+/** A request holding a key longer than this is presumed dead; a retry may take the key over and resume. */
+const LOCK_TIMEOUT_SECONDS = 60;
+
+export interface ContributeDeps {
+  provider: PaymentProvider;
+  feeBps: number;
+  maxAmount: number;
+}
+
+export interface ContributeResult {
+  status: number;
+  body: ContributionDto;
+  replayed: boolean;
+}
+
+type Row = typeof contributions.$inferSelect;
+
+export function toContributionDto(c: Row): ContributionDto {
+  return {
+    id: c.id,
+    campaignId: c.campaignId,
+    amount: c.amount,
+    currency: c.currency,
+    status: c.status,
+    createdAt: c.createdAt.toISOString(),
+    failure:
+      c.status === "failed"
+        ? { code: c.failureCode ?? "payment_failed", message: c.failureMessage ?? "The payment failed" }
+        : null,
+  };
+}
+
+function requestHash(campaignId: string, input: ContributeInput): string {
+  const canonical = JSON.stringify([
+    campaignId,
+    input.amount,
+    input.currency,
+    input.paymentMethod,
+    input.message ?? null,
+    input.anonymous,
+  ]);
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+type Claim = { kind: "new"; contributionId: string | null } | { kind: "replay"; status: number; body: ContributionDto };
+
+/** Claim the idempotency key (Brandur Leach's pattern): first writer owns it; others replay, wait or are refused. */
+async function claimKey(db: Db, userId: string, key: string, hash: string): Promise<Claim> {
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(idempotencyKeys)
+      .values({
+        userId,
+        key,
+        requestHash: hash,
+        lockedAt: sql`now()`,
+        expiresAt: sql`now() + make_interval(hours => ${KEY_TTL_HOURS})`,
+      })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    if (inserted.length > 0) return { kind: "new", contributionId: null };
+
+    const [row] = await tx
+      .select({
+        requestHash: idempotencyKeys.requestHash,
+        contributionId: idempotencyKeys.contributionId,
+        responseStatus: idempotencyKeys.responseStatus,
+        responseBody: idempotencyKeys.responseBody,
+        expired: sql<boolean>`${idempotencyKeys.expiresAt} < now()`,
+        stale: sql<boolean>`${idempotencyKeys.lockedAt} is null or ${idempotencyKeys.lockedAt} < now() - make_interval(secs => ${LOCK_TIMEOUT_SECONDS})`,
+      })
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
+      .for("update");
+    if (!row) throw new AppError("IDEMPOTENCY_KEY_IN_USE", "The request with this key is still running; retry shortly");
+    const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
+    if (row.expired) {
+      await tx
+        .update(idempotencyKeys)
+        .set({
+          requestHash: hash,
+          contributionId: null,
+          responseStatus: null,
+          responseBody: null,
+          lockedAt: sql`now()`,
+          createdAt: sql`now()`,
+          expiresAt: sql`now() + make_interval(hours => ${KEY_TTL_HOURS})`,
+        })
+        .where(where);
+      return { kind: "new", contributionId: null };
+    }
+    if (row.requestHash !== hash) {
+      throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request");
+    }
+    if (row.responseStatus !== null) {
+      return { kind: "replay", status: row.responseStatus, body: row.responseBody as ContributionDto };
+    }
+    if (!row.stale) throw new AppError("IDEMPOTENCY_KEY_IN_USE", "The request with this key is still running; retry shortly");
+    await tx.update(idempotencyKeys).set({ lockedAt: sql`now()` }).where(where);
+    return { kind: "new", contributionId: row.contributionId };
+  });
+}
+
+async function releaseKey(db: Db, userId: string, key: string, forget: boolean) {
+  const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
+  if (forget) await db.delete(idempotencyKeys).where(where);
+  else await db.update(idempotencyKeys).set({ lockedAt: null }).where(where);
+}
+
+function checkAmount(input: ContributeInput, maxAmount: number) {
+  const min = minimumAmount(input.currency);
+  if (input.amount < min || input.amount > maxAmount) {
+    throw new AppError(
+      "AMOUNT_OUT_OF_RANGE",
+      `The amount must be between ${min} and ${maxAmount} minor units of ${input.currency}`,
+      [{ field: "amount", message: `must be between ${min} and ${maxAmount}` }],
+    );
+  }
+}
+
+/** Phase 1: the campaign must take money in this currency; the pending contribution is recorded with the key. */
+async function recordPending(
+  db: Db,
+  user: PublicUser,
+  campaignId: string,
+  key: string,
+  input: ContributeInput,
+  provider: string,
+) {
+  const campaign = await getCampaign(db, campaignId, user);
+  const ended = campaign.endsAt !== null && Date.parse(campaign.endsAt) <= Date.now();
+  if (campaign.status !== "active" || ended) {
+    throw new AppError("CAMPAIGN_CLOSED", "This campaign is not accepting contributions");
+  }
+  if (campaign.currency !== input.currency) {
+    throw new AppError("CURRENCY_MISMATCH", `This campaign collects ${campaign.currency}`, [
+      { field: "currency", message: `must be ${campaign.currency}` },
+    ]);
+  }
+  const id = uuidv7();
+  await db.transaction(async (tx) => {
+    await tx.insert(contributions).values({
+      id,
+      campaignId,
+      contributorId: user.id,
+      amount: input.amount,
+      currency: input.currency,
+      message: input.message || null,
+      anonymous: input.anonymous,
+      paymentMethod: input.paymentMethod,
+      provider,
+    });
+    await tx
+      .update(idempotencyKeys)
+      .set({ contributionId: id })
+      .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
+  });
+  return id;
+}
+
+/**
+ * POST /api/campaigns/{id}/contributions. Same user + key + body → the same
+ * response; a crash or provider outage mid-way is resumed by a retry with the
+ * same key, and the provider call itself carries an idempotency key derived from
+ * the contribution ID, so nothing is ever charged twice.
+ */
+export async function contribute(
+  db: Db,
+  deps: ContributeDeps,
+  p: { user: PublicUser; campaignId: string; key: string; input: ContributeInput },
+): Promise<ContributeResult> {
+  checkAmount(p.input, deps.maxAmount);
+  if (!isUuid(p.campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  const claim = await claimKey(db, p.user.id, p.key, requestHash(p.campaignId, p.input));
+  if (claim.kind === "replay") return { status: claim.status, body: claim.body, replayed: true };
+
+  let contributionId = claim.contributionId;
+  if (!contributionId) {
+    try {
+      contributionId = await recordPending(db, p.user, p.campaignId, p.key, p.input, deps.provider.name);
+    } catch (err) {
+      // Nothing happened: forget the key, so the client may fix the request and reuse it.
+      await releaseKey(db, p.user.id, p.key, true);
+      throw err;
+    }
+  }
+
+  const [c] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
+  if (!c) throw new Error("contribution vanished");
+  if (c.status === "pending") {
+    try {
+      const payment = await deps.provider.createPayment({
+        contributionId: c.id,
+        campaignId: c.campaignId,
+        amount: c.amount,
+        currency: c.currency,
+        paymentMethod: c.paymentMethod,
+        idempotencyKey: paymentIdempotencyKey(c.id),
+      });
+      await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps });
+    } catch (err) {
+      await releaseKey(db, p.user.id, p.key, false); // keep the contribution: a retry resumes it
+      if (err instanceof ProviderUnavailableError) {
+        throw new AppError(
+          "PAYMENT_PROVIDER_UNAVAILABLE",
+          "The payment provider is unavailable; retry with the same Idempotency-Key",
+        );
+      }
+      throw err;
+    }
+  }
+
+  const [done] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
+  if (!done) throw new Error("contribution vanished");
+  const body = toContributionDto(done);
+  await db
+    .update(idempotencyKeys)
+    .set({ responseStatus: 201, responseBody: body, lockedAt: null })
+    .where(and(eq(idempotencyKeys.userId, p.user.id), eq(idempotencyKeys.key, p.key)));
+  return { status: 201, body, replayed: false };
+}
+
+/** A contribution's current state, for its contributor only. */
+export async function getOwnContribution(db: Db, user: PublicUser, id: string): Promise<ContributionDto> {
+  const [c] = isUuid(id) ? await db.select().from(contributions).where(eq(contributions.id, id)) : [];
+  if (!c || c.contributorId !== user.id) throw new AppError("CONTRIBUTION_NOT_FOUND", "No such contribution");
+  return toContributionDto(c);
+}
+
+/** Succeeded contributions of a visible campaign, newest first, keyset-paginated. */
+export async function listCampaignContributions(
+  db: Db,
+  p: { campaignId: string; viewer?: PublicUser; limit: number; cursor?: string },
+): Promise<{ items: PublicContribution[]; nextCursor: string | null }> {
+  await getCampaign(db, p.campaignId, p.viewer); // 404 for unknown IDs and others' drafts
+  const rows = await db
+    .select({
+      id: contributions.id,
+      amount: contributions.amount,
+      currency: contributions.currency,
+      message: contributions.message,
+      anonymous: contributions.anonymous,
+      createdAt: contributions.createdAt,
+      name: users.name,
+    })
+    .from(contributions)
+    .innerJoin(users, eq(users.id, contributions.contributorId))
+    .where(
+      and(
+        eq(contributions.campaignId, p.campaignId),
+        eq(contributions.status, "succeeded"),
+        p.cursor ? lt(contributions.id, p.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(contributions.id))
+    .limit(p.limit + 1);
+  const page = rows.slice(0, p.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      name: r.anonymous ? "Anonymous" : r.name,
+      amount: r.amount,
+      currency: r.currency,
+      message: r.message,
+      createdAt: r.createdAt.toISOString(),
+    })),
+    nextCursor: rows.length > p.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}

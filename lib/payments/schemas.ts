@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+export const contributeSchema = z
+  .strictObject({
+    amount: z
+      .number({ error: "must be an integer amount in minor units" })
+      .int("must be an integer amount in minor units (e.g. cents)")
+      .positive("must be positive"),
+    currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in upper case, e.g. USD"),
+    paymentMethod: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9_]+$/, "must be a payment method ID such as pm_card_visa")
+      .default("pm_card_visa")
+      .describe("Stripe PaymentMethod ID; the sandbox accepts Stripe's test IDs"),
+    message: z.string().trim().max(500, "must be at most 500 characters").optional(),
+    anonymous: z.boolean().default(false),
+  })
+  .meta({ id: "Contribute" });
+
+export const contributionSchema = z
+  .object({
+    id: z.uuid(),
+    campaignId: z.uuid(),
+    amount: z.number().int(),
+    currency: z.string().length(3),
+    status: z.enum(["succeeded", "pending", "failed"]),
+    createdAt: z.string(),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: "Contribution" });
+
+export const publicContributionSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().describe('the contributor\'s name, or "Anonymous"'),
+    amount: z.number().int(),
+    currency: z.string().length(3),
+    message: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "PublicContribution" });
+
+export const publicContributionPageSchema = z
+  .object({ items: z.array(publicContributionSchema), nextCursor: z.string().nullable() })
+  .meta({ id: "PublicContributionPage" });
+
+/** Idempotency-Key header: 1–255 visible ASCII characters. */
+export const idempotencyKeySchema = z
+  .string({ error: "the Idempotency-Key header is required" })
+  .min(1, "the Idempotency-Key header is required")
+  .max(255, "must be at most 255 characters")
+  .regex(/^[\x21-\x7E]+$/, "must be visible ASCII characters");
+
+export type ContributeInput = z.infer<typeof contributeSchema>;
+export type ContributionDto = z.infer<typeof contributionSchema>;
+export type PublicContribution = z.infer<typeof publicContributionSchema>;

@@ -1,0 +1,147 @@
+import { eq } from "drizzle-orm";
+import { validate as isUuid, v7 as uuidv7 } from "uuid";
+import type { Db } from "@/db/client";
+import { campaigns, contributions, paymentDiscrepancies, providerEvents } from "@/db/schema";
+import { appendEvent } from "@/lib/events/outbox";
+import { accounts, platformFee, postEntry } from "@/lib/ledger";
+import type { ProviderPayment } from "./provider";
+
+export type SettleResult =
+  | "applied"
+  | "duplicate_event"
+  | "already_settled"
+  | "still_pending"
+  | "discrepancy"
+  | "unknown_payment";
+
+export interface SettleInput {
+  provider: string;
+  payment: ProviderPayment;
+  /** Present when the outcome comes from a webhook: the event is applied at most once. */
+  event?: { id: string; type: string };
+  feeBps: number;
+}
+
+type Contribution = typeof contributions.$inferSelect;
+
+/**
+ * The ONE function that settles a contribution from a provider's answer — the
+ * synchronous API response and every webhook come through here, keyed by the
+ * PaymentIntent (and the contribution ID in its metadata). In one transaction:
+ * the event ID is recorded (a redelivery changes nothing), the contribution moves
+ * pending → succeeded | failed (never away from succeeded), the ledger entry is
+ * posted (unique per contribution) and an outbox event appended.
+ */
+export async function settlePayment(db: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
+  return db.transaction(async (tx) => {
+    if (input.event) {
+      const fresh = await tx
+        .insert(providerEvents)
+        .values({
+          eventId: input.event.id,
+          provider: input.provider,
+          type: input.event.type,
+          paymentId: input.payment.id,
+          outcome: "processing",
+        })
+        .onConflictDoNothing()
+        .returning({ id: providerEvents.eventId });
+      if (fresh.length === 0) return { result: "duplicate_event" as const };
+    }
+    const out = await apply(tx, input);
+    if (input.event)
+      await tx.update(providerEvents).set({ outcome: out.result }).where(eq(providerEvents.eventId, input.event.id));
+    return out;
+  });
+}
+
+async function findLocked(tx: Db, p: ProviderPayment): Promise<Contribution | undefined> {
+  if (p.contributionId && isUuid(p.contributionId)) {
+    const [c] = await tx.select().from(contributions).where(eq(contributions.id, p.contributionId)).for("update");
+    if (c) return c;
+  }
+  const [c] = await tx.select().from(contributions).where(eq(contributions.providerPaymentId, p.id)).for("update");
+  return c;
+}
+
+async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
+  const p = input.payment;
+  const c = await findLocked(tx, p);
+  if (!c) return { result: "unknown_payment" };
+  if (c.providerPaymentId && c.providerPaymentId !== p.id) return discrepancy(tx, c, input);
+  if (!c.providerPaymentId) {
+    await tx.update(contributions).set({ providerPaymentId: p.id }).where(eq(contributions.id, c.id));
+  }
+  if (p.status === "pending") return { result: "still_pending", contribution: c };
+  if (p.amount !== c.amount || p.currency.toUpperCase() !== c.currency) return discrepancy(tx, c, input);
+
+  if (p.status === "succeeded") {
+    if (c.status === "succeeded") return { result: "already_settled", contribution: c };
+    // pending → succeeded, or failed → succeeded (money did arrive after a retry on the provider's side)
+    const [updated] = await tx
+      .update(contributions)
+      .set({ status: "succeeded", settledAt: new Date(), failureCode: null, failureMessage: null, providerPaymentId: p.id })
+      .where(eq(contributions.id, c.id))
+      .returning();
+    const fee = platformFee(c.amount, input.feeBps);
+    await postEntry(tx, {
+      kind: "contribution",
+      reference: c.id,
+      description: `Contribution ${c.id} to campaign ${c.campaignId}`,
+      currency: c.currency,
+      lines: [
+        { account: accounts.providerClearing(input.provider), amount: c.amount },
+        { account: accounts.campaignCollected(c.campaignId), amount: -c.amount },
+        { account: accounts.campaignCollected(c.campaignId), amount: fee },
+        { account: accounts.platformFees(), amount: -fee },
+      ],
+    });
+    // The displayed total and the creator's balance are the event consumers' job (lib/events): no hot row here.
+    const [campaign] = await tx.select({ creatorId: campaigns.creatorId }).from(campaigns).where(eq(campaigns.id, c.campaignId));
+    await appendEvent(tx, {
+      type: "contribution.succeeded",
+      partitionKey: c.campaignId,
+      payload: {
+        contributionId: c.id,
+        campaignId: c.campaignId,
+        creatorId: campaign?.creatorId,
+        amount: c.amount,
+        currency: c.currency,
+        fee,
+      },
+    });
+    return { result: "applied", contribution: updated };
+  }
+
+  // failed
+  if (c.status !== "pending") return { result: "already_settled", contribution: c };
+  const [updated] = await tx
+    .update(contributions)
+    .set({
+      status: "failed",
+      settledAt: new Date(),
+      failureCode: p.failureCode ?? "payment_failed",
+      failureMessage: p.failureMessage ?? "The payment failed",
+    })
+    .where(eq(contributions.id, c.id))
+    .returning();
+  await appendEvent(tx, {
+    type: "contribution.failed",
+    partitionKey: c.campaignId,
+    payload: { contributionId: c.id, campaignId: c.campaignId, amount: c.amount, currency: c.currency, code: p.failureCode },
+  });
+  return { result: "applied", contribution: updated };
+}
+
+async function discrepancy(tx: Db, c: Contribution, input: SettleInput) {
+  await tx.insert(paymentDiscrepancies).values({
+    id: uuidv7(),
+    contributionId: c.id,
+    eventId: input.event?.id ?? null,
+    expectedAmount: c.amount,
+    expectedCurrency: c.currency,
+    actualAmount: input.payment.amount,
+    actualCurrency: input.payment.currency,
+  });
+  return { result: "discrepancy" as const, contribution: c };
+}

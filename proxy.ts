@@ -1,0 +1,100 @@
+import { type NextRequest, NextResponse } from "next/server";
+import { getToken } from "next-auth/jwt";
+import { authSecret } from "@/lib/auth/options";
+import { consume, rateLimitKey } from "@/lib/auth/ratelimit";
+import { config as appConfig } from "@/lib/config";
+import { errorBody } from "@/lib/errors";
+import { MAX_JSON_BODY_BYTES } from "@/lib/http";
+
+/**
+ * The gateway (DESIGN.md §3): request IDs, security headers, body-size limit,
+ * rate limit per token or IP, and the sign-in gate for private pages.
+ * Authorization (who may change what) is decided in lib/, not here.
+ */
+const PRIVATE_PAGES = [/^\/dashboard(\/|$)/, /^\/campaigns\/new$/, /^\/campaigns\/[^/]+\/edit$/, /^\/settings(\/|$)/];
+
+function securityHeaders(h: Headers, https: boolean) {
+  const dev = appConfig().NODE_ENV === "development";
+  h.set("x-content-type-options", "nosniff");
+  h.set("x-frame-options", "DENY");
+  h.set("referrer-policy", "strict-origin-when-cross-origin");
+  h.set("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+  h.set("cross-origin-opener-policy", "same-origin");
+  h.set(
+    "content-security-policy",
+    [
+      "default-src 'self'",
+      `script-src 'self' 'unsafe-inline' https://js.stripe.com${dev ? " 'unsafe-eval'" : ""}`,
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob: https:",
+      "media-src 'self' blob: https:",
+      "connect-src 'self' https://api.stripe.com",
+      "frame-src https://js.stripe.com https://hooks.stripe.com",
+      "frame-ancestors 'none'",
+      "base-uri 'self'",
+      "form-action 'self' https://github.com",
+      "object-src 'none'",
+    ].join("; "),
+  );
+  if (https) h.set("strict-transport-security", "max-age=63072000; includeSubDomains");
+}
+
+function jsonError(status: number, body: ReturnType<typeof errorBody>, requestId: string, extra?: Record<string, string>) {
+  const res = NextResponse.json(body, { status });
+  res.headers.set("x-request-id", requestId);
+  res.headers.set("cache-control", "no-store");
+  for (const [k, v] of Object.entries(extra ?? {})) res.headers.set(k, v);
+  return res;
+}
+
+export async function proxy(req: NextRequest) {
+  const requestId = req.headers.get("x-request-id")?.slice(0, 100) || crypto.randomUUID();
+  const https = req.nextUrl.protocol === "https:";
+  const path = req.nextUrl.pathname;
+  const isApi = path.startsWith("/api/");
+
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (isApi && declared > MAX_JSON_BODY_BYTES) {
+    const res = jsonError(413, errorBody("PAYLOAD_TOO_LARGE", `The body is larger than ${MAX_JSON_BODY_BYTES} bytes`), requestId);
+    securityHeaders(res.headers, https);
+    return res;
+  }
+
+  // Provider webhooks authenticate by signature and must never be throttled into retries.
+  const rate = path.startsWith("/api/webhooks/")
+    ? { allowed: true as const, limit: 0, remaining: 0, resetSeconds: 0 }
+    : await consume(rateLimitKey(req.headers));
+  if (!rate.allowed) {
+    const res = jsonError(429, errorBody("RATE_LIMITED", "Too many requests; retry later"), requestId, {
+      "retry-after": String(rate.retryAfterSeconds),
+      "ratelimit-limit": String(rate.limit),
+      "ratelimit-remaining": "0",
+    });
+    securityHeaders(res.headers, https);
+    return res;
+  }
+
+  if (PRIVATE_PAGES.some((re) => re.test(path))) {
+    const token = await getToken({ req, secret: authSecret() });
+    if (!token?.sub) {
+      const signin = new URL("/signin", req.url);
+      signin.searchParams.set("callbackUrl", path + req.nextUrl.search);
+      const res = NextResponse.redirect(signin);
+      securityHeaders(res.headers, https);
+      return res;
+    }
+  }
+
+  const requestHeaders = new Headers(req.headers);
+  requestHeaders.set("x-request-id", requestId);
+  const res = NextResponse.next({ request: { headers: requestHeaders } });
+  res.headers.set("x-request-id", requestId);
+  res.headers.set("ratelimit-limit", String(rate.limit));
+  res.headers.set("ratelimit-remaining", String(rate.remaining));
+  securityHeaders(res.headers, https);
+  return res;
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};

@@ -1,0 +1,117 @@
+/**
+ * `npm run cli -- <area> <command> [flags]`: operator commands.
+ * Works against DATABASE_URL, or the embedded default: it reuses the embedded
+ * PostgreSQL of a running `npm start`, or starts it for the command and stops it after.
+ *
+ *   tokens create --email alice@example.com [--name "my script"]   prints the token as the last line
+ *   tokens list   --email alice@example.com
+ *   tokens revoke --email alice@example.com --id <token id>
+ *   ledger audit                                                  exits 1 on any mismatch or unbalanced entry
+ */
+import { parseArgs } from "node:util";
+import { openDb } from "@/db/client";
+import { configuredDatabase } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { seedDemoUsers } from "@/db/seed";
+import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";
+import { ConfigError, config } from "@/lib/config";
+import { auditLedger } from "@/lib/ledger/audit";
+import { formatMoney } from "@/lib/money/currency";
+import { findUserByEmail } from "@/lib/users";
+
+const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name>]
+       npm run cli -- tokens list --email <email>
+       npm run cli -- tokens revoke --email <email> --id <token id>
+       npm run cli -- ledger audit`;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Throw, so that `finally` still stops an embedded PostgreSQL this command started. */
+function fail(msg: string, code = 2): never {
+  throw new CliError(msg, code);
+}
+
+async function main() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { email: { type: "string" }, name: { type: "string" }, id: { type: "string" }, help: { type: "boolean" } },
+  });
+  const [area, command] = positionals;
+  const known =
+    (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) || (area === "ledger" && command === "audit");
+  if (values.help || !known) fail(USAGE);
+
+  let c: ReturnType<typeof config>;
+  try {
+    c = config();
+  } catch (e) {
+    fail(e instanceof ConfigError ? e.message : String(e), 1);
+  }
+  const { url, embedded } = await configuredDatabase(c, (m) => console.log(`[db] ${m}`));
+  const { sql, db } = openDb(url, 2);
+  try {
+    await migrateDatabase(url);
+    if (embedded) await seedDemoUsers(db); // the embedded default always has its demo users
+    if (area === "ledger") {
+      const ok = await printAudit(db);
+      if (!ok) throw new CliError("ledger audit FAILED", 1);
+      return;
+    }
+    if (!values.email) fail(`--email is required\n${USAGE}`);
+    const user = await findUserByEmail(db, values.email);
+    if (!user) fail(`no user with email ${values.email}`, 1);
+
+    if (command === "create") {
+      const { token, info } = await createApiToken(db, { userId: user.id, name: values.name ?? "cli" });
+      console.log(`created token ${info.id} ("${info.name}") for ${user.email}; it is shown once:`);
+      console.log(token);
+    } else if (command === "list") {
+      for (const t of await listApiTokens(db, user.id)) {
+        console.log(
+          `${t.id}  ${t.prefix}…  ${t.name}  ${t.revokedAt ? "revoked" : "active"}  created ${t.createdAt.toISOString()}`,
+        );
+      }
+    } else if (command === "revoke") {
+      if (!values.id) fail(`--id is required\n${USAGE}`);
+      const t = await revokeApiToken(db, { userId: user.id, tokenId: values.id });
+      console.log(`revoked ${t.id}`);
+    } else {
+      fail(USAGE);
+    }
+  } finally {
+    await sql.end();
+    await embedded?.stop();
+  }
+}
+
+async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolean> {
+  console.log("auditing the ledger against succeeded contributions…");
+  const r = await auditLedger(db);
+  for (const c of r.campaigns) {
+    const m = (n: number) => formatMoney(n, c.currency);
+    console.log(
+      `${c.ok ? "ok      " : "MISMATCH"} campaign ${c.campaignId}  contributions ${m(c.succeededSum)} (${c.succeededCount})  ledger ${m(c.ledgerCollected)}  fees ${m(c.ledgerFees)}  displayed ${m(c.displayedTotal)}`,
+    );
+  }
+  for (const u of r.unbalancedEntries) console.log(`UNBALANCED entry ${u.entryId}: ${u.sum} ${u.currency}`);
+  const bad = r.campaigns.filter((c) => !c.ok).length;
+  console.log(
+    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
+  );
+  return r.ok;
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err instanceof CliError ? err.message : `error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(err instanceof CliError ? err.exitCode : 1);
+  },
+);

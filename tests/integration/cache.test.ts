@@ -1,0 +1,89 @@
+import { describe, expect, inject, it } from "vitest";
+import { config } from "@/lib/config";
+import { startApp } from "../support/env";
+import { api, tokenFor, validCampaign } from "../support/http";
+import { contribute, waitFor } from "../support/payments";
+
+describe("campaign reads through the caches", () => {
+  it("serve public campaigns with a strong ETag, CDN headers and 304s; drafts stay private", async () => {
+    const alice = await tokenFor("alice@example.com");
+    const { id } = (await api("/api/campaigns", { token: alice, json: validCampaign({ title: "Cache me" }) })).body;
+    const first = await api(`/api/campaigns/${id}`);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("etag") as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/); // strong: no W/ prefix
+    expect(first.headers.get("cache-control")).toBe("public, max-age=0, s-maxage=1, stale-while-revalidate=5");
+    const again = await api(`/api/campaigns/${id}`, { headers: { "if-none-match": etag } });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe("");
+    expect(again.headers.get("etag")).toBe(etag);
+    expect((await api(`/api/campaigns/${id}`, { headers: { "if-none-match": '"other"' } })).status).toBe(200);
+
+    const { id: draft } = (await api("/api/campaigns", { token: alice, json: validCampaign({ status: "draft" }) })).body;
+    const mine = await api(`/api/campaigns/${draft}`, { token: alice });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get("cache-control")).toBe("private, no-store");
+    expect((await api(`/api/campaigns/${draft}`)).status).toBe(404);
+    expect((await api("/api/me/campaigns", { token: alice })).headers.get("cache-control")).toContain("no-store");
+  });
+
+  it("show an edit at once and a contribution's total within about a second", async () => {
+    const alice = await tokenFor("alice@example.com");
+    const bob = await tokenFor("bob@example.com");
+    const { id } = (await api("/api/campaigns", { token: alice, json: validCampaign({ title: "Before" }) })).body;
+    await api(`/api/campaigns/${id}`); // warm the caches
+    await api(`/api/campaigns/${id}`, { method: "PATCH", token: alice, json: { title: "After" } });
+    expect((await api(`/api/campaigns/${id}`)).body.title).toBe("After");
+    const paid = Date.now();
+    await contribute(bob, id, { amount: 1500, currency: "USD" });
+    const seen = await waitFor(
+      async () => (await api(`/api/campaigns/${id}`)).body.collectedAmount,
+      (v) => v === 1500,
+      5000,
+    );
+    expect(seen).toBe(1500);
+    console.log(`contribution visible in the cached read ${Date.now() - paid} ms after the payment request`);
+  });
+
+  it("keep answering correctly from the database when Redis is down", async () => {
+    const app = await startApp(inject("databaseUrl"), { REDIS_URL: "redis://127.0.0.1:1" });
+    try {
+      const alice = await tokenFor("alice@example.com");
+      const { id } = (
+        await api("/api/campaigns", { base: app.baseUrl, token: alice, json: validCampaign({ title: "No Redis" }) })
+      ).body;
+      for (let i = 0; i < 3; i++) {
+        const r = await api(`/api/campaigns/${id}`, { base: app.baseUrl });
+        expect(r.status).toBe(200);
+        expect(r.body.title).toBe("No Redis");
+      }
+      await api(`/api/campaigns/${id}`, { base: app.baseUrl, method: "PATCH", token: alice, json: { title: "Still no Redis" } });
+      expect((await api(`/api/campaigns/${id}`, { base: app.baseUrl })).body.title).toBe("Still no Redis");
+      const m = await api("/api/metrics", { base: app.baseUrl });
+      expect(m.text).toMatch(/crowdfund_campaign_cache_requests_total\{layer="l2",result="error"\} [1-9]/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe.runIf(config().REDIS_URL)("invalidation across instances (Redis pub/sub)", () => {
+  it("an edit through one instance is visible at once through another that had it cached", async () => {
+    // A one-minute L1 TTL on the other instance: only a pub/sub message can make it drop its copy in time.
+    const other = await startApp(inject("databaseUrl"), { CACHE_L1_TTL_MS: "60000" });
+    try {
+      const alice = await tokenFor("alice@example.com");
+      const { id } = (await api("/api/campaigns", { token: alice, json: validCampaign({ title: "Shared v1" }) })).body;
+      expect((await api(`/api/campaigns/${id}`, { base: other.baseUrl })).body.title).toBe("Shared v1"); // cached in other's L1
+      await api(`/api/campaigns/${id}`, { method: "PATCH", token: alice, json: { title: "Shared v2" } }); // through the main instance
+      const seen = await waitFor(
+        async () => (await api(`/api/campaigns/${id}`, { base: other.baseUrl })).body.title,
+        (t) => t === "Shared v2",
+        10_000,
+      );
+      expect(seen).toBe("Shared v2");
+    } finally {
+      await other.stop();
+    }
+  });
+});

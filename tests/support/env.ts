@@ -1,0 +1,127 @@
+/**
+ * Test environment shared by the integration suite (vitest) and the browser
+ * suite (Playwright): a fresh database per run on the configured PostgreSQL
+ * (DATABASE_URL, e.g. CI's 127.0.0.1:5432) or on an embedded one, and the real
+ * app (scripts/start.ts, the production build) serving it on a free port.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import postgres from "postgres";
+import { type EmbeddedHandle, startEmbeddedPostgres } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { parseConfig } from "@/lib/config";
+import { anyFreePort, portIsFree } from "@/lib/net/ports";
+
+const root = path.resolve(import.meta.dirname, "../..");
+export const TEST_AUTH_SECRET = "test-secret-for-the-integration-suite-only-0123456789";
+export const TEST_SANDBOX_SECRET = "whsec_test_sandbox_secret_for_the_suite";
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+function assertLocal(url: string) {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
+    throw new Error(`refusing to run tests against a non-local database (${host})`);
+  }
+}
+
+/** Create (and later drop) a uniquely named, migrated database for this run. */
+export async function provisionDatabase(label: string): Promise<TestDatabase> {
+  const env = parseConfig({ ...process.env, NODE_ENV: "test" });
+  let embedded: EmbeddedHandle | undefined;
+  let serverUrl = env.DATABASE_URL;
+  if (!serverUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(root, ".test-data"),
+      port: 54339,
+      stopAdopted: true,
+      database: "postgres",
+    });
+    serverUrl = embedded.url;
+  }
+  assertLocal(serverUrl);
+  const name = `cf_${label}_${Date.now().toString(36)}_${process.pid}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  await migrateDatabase(url);
+  return {
+    url,
+    async drop() {
+      const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists "${name}" with (force)`);
+      await a.end();
+      await embedded?.stop();
+    },
+  };
+}
+
+export interface AppServer {
+  baseUrl: string;
+  port: number;
+  process: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Start the built app on its own port against `databaseUrl`; resolves once /api/health answers. */
+export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}, port?: number): Promise<AppServer> {
+  const p = port ?? (await anyFreePort());
+  // Guard: a health check must never be answered by some other (e.g. surviving) server on this port.
+  if (!(await portIsFree(p))) throw new Error(`port ${p} is already in use`);
+  // One process (node + tsx loader), so that SIGKILL kills the server itself and not a wrapper.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(p),
+      HOSTNAME: "127.0.0.1",
+      CF_SKIP_BUILD: "true",
+      SEED_DEMO_USERS: "true",
+      PASSWORD_LOGIN: "true",
+      NEXTAUTH_SECRET: TEST_AUTH_SECRET,
+      SANDBOX_WEBHOOK_SECRET: TEST_SANDBOX_SECRET,
+      SANDBOX_PENDING_MS: "1500",
+      NEXTAUTH_URL: `http://localhost:${p}`,
+      LOG_LEVEL: "warn",
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const baseUrl = `http://localhost:${p}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app exited (${child.exitCode}) during start:\n${out}`);
+    try {
+      const r = await fetch(`${baseUrl}/api/health`);
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`app did not become healthy in 60 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    baseUrl,
+    port: p,
+    process: child,
+    output: () => out,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Helpers of the event-transport contract suite: a `test_effects` table that
+ * records what test consumer groups applied (its unique (grp, event_id) makes a
+ * second application of one event fail loudly), such groups, and a concurrent
+ * outbox writer.
+ */
+import { sql } from "drizzle-orm";
+import type postgres from "postgres";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import type { ConsumerGroup } from "@/lib/events/consumers";
+import { appendEvent } from "@/lib/events/outbox";
+import { waitFor as poll } from "./wait";
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function createEffectsTable(pg: postgres.Sql) {
+  await pg.unsafe(`
+    create table if not exists test_effects (
+      n bigserial primary key,              -- order of application
+      grp text not null,
+      event_id uuid not null,
+      partition_key text not null,
+      seq bigint not null,
+      amount int not null,
+      unique (grp, event_id)
+    )`);
+}
+
+export type EffectsGroup = ConsumerGroup & { violations: string[] };
+
+/** A group recording contribution.succeeded events into test_effects; no ON CONFLICT on purpose. */
+export function effectsGroup(name: string, opts: { failOn?: ReadonlySet<string>; delayMs?: number } = {}): EffectsGroup {
+  const violations: string[] = [];
+  return {
+    name,
+    violations,
+    types: ["contribution.succeeded"],
+    parse: (e) => z.object({ amount: z.number().int() }).parse(e.payload),
+    async apply(tx, events) {
+      if (opts.delayMs) await sleep(opts.delayMs);
+      for (const { event, data } of events) {
+        if (opts.failOn?.has(event.id)) throw new Error(`handler refuses ${event.id}`);
+        try {
+          await tx.execute(sql`
+            insert into test_effects (grp, event_id, partition_key, seq, amount)
+            values (${name}, ${event.id}, ${event.partitionKey}, ${event.seq}, ${(data as { amount: number }).amount})`);
+        } catch (err) {
+          if (isUniqueViolation(err)) violations.push(event.id);
+          throw err;
+        }
+      }
+    },
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === "23505") return true;
+  }
+  return false;
+}
+
+/**
+ * Append contribution.succeeded events, `perKey` per key, from `writers` concurrent
+ * writers each committing `txSize` events per transaction; keys interleave across
+ * writers, so one key's events come from concurrent transactions. Returns the IDs in
+ * creation order.
+ */
+export async function appendMany(db: Db, keys: string[], perKey: number, { writers = 5, txSize = 10 } = {}) {
+  const all = Array.from({ length: keys.length * perKey }, (_, i) => ({ key: keys[i % keys.length] as string, amount: i + 1 }));
+  const ids: string[][] = Array.from({ length: writers }, () => []);
+  await Promise.all(
+    ids.map(async (mine, w) => {
+      const share = all.filter((_, i) => i % writers === w);
+      for (let i = 0; i < share.length; i += txSize) {
+        const chunk = share.slice(i, i + txSize);
+        await db.transaction(async (tx) => {
+          for (const e of chunk) {
+            mine.push(
+              await appendEvent(tx, { type: "contribution.succeeded", partitionKey: e.key, payload: { amount: e.amount } }),
+            );
+          }
+        });
+      }
+    }),
+  );
+  return ids.flat();
+}
+
+/** Poll `fn` until `ok` holds; fails with the last value after `ms`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const v = await poll(fn, ok, ms, 50);
+  if (!ok(v)) throw new Error(`timed out after ${ms} ms waiting for ${what}; last value: ${JSON.stringify(v)}`);
+  return v;
+}

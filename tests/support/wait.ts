@@ -1,0 +1,9 @@
+/** Poll `fn` every `everyMs` until `ok` holds or `timeoutMs` passed; returns the last value (the caller asserts on it). */
+export async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
