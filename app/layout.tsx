@@ -44,6 +44,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 Start a campaign
               </Link>
               <Link href="/dashboard">Dashboard</Link>
+              <Link href="/settings/payouts">Payouts</Link>
               <Link href="/settings/tokens">API tokens</Link>
               <Link href="/docs">API docs</Link>
               {user ? (

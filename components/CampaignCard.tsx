@@ -1,10 +1,11 @@
 import Link from "next/link";
+import type { ReactNode } from "react";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { formatDate, formatMoney, percentOf, timeLeft } from "./format";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
 
-export function CampaignCard({ campaign: c }: { campaign: CampaignDto }) {
+export function CampaignCard({ campaign: c, children }: { campaign: CampaignDto; children?: ReactNode }) {
   return (
     <article className="card campaign-card">
       <div className="campaign-card-head">
@@ -22,6 +23,7 @@ export function CampaignCard({ campaign: c }: { campaign: CampaignDto }) {
         Created {formatDate(c.createdAt)} · {c.contributionCount} contribution{c.contributionCount === 1 ? "" : "s"} ·{" "}
         {timeLeft(c.endsAt, c.status)}
       </p>
+      {children}
     </article>
   );
 }

@@ -7,6 +7,8 @@
  *   tokens list   --email alice@example.com
  *   tokens revoke --email alice@example.com --id <token id>
  *   ledger audit                                                  exits 1 on any mismatch or unbalanced entry
+ *   payouts run [--date 2026-11-24] [--allow-future-cutoff]       the day's payouts (default: today in PAYOUT_TIMEZONE)
+ *   payouts reconcile                                             submit open payouts, look up pending transfers
  */
 import { parseArgs } from "node:util";
 import { openDb } from "@/db/client";
@@ -17,12 +19,16 @@ import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens
 import { ConfigError, config } from "@/lib/config";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
+import { payoutSettings } from "@/lib/payouts";
+import { PayoutRunError, type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
 import { findUserByEmail } from "@/lib/users";
 
 const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name>]
        npm run cli -- tokens list --email <email>
        npm run cli -- tokens revoke --email <email> --id <token id>
-       npm run cli -- ledger audit`;
+       npm run cli -- ledger audit
+       npm run cli -- payouts run [--date YYYY-MM-DD] [--allow-future-cutoff]
+       npm run cli -- payouts reconcile`;
 
 class CliError extends Error {
   constructor(
@@ -41,11 +47,20 @@ function fail(msg: string, code = 2): never {
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { email: { type: "string" }, name: { type: "string" }, id: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      email: { type: "string" },
+      name: { type: "string" },
+      id: { type: "string" },
+      date: { type: "string" },
+      "allow-future-cutoff": { type: "boolean" },
+      help: { type: "boolean" },
+    },
   });
   const [area, command] = positionals;
   const known =
-    (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) || (area === "ledger" && command === "audit");
+    (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) ||
+    (area === "ledger" && command === "audit") ||
+    (area === "payouts" && ["run", "reconcile"].includes(command ?? ""));
   if (values.help || !known) fail(USAGE);
 
   let c: ReturnType<typeof config>;
@@ -62,6 +77,28 @@ async function main() {
     if (area === "ledger") {
       const ok = await printAudit(db);
       if (!ok) throw new CliError("ledger audit FAILED", 1);
+      return;
+    }
+    if (area === "payouts") {
+      const s = payoutSettings(db, c);
+      const onProgress = progressPrinter();
+      let summary: RunSummary;
+      try {
+        if (command === "run") {
+          const date = values.date ?? todayIn(c.PAYOUT_TIMEZONE);
+          console.log(
+            `payouts for ${date} (cut-off 00:00 ${c.PAYOUT_TIMEZONE}, minimum ${s.minimum}, provider ${s.provider.name})`,
+          );
+          summary = await runPayouts(db, s, { date, allowFutureCutoff: values["allow-future-cutoff"], onProgress });
+        } else {
+          console.log(`reconciling open payouts (provider ${s.provider.name})`);
+          summary = await reconcilePayouts(db, s, { onProgress });
+        }
+      } catch (e) {
+        if (e instanceof PayoutRunError) fail(e.message, 1);
+        throw e;
+      }
+      printPayoutSummary(summary);
       return;
     }
     if (!values.email) fail(`--email is required\n${USAGE}`);
@@ -106,6 +143,35 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
+}
+
+/** Print progress at most once a second: a run over a million campaigns says what it is doing. */
+function progressPrinter(): (p: Progress) => void {
+  let last = 0;
+  return ({ phase, summary: s }) => {
+    if (Date.now() - last < 1000) return;
+    last = Date.now();
+    if (phase === "make") console.log(`  making payouts: ${s.seen} campaigns seen, ${s.created} payouts made`);
+    else console.log(`  submitting: ${s.paid} paid, ${s.submitted} submitted, ${s.failed} failed, ${s.unknown} unanswered`);
+  };
+}
+
+function printPayoutSummary(s: RunSummary) {
+  if (s.date) {
+    console.log(`campaigns seen: ${s.seen}`);
+    console.log(`payouts made: ${s.created} (already made before: ${s.alreadyMade}; nothing due: ${s.nothingDue})`);
+    const skipped = Object.entries(s.skipped).filter(([, n]) => n > 0);
+    console.log(`skipped: ${skipped.length ? skipped.map(([why, n]) => `${n} ${why.replaceAll("_", " ")}`).join(", ") : "none"}`);
+  }
+  console.log(
+    `transfers: ${s.paid} paid, ${s.submitted} submitted (awaiting the provider), ${s.failed} failed (credited back, retried next run)`,
+  );
+  if (s.unknown) console.log(`${s.unknown} transfers got no answer: they are looked up before any retry (next run or reconcile)`);
+  for (const [currency, t] of Object.entries(s.amounts)) {
+    const m = (n: number) => formatMoney(n, currency);
+    console.log(`  ${currency}: made ${m(t.created)}, paid ${m(t.paid)}, failed ${m(t.failed)}`);
+  }
+  console.log(s.complete ? "payout run complete" : "payout run stopped early: run it again to finish");
 }
 
 main().then(

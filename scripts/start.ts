@@ -70,6 +70,7 @@ async function main() {
       await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
       s.closeAllConnections();
     }
+    await stopPayouts?.();
     await stopDispatcher?.();
     await stopConsumers?.();
     await embedded?.stop();
@@ -115,6 +116,16 @@ async function main() {
     const runtime = await startConsumers(openDb(c.DATABASE_URL as string, 4).db, c);
     stopConsumers = () => runtime.stop();
     say(`event consumers running in this process (${c.EVENT_TRANSPORT}, worker ${runtime.workerId})`);
+  }
+
+  // The daily payout (lib/payouts): one runner across instances, by an advisory lock.
+  let stopPayouts: (() => Promise<void>) | undefined;
+  if (c.PAYOUT_SCHEDULER === "in-process") {
+    const { openDb } = await import("@/db/client");
+    const { startPayoutScheduler } = await import("@/lib/payouts/scheduler");
+    const { logger } = await import("@/lib/log");
+    stopPayouts = startPayoutScheduler(openDb(c.DATABASE_URL as string, 3).db, c, logger());
+    say(`payout scheduler: "${c.PAYOUT_SCHEDULE}" (${c.PAYOUT_TIMEZONE}), reconcile "${c.PAYOUT_RECONCILE_SCHEDULE}"`);
   }
 
   const app = next({ dev: false, dir: root, hostname: c.HOSTNAME, port: c.PORT });

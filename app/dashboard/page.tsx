@@ -2,9 +2,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
+import { PayoutHistory } from "@/components/PayoutHistory";
+import { type PayoutBlocker, PayoutLine } from "@/components/PayoutLine";
 import { db } from "@/db/client";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
+import { config } from "@/lib/config";
+import { campaignPayoutSummaries, getPayoutAccount, listCreatorPayouts, payoutSettings } from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My campaigns" };
@@ -24,6 +28,16 @@ export default async function DashboardPage({
   // A cursor not made by us is ignored (first page) rather than sent to the database.
   const cursor = value && UUID.test(value) ? value : undefined;
   const { items, nextCursor } = await listCreatorCampaigns(db(), { creatorId: user.id, limit: PAGE_SIZE, cursor });
+  const c = config();
+  const [summaries, account, history] = await Promise.all([
+    campaignPayoutSummaries(
+      db(),
+      items.map((i) => i.id),
+    ),
+    getPayoutAccount(db(), payoutSettings(db()), user.id),
+    listCreatorPayouts(db(), { creatorId: user.id, limit: 20 }),
+  ]);
+  const accountBlocker: PayoutBlocker = !account ? "no_payout_account" : account.payoutsEnabled ? null : "payouts_disabled";
 
   return (
     <>
@@ -36,6 +50,14 @@ export default async function DashboardPage({
           Start a campaign
         </Link>
       </div>
+      {accountBlocker && (
+        <div className="notice" role="status">
+          {accountBlocker === "no_payout_account"
+            ? "Connect a payout account to receive the money your campaigns collect. "
+            : `Your payout account cannot receive payouts yet${account?.disabledReason ? ` (${account.disabledReason})` : ""}. `}
+          <Link href="/settings/payouts">Payout settings</Link>
+        </div>
+      )}
 
       {items.length === 0 ? (
         <div className="empty-state card">
@@ -49,9 +71,21 @@ export default async function DashboardPage({
         </div>
       ) : (
         <div className="card-grid">
-          {items.map((c) => (
-            <CampaignCard key={c.id} campaign={c} />
-          ))}
+          {items.map((campaign) => {
+            const s = summaries.get(campaign.id);
+            return (
+              <CampaignCard key={campaign.id} campaign={campaign}>
+                {s && (
+                  <PayoutLine
+                    summary={s}
+                    blocker={campaign.status === "suspended" ? "campaign_suspended" : accountBlocker}
+                    minimum={c.PAYOUT_MINIMUM_MINOR}
+                    timeZone={c.PAYOUT_TIMEZONE}
+                  />
+                )}
+              </CampaignCard>
+            );
+          })}
         </div>
       )}
 
@@ -65,6 +99,15 @@ export default async function DashboardPage({
           )}
         </nav>
       )}
+
+      <section className="section" aria-labelledby="payouts-heading">
+        <h2 id="payouts-heading">Payouts</h2>
+        <p className="muted small">
+          Once a day, what your campaigns collected (after fees) is sent to your{" "}
+          <Link href="/settings/payouts">payout account</Link>.
+        </p>
+        <PayoutHistory items={history.items} />
+      </section>
     </>
   );
 }

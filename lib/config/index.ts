@@ -68,6 +68,34 @@ const envSchema = z
     SANDBOX_WEBHOOK_URL: z.url().optional(),
     /** How long the sandbox's delayed payment method stays pending. */
     SANDBOX_PENDING_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+    /** Daily payout: the day's cut-off is 00:00 in this IANA time zone. */
+    PAYOUT_TIMEZONE: z
+      .string()
+      .default("UTC")
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat("en-US", { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be an IANA time zone such as UTC or Europe/Paris"),
+    /** A campaign is paid out once its settled, unpaid balance reaches this many minor units. */
+    PAYOUT_MINIMUM_MINOR: z.coerce.number().int().min(1).default(100),
+    /** The in-process payout scheduler (one runner across instances by an advisory lock), or off (cron route / CLI only). */
+    PAYOUT_SCHEDULER: z.enum(["in-process", "off"]).default("in-process"),
+    /** When the in-process scheduler runs the day's payouts (cron syntax, in PAYOUT_TIMEZONE). */
+    PAYOUT_SCHEDULE: z.string().min(9).default("5 0 * * *"),
+    /** When it retries unsubmitted transfers and looks up pending ones. */
+    PAYOUT_RECONCILE_SCHEDULE: z.string().min(9).default("*/15 * * * *"),
+    /** Campaigns per batch (one transaction each) of a payout run. */
+    PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** Provider transfer calls in flight at once. */
+    PAYOUT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+    /** Bearer secret of GET /api/cron/payouts (Vercel Cron sends it); unset → the route refuses every call. */
+    CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Simulated latency of each sandbox transfer (tests). */
+    SANDBOX_TRANSFER_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     /** Platform fee in basis points of each contribution (100 = 1 %). */
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(5000).default(0),
     /** Largest contribution accepted, in minor units of any currency. */

@@ -23,16 +23,6 @@ export const accounts = {
   creatorPayable: (userId: string): AccountRef => ({ kind: "creator_payable", owner: userId }),
 };
 
-async function accountId(tx: Db, ref: AccountRef, currency: string): Promise<string> {
-  await tx.insert(ledgerAccounts).values({ id: uuidv7(), kind: ref.kind, owner: ref.owner, currency }).onConflictDoNothing();
-  const [row] = await tx
-    .select({ id: ledgerAccounts.id })
-    .from(ledgerAccounts)
-    .where(and(eq(ledgerAccounts.kind, ref.kind), eq(ledgerAccounts.owner, ref.owner), eq(ledgerAccounts.currency, currency)));
-  if (!row) throw new Error("ledger account vanished");
-  return row.id;
-}
-
 export interface EntryInput {
   kind: string;
   reference: string;
@@ -41,24 +31,73 @@ export interface EntryInput {
   lines: { account: AccountRef; amount: number }[];
 }
 
+const refKey = (kind: string, owner: string, currency: string) => `${kind}\u0000${owner}\u0000${currency}`;
+const entryKey = (e: { kind: string; reference: string }) => `${e.kind}:${e.reference}`;
+
 /** Post an entry inside the caller's transaction. Returns false when (kind, reference) was already posted. */
 export async function postEntry(tx: Db, e: EntryInput): Promise<boolean> {
-  const sum = e.lines.reduce((s, l) => s + l.amount, 0);
-  if (sum !== 0) throw new Error(`ledger entry ${e.kind}:${e.reference} does not balance (${sum})`);
-  for (const l of e.lines) if (!Number.isSafeInteger(l.amount)) throw new Error("ledger amounts are integers");
-  const id = uuidv7();
+  return (await postEntries(tx, [e])).size === 1;
+}
+
+/**
+ * Post many entries inside the caller's transaction in four statements, whatever
+ * their number (the payout run posts one per campaign, a batch at a time).
+ * Returns the keys (`kind:reference`) of the entries that were new; entries
+ * already posted are skipped, so posting is idempotent.
+ */
+export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<string>> {
+  for (const e of entries) {
+    const sum = e.lines.reduce((s, l) => s + l.amount, 0);
+    if (sum !== 0) throw new Error(`ledger entry ${entryKey(e)} does not balance (${sum})`);
+    for (const l of e.lines) if (!Number.isSafeInteger(l.amount)) throw new Error("ledger amounts are integers");
+  }
+  const posted = new Set<string>();
+  if (entries.length === 0) return posted;
+  const ids = new Map(entries.map((e) => [entryKey(e), uuidv7()]));
   const inserted = await tx
     .insert(ledgerEntries)
-    .values({ id, kind: e.kind, reference: e.reference, description: e.description })
+    .values(
+      entries.map((e) => ({
+        id: ids.get(entryKey(e)) as string,
+        kind: e.kind,
+        reference: e.reference,
+        description: e.description,
+      })),
+    )
     .onConflictDoNothing()
-    .returning({ id: ledgerEntries.id });
-  if (inserted.length === 0) return false;
-  const lines = [];
-  for (const l of e.lines.filter((l) => l.amount !== 0)) {
-    lines.push({ entryId: id, accountId: await accountId(tx, l.account, e.currency), amount: l.amount, currency: e.currency });
-  }
-  await tx.insert(ledgerLines).values(lines);
-  return true;
+    .returning({ kind: ledgerEntries.kind, reference: ledgerEntries.reference });
+  for (const r of inserted) posted.add(entryKey(r));
+  const fresh = entries.filter((e) => posted.has(entryKey(e)));
+  if (fresh.length === 0) return posted;
+
+  // Accounts are made on first use: insert the missing ones, then read every ID in one query.
+  const refs = new Map<string, { kind: AccountKind; owner: string; currency: string }>();
+  for (const e of fresh)
+    for (const l of e.lines)
+      refs.set(refKey(l.account.kind, l.account.owner, e.currency), { ...l.account, currency: e.currency });
+  // In key order, so that concurrent posters insert new accounts in one order and cannot deadlock.
+  const wanted = [...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  await tx
+    .insert(ledgerAccounts)
+    .values(wanted.map((r) => ({ id: uuidv7(), ...r })))
+    .onConflictDoNothing();
+  const rows = await tx.execute<{ id: string; kind: string; owner: string; currency: string }>(sql`
+    select a.id, a.kind::text as kind, a.owner, a.currency from ledger_accounts a
+    join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as r(kind text, owner text, currency text)
+      on a.kind::text = r.kind and a.owner = r.owner and a.currency = r.currency`);
+  const accountIds = new Map(rows.map((r) => [refKey(r.kind, r.owner, r.currency), r.id]));
+
+  const lines = fresh.flatMap((e) =>
+    e.lines
+      .filter((l) => l.amount !== 0)
+      .map((l) => {
+        const accountId = accountIds.get(refKey(l.account.kind, l.account.owner, e.currency));
+        if (!accountId) throw new Error("ledger account vanished");
+        return { entryId: ids.get(entryKey(e)) as string, accountId, amount: l.amount, currency: e.currency };
+      }),
+  );
+  for (let i = 0; i < lines.length; i += 5000) await tx.insert(ledgerLines).values(lines.slice(i, i + 5000));
+  return posted;
 }
 
 /** Balance of an account (debit positive). Credit-normal accounts (collected, fees, payable) read negative. */

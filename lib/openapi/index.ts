@@ -3,6 +3,7 @@ import { createTokenSchema, tokenSchema } from "@/lib/auth/schemas";
 import { campaignPageSchema, campaignSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
 import { contributeSchema, contributionSchema, publicContributionPageSchema } from "@/lib/payments/schemas";
+import { payoutAccountSchema, payoutPageSchema, payoutSchema } from "@/lib/payouts/schemas";
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the handlers
@@ -36,6 +37,9 @@ const documented = [
   contributeSchema,
   contributionSchema,
   publicContributionPageSchema,
+  payoutSchema,
+  payoutPageSchema,
+  payoutAccountSchema,
 ];
 
 function components() {
@@ -187,6 +191,58 @@ export function openApiDocument() {
           summary: "Revoke an API token",
           parameters: [idParam],
           responses: { "200": { description: "Revoked", ...jsonBody("ApiToken") }, ...errors(401, 404) },
+        },
+      },
+      "/api/payouts": {
+        get: {
+          summary: "My payouts (as a creator), newest first",
+          parameters: [
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
+            { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" },
+            { name: "campaignId", in: "query", schema: { type: "string", format: "uuid" }, description: "One campaign's only" },
+          ],
+          responses: { "200": { description: "A page", ...jsonBody("PayoutPage") }, ...errors(400, 401, 429) },
+        },
+      },
+      "/api/me/payout-account": {
+        get: {
+          summary: "My payout account with the provider in use (null when none), refreshed from the provider",
+          responses: {
+            "200": {
+              description: "The account",
+              content: {
+                "application/json": {
+                  schema: { type: "object", properties: { account: { anyOf: [ref("PayoutAccount"), { type: "null" }] } } },
+                },
+              },
+            },
+            ...errors(401),
+          },
+        },
+        post: {
+          summary: "Connect a payout account (Stripe Connect or a simulated one) and get the onboarding URL",
+          responses: {
+            "201": {
+              description: "The account and where to finish onboarding",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: { account: ref("PayoutAccount"), onboardingUrl: { type: "string", format: "uri" } },
+                  },
+                },
+              },
+            },
+            ...errors(401, 503),
+          },
+        },
+      },
+      "/api/cron/payouts": {
+        get: {
+          summary: "Run the day's payouts (Vercel Cron; Authorization: Bearer CRON_SECRET; refused when it is not set)",
+          security: [{ bearer: [] }],
+          parameters: [{ name: "date", in: "query", schema: { type: "string", format: "date" }, description: "Default: today" }],
+          responses: { "200": { description: "The run's summary" }, ...errors(400, 401, 409) },
         },
       },
       "/api/health": {

@@ -34,7 +34,7 @@ export const SANDBOX_METHODS = {
 type Method = keyof typeof SANDBOX_METHODS;
 const isMethod = (m: string): m is Method => m in SANDBOX_METHODS;
 
-const newId = (prefix: string) => `${prefix}_sb_${randomBytes(12).toString("base64url")}`;
+export const newId = (prefix: string): string => `${prefix}_sb_${randomBytes(12).toString("base64url")}`;
 
 /** The sandbox's signing secret: configured, or derived from the app secret so every instance agrees. */
 export function sandboxWebhookSecret(configured: string | undefined, appSecret: string): string {

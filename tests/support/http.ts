@@ -47,9 +47,9 @@ export async function api<T = any>(
   return { status: res.status, body: parsed as T, headers: res.headers, text };
 }
 
-/** A fresh API token for a seeded user, made directly in the test database. */
-export async function tokenFor(email: string): Promise<string> {
-  const { sql, db } = openDb(inject("databaseUrl"), 1);
+/** A fresh API token for a seeded user, made directly in the test database (or another one). */
+export async function tokenFor(email: string, databaseUrl: string = inject("databaseUrl")): Promise<string> {
+  const { sql, db } = openDb(databaseUrl, 1);
   try {
     const user = await findUserByEmail(db, email);
     if (!user) throw new Error(`no user ${email}`);

@@ -1,0 +1,50 @@
+import { timingSafeEqual } from "node:crypto";
+import { db } from "@/db/client";
+import { config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import { json, methodNotAllowed, route, validationError } from "@/lib/http";
+import { payoutSettings } from "@/lib/payouts";
+import { PayoutRunError, runPayouts, todayIn } from "@/lib/payouts/run";
+import { cronQuerySchema } from "@/lib/payouts/schemas";
+
+// A serverless function's limit (Vercel); the run stops between batches before it and says so.
+export const maxDuration = 300;
+const BUDGET_MS = 270_000;
+
+function authorized(header: string | null, secret: string | undefined): boolean {
+  if (!secret || !header) return false; // no CRON_SECRET configured: every call is refused
+  const a = Buffer.from(header);
+  const b = Buffer.from(`Bearer ${secret}`);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The day's payout run for Vercel Cron (vercel.json), or any external cron:
+ * `Authorization: Bearer $CRON_SECRET`. Same function as the scheduler and the CLI.
+ * `?date=YYYY-MM-DD` re-runs a past day (its cut-off must have come).
+ */
+export const GET = route(async (req) => {
+  const c = config();
+  if (!authorized(req.headers.get("authorization"), c.CRON_SECRET)) {
+    throw new AppError(
+      "UNAUTHENTICATED",
+      c.CRON_SECRET ? "A valid cron secret is required" : "The cron route is disabled: CRON_SECRET is not set",
+    );
+  }
+  const q = cronQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+  if (!q.success) throw validationError(q.error);
+  try {
+    const summary = await runPayouts(db(), payoutSettings(db()), {
+      date: q.data.date ?? todayIn(c.PAYOUT_TIMEZONE),
+      deadline: Date.now() + BUDGET_MS,
+    });
+    return json({ summary }, { headers: { "cache-control": "no-store" } });
+  } catch (err) {
+    if (err instanceof PayoutRunError) {
+      throw new AppError(err.code === "RUN_IN_PROGRESS" ? "PAYOUT_RUN_IN_PROGRESS" : "VALIDATION_FAILED", err.message);
+    }
+    throw err;
+  }
+});
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

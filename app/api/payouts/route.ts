@@ -1,0 +1,16 @@
+import { db } from "@/db/client";
+import { requireUser } from "@/lib/auth/session";
+import { json, methodNotAllowed, route, validationError } from "@/lib/http";
+import { listCreatorPayouts } from "@/lib/payouts";
+import { payoutListQuerySchema } from "@/lib/payouts/schemas";
+
+/** The signed-in creator's own payouts (DESIGN.md §5.7: only the creator sees payout details). */
+export const GET = route(async (req) => {
+  const user = await requireUser(req);
+  const q = payoutListQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+  if (!q.success) throw validationError(q.error);
+  const page = await listCreatorPayouts(db(), { creatorId: user.id, ...q.data });
+  return json(page, { headers: { "cache-control": "private, no-store" } });
+});
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

@@ -1,0 +1,430 @@
+import { sql } from "drizzle-orm";
+import pLimit from "p-limit";
+import type { Sql } from "postgres";
+import { v7 as uuidv7 } from "uuid";
+import type { Db } from "@/db/client";
+import { payoutRuns, payouts } from "@/db/schema";
+import { accounts, type EntryInput, postEntries } from "@/lib/ledger";
+import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
+
+/**
+ * The daily flush (DESIGN.md §4, issue 5). A run for day D pays every campaign
+ * the money that settled before D's cut-off (00:00 in the configured time zone)
+ * and has not been paid yet, in two phases, each in keyset-paginated batches of
+ * one short transaction:
+ *
+ * 1. make payouts: per campaign with a due amount ≥ the minimum and a usable
+ *    payout account, a `pending` row, unique per (campaign, day), and in the same
+ *    transaction the ledger entry campaign → creator payable;
+ * 2. submit: every open payout (pending, or submitted and not yet paid) is sent
+ *    to the provider with the payout ID as idempotency key, after recording the
+ *    attempt; one whose answer was lost is looked up before it is ever sent again.
+ *    Paid/submitted posts creator payable → provider; failed credits the campaign
+ *    back, so the next day's run pays it again.
+ *
+ * Everything a run needs to resume is in the database, so a run killed at any
+ * line and started again — any number of times — makes no second payout for a
+ * (campaign, day) and skips none. All runs (scheduler, cron route, CLI, any
+ * instance) take one PostgreSQL advisory lock, so they never interleave.
+ * Memory is one batch, whatever the number of campaigns.
+ */
+
+export interface PayoutSettings {
+  provider: PayoutProvider;
+  /** Smallest amount paid out, in minor units. */
+  minimum: number;
+  timeZone: string;
+  batchSize: number;
+  concurrency: number;
+}
+
+export type SkipReason = "below_minimum" | "no_payout_account" | "payouts_disabled" | "campaign_suspended";
+
+export interface CurrencyTotals {
+  created: number;
+  paid: number;
+  failed: number;
+}
+
+export interface RunSummary {
+  date: string;
+  cutoff: string;
+  /** Campaigns with a ledger balance looked at. */
+  seen: number;
+  /** Payouts this run made. */
+  created: number;
+  /** Campaigns that already had this day's payout (an earlier or interrupted run made it). */
+  alreadyMade: number;
+  /** Campaigns with nothing settled and unpaid before the cut-off. */
+  nothingDue: number;
+  skipped: Record<SkipReason, number>;
+  /** Transfers: paid, in flight at the provider, refused, and calls whose answer was lost (retried later). */
+  paid: number;
+  submitted: number;
+  failed: number;
+  unknown: number;
+  amounts: Record<string, CurrencyTotals>;
+  /** False when a deadline stopped the run between batches: run it again to finish. */
+  complete: boolean;
+}
+
+export type Progress = { phase: "make" | "submit"; summary: RunSummary };
+
+export interface RunOptions {
+  /** Payout day, YYYY-MM-DD. */
+  date: string;
+  /** Pay a day whose cut-off has not come yet (what settled until now; the rest waits for the next day). */
+  allowFutureCutoff?: boolean;
+  /** Stop between batches after this time (epoch ms), e.g. within a serverless function's limit. */
+  deadline?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export class PayoutRunError extends Error {
+  constructor(
+    readonly code: "INVALID_DATE" | "CUTOFF_NOT_REACHED" | "RUN_IN_PROGRESS",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PayoutRunError";
+  }
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isPayoutDate(s: string): boolean {
+  if (!DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** Today's date (YYYY-MM-DD) in a time zone. */
+export function todayIn(timeZone: string, now = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+}
+
+function emptySummary(date: string, cutoff: string): RunSummary {
+  return {
+    date,
+    cutoff,
+    seen: 0,
+    created: 0,
+    alreadyMade: 0,
+    nothingDue: 0,
+    skipped: { below_minimum: 0, no_payout_account: 0, payouts_disabled: 0, campaign_suspended: 0 },
+    paid: 0,
+    submitted: 0,
+    failed: 0,
+    unknown: 0,
+    amounts: {},
+    complete: true,
+  };
+}
+
+function addAmount(s: RunSummary, currency: string, key: keyof CurrencyTotals, amount: number) {
+  const t = s.amounts[currency] ?? { created: 0, paid: 0, failed: 0 };
+  t[key] += amount;
+  s.amounts[currency] = t;
+}
+
+/** Hold the payout lock for `fn`: on its own connection, so a killed process releases it with its connection. */
+async function withRunLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const client = (db as Db & { $client?: Sql }).$client;
+  if (!client) throw new Error("a payout run needs a database handle, not a transaction");
+  const conn = await client.reserve();
+  try {
+    const [row] = await conn`select pg_try_advisory_lock(hashtext('crowdfund:payouts')) as locked`;
+    if (!row?.locked) throw new PayoutRunError("RUN_IN_PROGRESS", "another payout run is in progress");
+    try {
+      return await fn();
+    } finally {
+      await conn`select pg_advisory_unlock(hashtext('crowdfund:payouts'))`;
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+/** Run day `date`'s payouts: make what is due, then submit every open payout. */
+export async function runPayouts(db: Db, s: PayoutSettings, o: RunOptions): Promise<RunSummary> {
+  if (!isPayoutDate(o.date)) throw new PayoutRunError("INVALID_DATE", `not a date (YYYY-MM-DD): ${o.date}`);
+  const [t] = await db.execute<{ cutoff: Date; future: boolean }>(
+    sql`select (${o.date}::date::timestamp at time zone ${s.timeZone}) as cutoff,
+               (${o.date}::date::timestamp at time zone ${s.timeZone}) > now() as future`,
+  );
+  if (!t) throw new Error("cut-off query returned nothing");
+  const cutoff = new Date(t.cutoff);
+  if (t.future && !o.allowFutureCutoff) {
+    throw new PayoutRunError("CUTOFF_NOT_REACHED", `the cut-off of ${o.date} (${cutoff.toISOString()}) has not come yet`);
+  }
+  return withRunLock(db, async () => {
+    await db
+      .insert(payoutRuns)
+      .values({ payoutDate: o.date })
+      .onConflictDoUpdate({ target: payoutRuns.payoutDate, set: { runs: sql`${payoutRuns.runs} + 1`, finishedAt: null } });
+    const summary = emptySummary(o.date, cutoff.toISOString());
+    await makePayouts(db, s, o, cutoff, summary);
+    if (summary.complete) await submitOpen(db, s, o, summary);
+    if (summary.complete) {
+      await db.update(payoutRuns).set({ finishedAt: new Date(), summary }).where(sql`${payoutRuns.payoutDate} = ${o.date}`);
+    }
+    return summary;
+  });
+}
+
+/** Only phase 2: submit open payouts and look up pending transfers (the scheduler's reconcile). */
+export async function reconcilePayouts(db: Db, s: PayoutSettings, o: Omit<RunOptions, "date"> = {}): Promise<RunSummary> {
+  return withRunLock(db, async () => {
+    const summary = emptySummary("", "");
+    await submitOpen(db, s, o, summary);
+    return summary;
+  });
+}
+
+interface DueRow extends Record<string, unknown> {
+  campaign_id: string;
+  currency: string;
+  due: string;
+  creator_id: string;
+  status: string;
+  existing: string | null;
+  account_id: string | null;
+  payouts_enabled: boolean | null;
+}
+
+async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Date, summary: RunSummary) {
+  let after = "";
+  for (;;) {
+    if (o.deadline && Date.now() > o.deadline) {
+      summary.complete = false;
+      return;
+    }
+    const last = await db.transaction(async (tx) => {
+      // What each campaign of the batch is owed: contributions settled before the cut-off, less
+      // every payout movement so far (payouts made, transfers failed and credited back), whenever.
+      const rows = await tx.execute<DueRow>(sql`
+        with acct as (
+          select id, owner, currency from ledger_accounts
+          where kind = 'campaign_collected' and owner > ${after}
+          order by owner limit ${s.batchSize}
+        ), due as (
+          select a.owner, a.currency,
+                 coalesce(-sum(l.amount) filter (where e.kind <> 'contribution' or e.created_at < ${cutoff.toISOString()}::timestamptz), 0) as due
+          from acct a
+          left join ledger_lines l on l.account_id = a.id
+          left join ledger_entries e on e.id = l.entry_id
+          group by a.owner, a.currency
+        )
+        select d.owner as campaign_id, d.currency, d.due, c.creator_id, c.status,
+               p.id as existing, pa.account_id, pa.payouts_enabled
+        from due d
+        join campaigns c on c.id = d.owner::uuid
+        left join payouts p on p.campaign_id = c.id and p.payout_date = ${o.date}
+        left join payout_accounts pa on pa.user_id = c.creator_id and pa.provider = ${s.provider.name}
+        order by d.owner`);
+      if (rows.length === 0) return undefined;
+      const make: (typeof payouts.$inferInsert)[] = [];
+      for (const r of rows) {
+        summary.seen++;
+        const due = Number(r.due);
+        if (r.existing) summary.alreadyMade++;
+        else if (due <= 0) summary.nothingDue++;
+        else if (due < s.minimum) summary.skipped.below_minimum++;
+        else if (r.status === "suspended")
+          summary.skipped.campaign_suspended++; // held while an admin looks into it
+        else if (!r.account_id) summary.skipped.no_payout_account++;
+        else if (!r.payouts_enabled) summary.skipped.payouts_disabled++;
+        else
+          make.push({
+            id: uuidv7(),
+            campaignId: r.campaign_id,
+            creatorId: r.creator_id,
+            payoutDate: o.date,
+            amount: due,
+            currency: r.currency,
+            provider: s.provider.name,
+            destination: r.account_id,
+          });
+      }
+      if (make.length > 0) {
+        // The unique (campaign, day) index is the last word: a row another run made is not made again.
+        const made = await tx.insert(payouts).values(make).onConflictDoNothing().returning();
+        const entries: EntryInput[] = made.map((p) => ({
+          kind: "payout",
+          reference: p.id,
+          description: `Payout ${p.payoutDate} of campaign ${p.campaignId}`,
+          currency: p.currency,
+          lines: [
+            { account: accounts.campaignCollected(p.campaignId), amount: p.amount },
+            { account: accounts.creatorPayable(p.creatorId), amount: -p.amount },
+          ],
+        }));
+        await postEntries(tx, entries);
+        summary.created += made.length;
+        summary.alreadyMade += make.length - made.length;
+        for (const p of made) addAmount(summary, p.currency, "created", p.amount);
+      }
+      return rows[rows.length - 1]?.campaign_id;
+    });
+    if (!last) return;
+    after = last;
+    o.onProgress?.({ phase: "make", summary });
+  }
+}
+
+type Payout = typeof payouts.$inferSelect;
+type Outcome = { payout: Payout; transfer: ProviderTransfer } | { payout: Payout; unknown: true };
+
+async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadline" | "onProgress">, summary: RunSummary) {
+  const limit = pLimit(s.concurrency);
+  let after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    if (o.deadline && Date.now() > o.deadline) {
+      summary.complete = false;
+      return;
+    }
+    const batch = await db
+      .select()
+      .from(payouts)
+      .where(sql`${payouts.status} in ('pending', 'submitted') and ${payouts.id} > ${after}`)
+      .orderBy(payouts.id)
+      .limit(s.batchSize);
+    if (batch.length === 0) return;
+    after = batch[batch.length - 1]?.id ?? after;
+
+    // A pending payout tried before may have been made and its answer lost: look it up first.
+    const found = await Promise.all(
+      batch.map((p) =>
+        limit(async (): Promise<Outcome | undefined> => {
+          try {
+            if (p.status === "submitted" && p.transferId)
+              return { payout: p, transfer: await s.provider.retrieveTransfer(p.transferId) };
+            if (p.attempts > 0) {
+              const t = await s.provider.findTransfer(p.id);
+              return t ? { payout: p, transfer: t } : undefined;
+            }
+            return undefined;
+          } catch (err) {
+            if (err instanceof TransferOutcomeUnknownError) return { payout: p, unknown: true };
+            throw err;
+          }
+        }),
+      ),
+    );
+    const toSend = batch.filter((p, i) => p.status === "pending" && found[i] === undefined);
+    // The attempt is on record before the call, so a crash during it leads to a lookup, not a blind resend.
+    if (toSend.length > 0) {
+      await db.execute(sql`update payouts set attempts = attempts + 1, last_attempt_at = now()
+        where id in (${sql.join(
+          toSend.map((p) => sql`${p.id}::uuid`),
+          sql`, `,
+        )})`);
+    }
+    const sent = await Promise.all(
+      toSend.map((p) =>
+        limit(async (): Promise<Outcome> => {
+          try {
+            const transfer = await s.provider.createTransfer({
+              payoutId: p.id,
+              campaignId: p.campaignId,
+              destination: p.destination,
+              amount: p.amount,
+              currency: p.currency,
+            });
+            return { payout: p, transfer };
+          } catch (err) {
+            if (err instanceof TransferOutcomeUnknownError) return { payout: p, unknown: true };
+            throw err;
+          }
+        }),
+      ),
+    );
+    await applyOutcomes(db, [...found.filter((f): f is Outcome => f !== undefined), ...sent], summary);
+    o.onProgress?.({ phase: "submit", summary });
+  }
+}
+
+/** Record the providers' answers for a batch in one transaction: statuses and their ledger entries. */
+async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
+  const updates: {
+    id: string;
+    from: string;
+    status: string;
+    transfer_id: string | null;
+    code: string | null;
+    message: string | null;
+  }[] = [];
+  const entries: EntryInput[] = [];
+  for (const o of outcomes) {
+    const p = o.payout;
+    if ("unknown" in o) {
+      summary.unknown++;
+      continue;
+    }
+    const t = o.transfer;
+    const next = t.status === "paid" ? "paid" : t.status === "pending" ? "submitted" : "failed";
+    if (next === p.status) continue; // still in flight at the provider
+    updates.push({
+      id: p.id,
+      from: p.status,
+      status: next,
+      transfer_id: t.id ?? p.transferId,
+      code: t.failureCode ?? null,
+      message: t.failureMessage ?? null,
+    });
+    const payable = accounts.creatorPayable(p.creatorId);
+    const provider = accounts.providerClearing(p.provider);
+    const campaign = accounts.campaignCollected(p.campaignId);
+    if (p.status === "pending" && next !== "failed") {
+      // The money leaves: from what we owe the creator to the provider that carries it.
+      entries.push({
+        kind: "payout_submitted",
+        reference: p.id,
+        description: `Transfer ${t.id} of payout ${p.id}`,
+        currency: p.currency,
+        lines: [
+          { account: payable, amount: p.amount },
+          { account: provider, amount: -p.amount },
+        ],
+      });
+    }
+    if (next === "failed") {
+      // Credited back to the campaign; the next day's run pays it again.
+      entries.push({
+        kind: "payout_failed",
+        reference: p.id,
+        description: `Failed payout ${p.id}: ${t.failureCode ?? "transfer failed"}`,
+        currency: p.currency,
+        lines: [
+          { account: p.status === "pending" ? payable : provider, amount: p.amount },
+          { account: campaign, amount: -p.amount },
+        ],
+      });
+    }
+    if (next === "paid") {
+      summary.paid++;
+      addAmount(summary, p.currency, "paid", p.amount);
+    } else if (next === "submitted") summary.submitted++;
+    else {
+      summary.failed++;
+      addAmount(summary, p.currency, "failed", p.amount);
+    }
+  }
+  if (updates.length === 0) return;
+  await db.transaction(async (tx) => {
+    // Guarded by the status read, so an answer is applied once and a state never goes back.
+    await tx.execute(sql`
+      update payouts p set
+        status = r.status::payout_status,
+        transfer_id = r.transfer_id,
+        failure_code = r.code,
+        failure_message = r.message,
+        submitted_at = case when r.status in ('submitted', 'paid') then coalesce(p.submitted_at, now()) else p.submitted_at end,
+        paid_at = case when r.status = 'paid' then now() else p.paid_at end,
+        failed_at = case when r.status = 'failed' then now() else p.failed_at end
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+        as r(id uuid, "from" text, status text, transfer_id text, code text, message text)
+      where p.id = r.id and p.status::text = r."from"`);
+    await postEntries(tx, entries);
+  });
+}

@@ -1,0 +1,60 @@
+import { Cron } from "croner";
+import { eq } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Db } from "@/db/client";
+import { payoutRuns } from "@/db/schema";
+import type { Config } from "@/lib/config";
+import { payoutSettings } from ".";
+import { PayoutRunError, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
+
+/**
+ * The self-hosted trigger of the daily flush (DESIGN.md §2): croner fires in
+ * every instance, and the run's advisory lock lets one of them do the work
+ * (the others log that a run is in progress). At start-up it catches up on
+ * today's run if none finished yet (the app was down at the scheduled time).
+ */
+export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Promise<void> {
+  const s = payoutSettings(db, c);
+  const opts = { timezone: c.PAYOUT_TIMEZONE, protect: true };
+  let running: Promise<unknown> = Promise.resolve();
+
+  const guard = (what: string, fn: () => Promise<RunSummary>) => async () => {
+    const p = fn().then(
+      (summary) => log.info({ summary }, `payouts: ${what} done`),
+      (err) => {
+        if (err instanceof PayoutRunError && err.code === "RUN_IN_PROGRESS") log.info(`payouts: ${what} skipped, ${err.message}`);
+        else log.error({ err }, `payouts: ${what} failed`);
+      },
+    );
+    running = p;
+    await p;
+  };
+
+  const daily = guard("daily run", () => runPayouts(db, s, { date: todayIn(c.PAYOUT_TIMEZONE) }));
+  const jobs = [
+    new Cron(c.PAYOUT_SCHEDULE, opts, daily),
+    new Cron(
+      c.PAYOUT_RECONCILE_SCHEDULE,
+      opts,
+      guard("reconcile", () => reconcilePayouts(db, s)),
+    ),
+  ];
+
+  const catchUp = setTimeout(async () => {
+    try {
+      const today = todayIn(c.PAYOUT_TIMEZONE);
+      const [run] = await db.select().from(payoutRuns).where(eq(payoutRuns.payoutDate, today));
+      if (!run?.finishedAt) await daily();
+    } catch (err) {
+      log.error({ err }, "payouts: catch-up check failed");
+    }
+  }, 5000);
+  catchUp.unref();
+
+  return async () => {
+    clearTimeout(catchUp);
+    for (const j of jobs) j.stop();
+    // A run in progress is crash-safe: give it a moment to finish its batch, not the whole day.
+    await Promise.race([running, new Promise((r) => setTimeout(r, 5000).unref())]);
+  };
+}
