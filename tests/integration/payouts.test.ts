@@ -215,7 +215,7 @@ describe("daily payouts", () => {
     expect(r2.code, r2.out).toBe(0);
     const [paid] = await payoutsOf(lost);
     expect(paid).toMatchObject({ status: "paid", attempts: 1 }); // found by lookup: no second call
-    const made = await sql`select count(*)::int as n from sandbox_transfers where transfer_group = ${paid?.id}`;
+    const made = await sql`select count(*)::int as n from sandbox_transfers where transfer_group = ${paid?.id ?? ""}`;
     expect(made[0]?.n).toBe(1);
 
     // No answer and nothing made (a time-out before the provider acted): the lookup finds nothing, so it is sent again.

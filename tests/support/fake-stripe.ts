@@ -3,21 +3,52 @@
  * in tests. (Stripe's own stripe-mock is a Go binary and is not available from
  * npm, so we speak just enough of the protocol ourselves.)
  *
- * Implemented: `POST /v1/payment_intents` (create + confirm) and
- * `GET /v1/payment_intents/:id`, with Bearer authentication, form-encoded
- * bodies in Stripe's bracket notation, Stripe's error JSON and status codes,
- * and Idempotency-Key replay/conflict semantics.
+ * Implemented, with Bearer authentication, form-encoded bodies in Stripe's
+ * bracket notation, Stripe's JSON objects, error JSON and status codes, and
+ * Idempotency-Key replay/conflict semantics on every POST:
  *
- * Test payment methods (as in Stripe's test mode, plus one helper):
- *   pm_card_visa                            → succeeded
- *   pm_card_chargeDeclined                  → 402 card_declined / generic_decline
- *   pm_card_chargeDeclinedInsufficientFunds → 402 card_declined / insufficient_funds
- *   pm_card_pending (test helper)           → processing
- *   anything else                           → 400 resource_missing
+ * Payments
+ *   `POST /v1/payment_intents` (create + confirm), `GET /v1/payment_intents/:id`.
+ *   Test payment methods (as in Stripe's test mode, plus one helper):
+ *     pm_card_visa                            → succeeded
+ *     pm_card_chargeDeclined                  → 402 card_declined / generic_decline
+ *     pm_card_chargeDeclinedInsufficientFunds → 402 card_declined / insufficient_funds
+ *     pm_card_pending (test helper)           → processing
+ *     anything else                           → 400 resource_missing
  *
- * `failNextRequests(n)` makes the next n requests answer 500 api_error, as an
- * outage in front of the API would: those never reach the idempotency layer, so
- * a retry with the same key is processed normally.
+ * Connect (payouts to creators)
+ *   `POST /v1/accounts` (type, email, capabilities[…][requested], metadata),
+ *   `GET /v1/accounts/:id` (unknown → 403 account_invalid, as Stripe answers),
+ *   `POST /v1/account_links` (→ { object: "account_link", url, expires_at, created }),
+ *   `POST /v1/transfers` (amount, currency, destination, transfer_group, metadata),
+ *   `GET /v1/transfers` (filters transfer_group, destination, limit; a list object, newest first),
+ *   `GET /v1/transfers/:id`.
+ *   A new account has not onboarded: details_submitted and payouts_enabled are
+ *   false, its requested capabilities are `inactive` and requirements.disabled_reason
+ *   is `requirements.past_due`. Test helpers stand in for the hosted onboarding
+ *   and for Stripe's risk team: `completeOnboarding(id)` (payouts enabled,
+ *   capabilities active) and `disableAccount(id, reason)`. Transfers are refused
+ *   with Stripe's 400s: unknown destination → resource_missing (param destination);
+ *   destination without an active transfers capability →
+ *   insufficient_capabilities_for_transfer; more than the platform's available
+ *   balance → balance_insufficient. The available balance is unlimited unless a
+ *   test sets it with `setAvailableBalance(currency, amount)`; transfers draw on it.
+ *
+ * Idempotency: like Stripe, the first result for a key is saved once the endpoint
+ * started executing (a success, a card decline, a transfer refused for balance or
+ * capability) and replayed, with `Idempotent-Replayed: true`, for a repeat with
+ * the same parameters; other parameters → 400 idempotency_error. Validation
+ * errors (missing or unknown parameters or objects) are not saved.
+ *
+ * Fault injection:
+ *   `failNextRequests(n)` makes the next n requests answer 500 api_error, as an
+ *   outage in front of the API would: those never reach the idempotency layer,
+ *   so a retry with the same key is processed normally.
+ *   `loseNextAnswers(n)`: the next n requests ARE processed (a transfer is made
+ *   and its result saved under the idempotency key) but the connection is then
+ *   destroyed without an answer — the "answer lost" case. The SDK retries such a
+ *   request (stripeClient: maxNetworkRetries 2, so 3 attempts in all); a retry
+ *   with the same key gets the saved result, so lose 3 to lose them all.
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -46,12 +77,74 @@ export interface PaymentIntentJson {
   client_secret: string;
 }
 
+/** A capability's state on an account, as Stripe reports it. */
+export type CapabilityStatus = "active" | "inactive" | "pending";
+
+export interface AccountJson {
+  id: string;
+  object: "account";
+  type: string;
+  email: string | null;
+  country: string;
+  default_currency: string;
+  business_type: string | null;
+  capabilities: Record<string, CapabilityStatus>;
+  charges_enabled: boolean;
+  payouts_enabled: boolean;
+  details_submitted: boolean;
+  requirements: {
+    alternatives: [];
+    current_deadline: number | null;
+    currently_due: string[];
+    disabled_reason: string | null;
+    errors: [];
+    eventually_due: string[];
+    past_due: string[];
+    pending_verification: string[];
+  };
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
+export interface TransferJson {
+  id: string;
+  object: "transfer";
+  amount: number;
+  amount_reversed: number;
+  balance_transaction: string;
+  created: number;
+  currency: string;
+  description: string | null;
+  destination: string;
+  destination_payment: string;
+  livemode: false;
+  metadata: Record<string, string>;
+  reversals: { object: "list"; data: []; has_more: false; total_count: 0; url: string };
+  reversed: false;
+  source_transaction: null;
+  source_type: "card";
+  transfer_group: string | null;
+}
+
 export interface FakeStripe {
   url: string;
   requests: RecordedRequest[];
   intents: Map<string, PaymentIntentJson>;
+  /** Connected accounts, by ID. */
+  accounts: Map<string, AccountJson>;
+  /** Transfers made, by ID, in the order they were made. */
+  transfers: Map<string, TransferJson>;
   /** The next `n` requests answer `statusCode` (default 500) with an api_error. */
   failNextRequests(n: number, statusCode?: number): void;
+  /** The next `n` requests are processed, but the connection is destroyed instead of answering. */
+  loseNextAnswers(n: number): void;
+  /** What the hosted onboarding does once the user finished it: details submitted, payouts enabled, capabilities active. */
+  completeOnboarding(accountId: string): void;
+  /** Stripe disables the account (e.g. `rejected.fraud`): payouts off, capabilities inactive. */
+  disableAccount(accountId: string, reason?: string): void;
+  /** The platform's available balance in `currency` (smallest unit); `undefined` = unlimited (the default). */
+  setAvailableBalance(currency: string, amount: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -84,38 +177,46 @@ function canonical(p: Params): string {
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;
 const err = (status: number, error: Record<string, unknown>): Reply => ({ status, body: { error } });
+const now = () => Math.floor(Date.now() / 1000);
+const missing = (param: string) =>
+  err(400, { type: "invalid_request_error", code: "parameter_missing", param, message: `Missing required param: ${param}.` });
+const badInteger = (param: string, value: string | undefined) =>
+  err(400, { type: "invalid_request_error", code: "parameter_invalid_integer", param, message: `Invalid integer: ${value}` });
+const metadataOf = (p: Params): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(typeof p.metadata === "object" ? p.metadata : {}).filter(
+      (e): e is [string, string] => typeof e[1] === "string",
+    ),
+  );
 
 const DECLINES: Record<string, string> = {
   pm_card_chargeDeclined: "generic_decline",
   pm_card_chargeDeclinedInsufficientFunds: "insufficient_funds",
 };
 
+/** What an Express account still owes before Stripe enables it (a subset of a real new account's list). */
+const ONBOARDING_DUE = ["business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"];
+
+/** Stripe's refusals of a transfer that are saved under the idempotency key (the endpoint ran). */
+const TRANSFER_REFUSALS = new Set(["balance_insufficient", "insufficient_capabilities_for_transfer"]);
+
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
   const intents = new Map<string, PaymentIntentJson>();
+  const accounts = new Map<string, AccountJson>();
+  const transfers = new Map<string, TransferJson>();
+  const balance = new Map<string, number>(); // currency → available; absent = unlimited
   const idempotent = new Map<string, { fingerprint: string; reply: Reply }>();
   let failures = { remaining: 0, status: 500 };
+  let answersToLose = 0;
 
   function createIntent(p: Params): Reply {
     const str = (k: string) => (typeof p[k] === "string" ? (p[k] as string) : undefined);
     for (const k of ["amount", "currency"]) {
-      if (!str(k))
-        return err(400, {
-          type: "invalid_request_error",
-          code: "parameter_missing",
-          param: k,
-          message: `Missing required param: ${k}.`,
-        });
+      if (!str(k)) return missing(k);
     }
     const amount = Number(str("amount"));
-    if (!Number.isInteger(amount) || amount < 1) {
-      return err(400, {
-        type: "invalid_request_error",
-        code: "parameter_invalid_integer",
-        param: "amount",
-        message: `Invalid integer: ${str("amount")}`,
-      });
-    }
+    if (!Number.isInteger(amount) || amount < 1) return badInteger("amount", str("amount"));
     const pm = str("payment_method") ?? "";
     const apm = typeof p.automatic_payment_methods === "object" ? p.automatic_payment_methods : {};
     if (str("confirm") === "true" && apm.enabled === "true" && apm.allow_redirects !== "never" && !str("return_url")) {
@@ -156,20 +257,196 @@ export async function startFakeStripe(): Promise<FakeStripe> {
           : str("confirm") === "true"
             ? "succeeded"
             : "requires_confirmation",
-      metadata: Object.fromEntries(
-        Object.entries(typeof p.metadata === "object" ? p.metadata : {}).filter(
-          (e): e is [string, string] => typeof e[1] === "string",
-        ),
-      ),
+      metadata: metadataOf(p),
       payment_method: pm,
       last_payment_error: lastError,
-      created: Math.floor(Date.now() / 1000),
+      created: now(),
       livemode: false,
       client_secret: `${piId}_secret_${randomBytes(12).toString("hex")}`,
     };
     intents.set(piId, pi);
     if (lastError) return err(402, { ...lastError, payment_intent: pi });
     return { status: 200, body: pi };
+  }
+
+  function createAccount(p: Params): Reply {
+    const type = typeof p.type === "string" ? p.type : "standard";
+    if (!["express", "standard", "custom"].includes(type)) {
+      return err(400, {
+        type: "invalid_request_error",
+        param: "type",
+        message: `Invalid type: must be one of custom, express, or standard`,
+      });
+    }
+    const capabilities: Record<string, CapabilityStatus> = {};
+    for (const [name, c] of Object.entries(typeof p.capabilities === "object" ? p.capabilities : {})) {
+      if (typeof c === "object" && c.requested === "true") capabilities[name] = "inactive";
+    }
+    const account: AccountJson = {
+      id: `acct_${randomBytes(8).toString("hex").toUpperCase()}`,
+      object: "account",
+      type,
+      email: typeof p.email === "string" ? p.email : null,
+      country: typeof p.country === "string" ? p.country : "US",
+      default_currency: "usd",
+      business_type: null,
+      capabilities,
+      charges_enabled: false,
+      payouts_enabled: false,
+      details_submitted: false,
+      requirements: {
+        alternatives: [],
+        current_deadline: null,
+        currently_due: [...ONBOARDING_DUE],
+        disabled_reason: "requirements.past_due",
+        errors: [],
+        eventually_due: [...ONBOARDING_DUE],
+        past_due: [...ONBOARDING_DUE],
+        pending_verification: [],
+      },
+      metadata: metadataOf(p),
+      created: now(),
+      livemode: false,
+    };
+    accounts.set(account.id, account);
+    return { status: 200, body: account };
+  }
+
+  function createAccountLink(p: Params): Reply {
+    for (const k of ["account", "type"]) {
+      if (typeof p[k] !== "string") return missing(k);
+    }
+    const account = accounts.get(p.account as string);
+    if (!account) {
+      return err(400, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: "account",
+        message: `No such account: '${p.account}'`,
+      });
+    }
+    if (p.type !== "account_onboarding" && p.type !== "account_update") {
+      return err(400, {
+        type: "invalid_request_error",
+        param: "type",
+        message: `Invalid type: must be one of account_onboarding or account_update`,
+      });
+    }
+    const created = now();
+    return {
+      status: 200,
+      body: {
+        object: "account_link",
+        created,
+        expires_at: created + 300,
+        url: `https://connect.stripe.com/setup/${account.type[0]}/${account.id}/${randomBytes(9).toString("base64url")}`,
+      },
+    };
+  }
+
+  function createTransfer(p: Params): Reply {
+    const str = (k: string) => (typeof p[k] === "string" ? (p[k] as string) : undefined);
+    for (const k of ["amount", "currency", "destination"]) {
+      if (!str(k)) return missing(k);
+    }
+    const amount = Number(str("amount"));
+    if (!Number.isInteger(amount) || amount < 1) return badInteger("amount", str("amount"));
+    const currency = str("currency")!.toLowerCase();
+    const destination = str("destination")!;
+    const account = accounts.get(destination);
+    if (!account) {
+      return err(400, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: "destination",
+        message: `No such destination: '${destination}'`,
+      });
+    }
+    if (account.capabilities.transfers !== "active") {
+      return err(400, {
+        type: "invalid_request_error",
+        code: "insufficient_capabilities_for_transfer",
+        message:
+          "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments",
+      });
+    }
+    const available = balance.get(currency);
+    if (available !== undefined && amount > available) {
+      return err(400, {
+        type: "invalid_request_error",
+        code: "balance_insufficient",
+        message:
+          "You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Charges using the 4000000000000077 test card. See: https://stripe.com/docs/testing#available-balance",
+      });
+    }
+    if (available !== undefined) balance.set(currency, available - amount);
+    const trId = id("tr");
+    const transfer: TransferJson = {
+      id: trId,
+      object: "transfer",
+      amount,
+      amount_reversed: 0,
+      balance_transaction: id("txn"),
+      created: now(),
+      currency,
+      description: str("description") ?? null,
+      destination,
+      destination_payment: id("py"),
+      livemode: false,
+      metadata: metadataOf(p),
+      reversals: { object: "list", data: [], has_more: false, total_count: 0, url: `/v1/transfers/${trId}/reversals` },
+      reversed: false,
+      source_transaction: null,
+      source_type: "card",
+      transfer_group: str("transfer_group") ?? null,
+    };
+    transfers.set(trId, transfer);
+    return { status: 200, body: transfer };
+  }
+
+  function listTransfers(p: Params): Reply {
+    const limitParam = typeof p.limit === "string" ? p.limit : "10";
+    const limit = Number(limitParam);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return err(400, {
+        type: "invalid_request_error",
+        param: "limit",
+        message: `Invalid integer: ${limitParam}; must be between 1 and 100`,
+      });
+    }
+    const matching = [...transfers.values()]
+      .reverse() // newest first, as Stripe lists
+      .filter((t) => typeof p.transfer_group !== "string" || t.transfer_group === p.transfer_group)
+      .filter((t) => typeof p.destination !== "string" || t.destination === p.destination);
+    return {
+      status: 200,
+      body: { object: "list", data: matching.slice(0, limit), has_more: matching.length > limit, url: "/v1/transfers" },
+    };
+  }
+
+  /** Stripe's idempotency layer in front of a creating endpoint: `keep` says which results are saved. */
+  function idempotently(
+    method: string,
+    path: string,
+    headers: http.IncomingHttpHeaders,
+    params: Params,
+    run: (p: Params) => Reply,
+    keep: (r: Reply) => boolean,
+  ): Reply & { replayed?: boolean } {
+    const key = headers["idempotency-key"];
+    if (typeof key !== "string") return run(params);
+    const fingerprint = `${method} ${path} ${canonical(params)}`;
+    const seen = idempotent.get(key);
+    if (seen && seen.fingerprint !== fingerprint) {
+      return err(400, {
+        type: "idempotency_error",
+        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+      });
+    }
+    if (seen) return { ...seen.reply, replayed: true };
+    const reply = run(params);
+    if (keep(reply)) idempotent.set(key, { fingerprint, reply });
+    return reply;
   }
 
   function handle(
@@ -189,35 +466,64 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         message: auth ? "Invalid API Key provided." : "You did not provide an API key.",
       });
     }
+    const ok = (r: Reply) => r.status === 200;
     if (method === "POST" && path === "/v1/payment_intents") {
-      const key = headers["idempotency-key"];
-      if (typeof key !== "string") return createIntent(params);
-      const fingerprint = `${method} ${path} ${canonical(params)}`;
-      const seen = idempotent.get(key);
-      if (seen && seen.fingerprint !== fingerprint) {
-        return err(400, {
-          type: "idempotency_error",
-          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+      // Like Stripe: results are saved once the endpoint started executing (success or card error), not validation errors.
+      return idempotently(method, path, headers, params, createIntent, (r) => r.status === 200 || r.status === 402);
+    }
+    if (method === "POST" && path === "/v1/accounts") return idempotently(method, path, headers, params, createAccount, ok);
+    if (method === "POST" && path === "/v1/account_links") {
+      return idempotently(method, path, headers, params, createAccountLink, ok);
+    }
+    if (method === "POST" && path === "/v1/transfers") {
+      const refused = (r: Reply) => {
+        const code = (r.body as { error?: { code?: string } }).error?.code;
+        return r.status === 400 && code !== undefined && TRANSFER_REFUSALS.has(code);
+      };
+      return idempotently(method, path, headers, params, createTransfer, (r) => ok(r) || refused(r));
+    }
+    if (method === "GET" && path === "/v1/transfers") return listTransfers(params);
+
+    const m = /^\/v1\/(payment_intents|accounts|transfers)\/([^/]+)$/.exec(path);
+    if (method === "GET" && m) {
+      const objectId = decodeURIComponent(m[2]!);
+      if (m[1] === "payment_intents") {
+        const pi = intents.get(objectId);
+        if (pi) return { status: 200, body: pi };
+        return err(404, {
+          type: "invalid_request_error",
+          code: "resource_missing",
+          param: "intent",
+          message: `No such payment_intent: '${objectId}'`,
         });
       }
-      if (seen) return { ...seen.reply, replayed: true };
-      const reply = createIntent(params);
-      // Like Stripe: results are saved once the endpoint started executing (success or card error), not validation errors.
-      if (reply.status === 200 || reply.status === 402) idempotent.set(key, { fingerprint, reply });
-      return reply;
-    }
-    const m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
-    if (method === "GET" && m) {
-      const pi = intents.get(decodeURIComponent(m[1]!));
-      if (pi) return { status: 200, body: pi };
+      if (m[1] === "accounts") {
+        const account = accounts.get(objectId);
+        if (account) return { status: 200, body: account };
+        // Stripe does not say "not found" for an account: it is one the key has no access to.
+        const key = auth.slice("Bearer ".length);
+        return err(403, {
+          type: "invalid_request_error",
+          code: "account_invalid",
+          message: `The provided key '${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}' does not have access to account '${objectId}' (or that account does not exist). Application access may have been revoked.`,
+        });
+      }
+      const transfer = transfers.get(objectId);
+      if (transfer) return { status: 200, body: transfer };
       return err(404, {
         type: "invalid_request_error",
         code: "resource_missing",
-        param: "intent",
-        message: `No such payment_intent: '${m[1]}'`,
+        param: "id",
+        message: `No such transfer: '${objectId}'`,
       });
     }
     return err(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` });
+  }
+
+  function account(accountId: string): AccountJson {
+    const a = accounts.get(accountId);
+    if (!a) throw new Error(`fake-stripe: no account ${accountId}`);
+    return a;
   }
 
   const server = http.createServer((req, res) => {
@@ -230,6 +536,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const method = req.method ?? "GET";
       requests.push({ method, path: url.pathname, headers: req.headers, params });
       const reply = handle(method, url.pathname, req.headers, params);
+      if (answersToLose > 0) {
+        // Processed (and saved under its idempotency key), but the answer never reaches the client.
+        answersToLose--;
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(reply.status, {
         "Content-Type": "application/json",
         "Request-Id": id("req"),
@@ -247,8 +559,32 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     url: `http://127.0.0.1:${port}`,
     requests,
     intents,
+    accounts,
+    transfers,
     failNextRequests(n, statusCode = 500) {
       failures = { remaining: n, status: statusCode };
+    },
+    loseNextAnswers(n) {
+      answersToLose = n;
+    },
+    completeOnboarding(accountId) {
+      const a = account(accountId);
+      a.details_submitted = true;
+      a.payouts_enabled = true;
+      a.charges_enabled = "card_payments" in a.capabilities;
+      for (const name of Object.keys(a.capabilities)) a.capabilities[name] = "active";
+      a.requirements = { ...a.requirements, currently_due: [], eventually_due: [], past_due: [], disabled_reason: null };
+    },
+    disableAccount(accountId, reason = "rejected.other") {
+      const a = account(accountId);
+      a.payouts_enabled = false;
+      a.charges_enabled = false;
+      for (const name of Object.keys(a.capabilities)) a.capabilities[name] = "inactive";
+      a.requirements = { ...a.requirements, disabled_reason: reason };
+    },
+    setAvailableBalance(currency, amount) {
+      if (amount === undefined) balance.delete(currency.toLowerCase());
+      else balance.set(currency.toLowerCase(), amount);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
