@@ -47,7 +47,7 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
     status: string,
     failureCode?: string,
   ): Promise<TransferRow> {
-    await db
+    const [made] = await db
       .insert(sandboxTransfers)
       .values({
         id: newId("tr"),
@@ -60,7 +60,9 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
         failureCode,
         availableAt: status === "pending" ? new Date(Date.now() + o.pendingMs) : null,
       })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning();
+    if (made) return made;
     // Like Stripe's idempotency: the first answer for a key is the answer.
     const [row] = await db.select().from(sandboxTransfers).where(eq(sandboxTransfers.idempotencyKey, input.payoutId));
     if (!row) throw new Error("sandbox transfer vanished");
@@ -81,9 +83,14 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
     retrieveAccount: account,
     async createTransfer(input) {
       if (o.delayMs > 0) await sleep(o.delayMs);
-      const [existing] = await db.select().from(sandboxTransfers).where(eq(sandboxTransfers.idempotencyKey, input.payoutId));
-      if (existing) return fromRow(existing);
-      const [a] = await db.select().from(sandboxAccounts).where(eq(sandboxAccounts.id, input.destination));
+      // The destination and an earlier answer for this key, in one round trip.
+      const [hit] = await db
+        .select({ account: sandboxAccounts, existing: sandboxTransfers })
+        .from(sql`(select 1) as one`)
+        .leftJoin(sandboxAccounts, eq(sandboxAccounts.id, input.destination))
+        .leftJoin(sandboxTransfers, eq(sandboxTransfers.idempotencyKey, input.payoutId));
+      if (hit?.existing) return fromRow(hit.existing);
+      const a = hit?.account;
       if (!a) return fromRow(await record(input, "failed", "no_such_destination"));
       if (!a.payoutsEnabled) return fromRow(await record(input, "failed", "payouts_not_allowed"));
       let behavior = a.behavior as SandboxBehavior;
