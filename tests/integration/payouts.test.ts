@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
 import { api, signIn, tokenFor, validCampaign } from "../support/http";
+import { waitFor } from "../support/wait";
 
 const root = path.resolve(__dirname, "../..");
 const CRON_SECRET = "test-cron-secret-0123456789";
@@ -356,4 +357,26 @@ describe("daily payouts", () => {
       await open.stop();
     }
   });
+
+  it("the in-process scheduler runs the day in one instance at a time", async () => {
+    const today = day(0);
+    const before = await sql<{ runs: number }[]>`select runs from payout_runs where payout_date = ${today}`;
+    const env = { ...APP_ENV, PAYOUT_SCHEDULER: "in-process", PAYOUT_SCHEDULE: "*/2 * * * * *", LOG_LEVEL: "info" };
+    const [a, b] = await Promise.all([startApp(tdb.url, env), startApp(tdb.url, env)]);
+    try {
+      const [after] = await waitFor(
+        () =>
+          sql<
+            { runs: number; finished_at: Date | null }[]
+          >`select runs, finished_at from payout_runs where payout_date = ${today}`,
+        (r) => (r[0]?.runs ?? 0) >= (before[0]?.runs ?? 0) + 3 && r[0]?.finished_at != null,
+        20_000,
+      );
+      expect(after?.runs).toBeGreaterThanOrEqual((before[0]?.runs ?? 0) + 3);
+      expect(after?.finished_at).not.toBeNull();
+      expect(`${a.output()}${b.output()}`).toContain("payouts: daily run done");
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 60_000);
 });
