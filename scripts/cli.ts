@@ -138,9 +138,10 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     );
   }
   for (const u of r.unbalancedEntries) console.log(`UNBALANCED entry ${u.entryId}: ${u.sum} ${u.currency}`);
+  for (const p of r.payoutMismatches) console.log(`PAYOUT ${p.payoutId} (${p.status}): ${p.problem}`);
   const bad = r.campaigns.filter((c) => !c.ok).length;
   console.log(
-    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
+    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.payoutMismatches.length} payout mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
 }

@@ -15,6 +15,8 @@ export interface CampaignAudit {
 export interface AuditReport {
   campaigns: CampaignAudit[];
   unbalancedEntries: { entryId: string; currency: string; sum: number }[];
+  /** Payouts whose ledger entries do not match their state (made, sent, credited back). */
+  payoutMismatches: { payoutId: string; status: string; problem: string }[];
   ok: boolean;
 }
 
@@ -72,5 +74,27 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     select entry_id, currency, sum(amount) as total from ledger_lines
     group by entry_id, currency having sum(amount) <> 0`);
   const unbalancedEntries = unbalanced.map((u) => ({ entryId: u.entry_id, currency: u.currency, sum: Number(u.total) }));
-  return { campaigns, unbalancedEntries, ok: unbalancedEntries.length === 0 && campaigns.every((c) => c.ok) };
+  // Each payout has its `payout` entry; sent ones (submitted, paid) a `payout_submitted`; failed ones a
+  // `payout_failed` crediting the campaign back; and nothing else.
+  const payoutRows = await db.execute<{ id: string; status: string; made: boolean; sent: boolean; failed: boolean }>(sql`
+    select p.id, p.status::text as status,
+           exists (select 1 from ledger_entries e where e.kind = 'payout' and e.reference = p.id::text) as made,
+           exists (select 1 from ledger_entries e where e.kind = 'payout_submitted' and e.reference = p.id::text) as sent,
+           exists (select 1 from ledger_entries e where e.kind = 'payout_failed' and e.reference = p.id::text) as failed
+    from payouts p`);
+  const payoutMismatches = payoutRows.flatMap((p) => {
+    const problems: string[] = [];
+    if (!p.made) problems.push("no payout entry");
+    if ((p.status === "submitted" || p.status === "paid") && !p.sent) problems.push("sent without a transfer entry");
+    if (p.status === "pending" && p.sent) problems.push("transfer entry on a pending payout");
+    if (p.status === "failed" && !p.failed) problems.push("failed but not credited back");
+    if (p.status !== "failed" && p.failed) problems.push("credited back but not failed");
+    return problems.map((problem) => ({ payoutId: p.id, status: p.status, problem }));
+  });
+  return {
+    campaigns,
+    unbalancedEntries,
+    payoutMismatches,
+    ok: unbalancedEntries.length === 0 && payoutMismatches.length === 0 && campaigns.every((c) => c.ok),
+  };
 }

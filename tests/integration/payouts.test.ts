@@ -358,6 +358,22 @@ describe("daily payouts", () => {
     }
   });
 
+  it("ledger audit catches a payout whose ledger entries do not match its state", async () => {
+    const [c] = await sql<{ id: string; creator_id: string }[]>`select id, creator_id from campaigns limit 1`;
+    const id = crypto.randomUUID();
+    await sql`insert into payouts (id, campaign_id, creator_id, payout_date, amount, currency, status, provider, destination)
+      values (${id}, ${c?.id ?? ""}, ${c?.creator_id ?? ""}, ${day(40)}, 100, 'USD', 'paid', 'sandbox', 'acct_x')`;
+    try {
+      const bad = await runCli(["ledger", "audit"]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain(`PAYOUT ${id} (paid): no payout entry`);
+      expect(bad.out).toContain("ledger audit FAILED");
+    } finally {
+      await sql`delete from payouts where id = ${id}`;
+    }
+    expect((await runCli(["ledger", "audit"])).code).toBe(0);
+  });
+
   it("the in-process scheduler runs the day in one instance at a time", async () => {
     const today = day(0);
     const before = await sql<{ runs: number }[]>`select runs from payout_runs where payout_date = ${today}`;
