@@ -81,10 +81,11 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
     .insert(ledgerAccounts)
     .values(wanted.map((r) => ({ id: uuidv7(), ...r })))
     .onConflictDoNothing();
+  // Compared as the enum (not kind::text) so that the (kind, owner, currency) index answers it.
   const rows = await tx.execute<{ id: string; kind: string; owner: string; currency: string }>(sql`
     select a.id, a.kind::text as kind, a.owner, a.currency from ledger_accounts a
-    join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as r(kind text, owner text, currency text)
-      on a.kind::text = r.kind and a.owner = r.owner and a.currency = r.currency`);
+    join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as r(kind text, owner text, currency char(3))
+      on a.kind = r.kind::ledger_account_kind and a.owner = r.owner and a.currency = r.currency`);
   const accountIds = new Map(rows.map((r) => [refKey(r.kind, r.owner, r.currency), r.id]));
 
   const lines = fresh.flatMap((e) =>
