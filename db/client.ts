@@ -23,3 +23,24 @@ export function db(): Db {
   }
   return g.__cfDb.db;
 }
+
+/**
+ * Memoize `build` per database handle and configuration: what it builds (a payment
+ * provider, a Stripe client and its connection pool) is made once, not per request.
+ */
+export function perDbAndConfig<C extends object, T>(build: (db: Db, c: C) => T): (db: Db, c: C) => T {
+  const built = new WeakMap<Db, WeakMap<C, T>>();
+  return (db, c) => {
+    let byConfig = built.get(db);
+    if (!byConfig) {
+      byConfig = new WeakMap();
+      built.set(db, byConfig);
+    }
+    let value = byConfig.get(c);
+    if (value === undefined) {
+      value = build(db, c);
+      byConfig.set(c, value);
+    }
+    return value;
+  };
+}

@@ -1,4 +1,4 @@
-import type { Db } from "@/db/client";
+import { type Db, perDbAndConfig } from "@/db/client";
 import { authSecret } from "@/lib/auth/options";
 import { type Config, config } from "@/lib/config";
 import type { ContributeDeps } from "./contributions";
@@ -19,18 +19,14 @@ export function paymentProvider(db: Db, c: Config = config()): PaymentProvider {
 
 // One provider (and so one Stripe client with its connection pool) per database handle and
 // configuration, not one per request: contributions and webhooks are the hot money path.
-const built = new WeakMap<Db, WeakMap<Config, ContributeDeps>>();
+const buildDeps = perDbAndConfig(
+  (db: Db, c: Config): ContributeDeps => ({
+    provider: paymentProvider(db, c),
+    feeBps: c.PLATFORM_FEE_BPS,
+    maxAmount: c.CONTRIBUTION_MAX_MINOR,
+  }),
+);
 
 export function contributeDeps(db: Db, c: Config = config()): ContributeDeps {
-  let byConfig = built.get(db);
-  if (!byConfig) {
-    byConfig = new WeakMap();
-    built.set(db, byConfig);
-  }
-  let deps = byConfig.get(c);
-  if (!deps) {
-    deps = { provider: paymentProvider(db, c), feeBps: c.PLATFORM_FEE_BPS, maxAmount: c.CONTRIBUTION_MAX_MINOR };
-    byConfig.set(c, deps);
-  }
-  return deps;
+  return buildDeps(db, c);
 }

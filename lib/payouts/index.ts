@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { type Db, perDbAndConfig } from "@/db/client";
 import { campaigns, payoutAccounts, payouts } from "@/db/schema";
 import { type Config, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
@@ -16,26 +16,18 @@ function payoutProvider(db: Db, c: Config): PayoutProvider {
 }
 
 // Built once per database handle and configuration (one Stripe client and its pool), like contributeDeps.
-const built = new WeakMap<Db, WeakMap<Config, PayoutSettings>>();
+const buildSettings = perDbAndConfig(
+  (db: Db, c: Config): PayoutSettings => ({
+    provider: payoutProvider(db, c),
+    minimum: c.PAYOUT_MINIMUM_MINOR,
+    timeZone: c.PAYOUT_TIMEZONE,
+    batchSize: c.PAYOUT_BATCH_SIZE,
+    concurrency: c.PAYOUT_CONCURRENCY,
+  }),
+);
 
 export function payoutSettings(db: Db, c: Config = config()): PayoutSettings {
-  let byConfig = built.get(db);
-  if (!byConfig) {
-    byConfig = new WeakMap();
-    built.set(db, byConfig);
-  }
-  let s = byConfig.get(c);
-  if (!s) {
-    s = {
-      provider: payoutProvider(db, c),
-      minimum: c.PAYOUT_MINIMUM_MINOR,
-      timeZone: c.PAYOUT_TIMEZONE,
-      batchSize: c.PAYOUT_BATCH_SIZE,
-      concurrency: c.PAYOUT_CONCURRENCY,
-    };
-    byConfig.set(c, s);
-  }
-  return s;
+  return buildSettings(db, c);
 }
 
 export interface PayoutAccountDto {
