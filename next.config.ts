@@ -12,6 +12,7 @@ const nextConfig: NextConfig = {
     "stripe",
     "@nats-io/transport-node",
     "@nats-io/jetstream",
+    "sharp",
   ],
   poweredByHeader: false,
   typedRoutes: false,
