@@ -15,6 +15,8 @@ const nextConfig: NextConfig = {
     "sharp",
   ],
   poweredByHeader: false,
+  // Widths of the asset variants (lib/assets/images.ts): next/image's srcset asks for exactly these.
+  images: { imageSizes: [320], deviceSizes: [800, 1600] },
   typedRoutes: false,
 };
 
