@@ -1,3 +1,4 @@
+import type { UploadRouter } from "@/lib/assets/uploadthing-router";
 import { type ApiError, type ApiResult, apiFetch } from "./api";
 
 export interface UploadedAsset {
@@ -13,7 +14,7 @@ export interface UploadedAsset {
 }
 
 interface Target {
-  method: "PUT" | "POST";
+  method: "PUT" | "POST" | "UPLOADTHING";
   url: string;
   headers: Record<string, string>;
   completeUrl: string | null;
@@ -62,6 +63,7 @@ export async function uploadFile(campaignId: string, file: File): Promise<ApiRes
       form.append("file", file);
       return await parse(await fetch(t.url, { method: "POST", body: form, credentials: "same-origin" }));
     }
+    if (t.method === "UPLOADTHING") return await viaUploadThing(t.url, campaignId, file);
     const put = await fetch(t.url, { method: "PUT", body: file, headers: t.headers });
     if (!put.ok)
       return {
@@ -72,4 +74,22 @@ export async function uploadFile(campaignId: string, file: File): Promise<ApiRes
   } catch {
     return networkError();
   }
+}
+
+/** UploadThing's own client flow; our callback answers with the asset or the reason it was refused. */
+async function viaUploadThing(url: string, campaignId: string, file: File): Promise<ApiResult<UploadedAsset>> {
+  const { genUploader } = await import("uploadthing/client");
+  const { uploadFiles } = genUploader<UploadRouter>({ url, package: "crowdfund" });
+  const [done] = await uploadFiles("campaignAsset", { files: [file], input: { campaignId } });
+  const data = done?.serverData as { asset?: UploadedAsset; error?: { code: string; message: string } } | undefined;
+  if (data?.asset) return { ok: true, status: 201, data: data.asset };
+  return {
+    ok: false,
+    error: {
+      status: 400,
+      code: data?.error?.code ?? "UPLOAD_FAILED",
+      message: data?.error?.message ?? "The upload failed",
+      details: [],
+    },
+  };
 }

@@ -26,6 +26,8 @@ import type { AssetStorage } from "./types";
  * us to complete. Completion reads the object back through the same checks as a direct
  * upload (type from the bytes, size limit, decode/probe, metadata stripping) before it is
  * moved to its final key and gets its row; anything refused is deleted.
+ * With UploadThing the browser uses UploadThing's own upload flow instead (lib/assets/uploadthing-router.ts),
+ * whose signed callback adopts the file the same way.
  * The completion URL carries an HMAC of (campaign, upload, user, expiry): stateless, and
  * nobody else can complete someone's upload or adopt another object.
  */
@@ -45,7 +47,10 @@ export async function startDirectUpload(
   const l = limits();
   if (input.size > Math.max(l.image, l.video)) throw tooLarge(l.image >= l.video ? "image" : "video", l);
   const viaApp = { method: "POST" as const, url: `/api/campaigns/${campaignId}/assets`, headers: {}, completeUrl: null };
-  if (!storage.presignUpload || !storage.move || input.size < config().ASSET_DIRECT_UPLOAD_BYTES) return viaApp;
+  // UploadThing takes every file through its own client flow (/api/uploadthing), whatever its size
+  if (storage.name === "uploadthing")
+    return { method: "UPLOADTHING" as const, url: "/api/uploadthing", headers: {}, completeUrl: null };
+  if (!storage.presignUpload || input.size < config().ASSET_DIRECT_UPLOAD_BYTES) return viaApp;
   const id = uuidv7();
   const expires = Math.floor(Date.now() / 1000) + TTL_SECONDS;
   const target = await storage.presignUpload(uploadKey(campaignId, id), {
@@ -79,13 +84,27 @@ export async function completeDirectUpload(
   token: string | null,
 ): Promise<AssetDto> {
   verify(campaignId, id, actor.id, token);
-  await authorizeAssetWrite(db, actor, campaignId);
-  if (!storage.move) throw new AppError("UPLOAD_NOT_FOUND", "This storage takes uploads through the app only");
+  return adoptUpload(db, storage, actor, campaignId, id);
+}
+
+/**
+ * Turn an object uploaded straight to storage under `u/{campaign}/{id}` (presigned S3 PUT,
+ * or UploadThing's own upload flow) into an asset, after the same checks as an upload
+ * through the app. A refused or failed adoption deletes the object.
+ */
+export async function adoptUpload(
+  db: Db,
+  storage: AssetStorage,
+  actor: PublicUser,
+  campaignId: string,
+  id: string,
+): Promise<AssetDto> {
   const from = uploadKey(campaignId, id);
-  const obj = await storage.get(from);
-  if (!obj) throw new AppError("UPLOAD_NOT_FOUND", "Nothing was uploaded to this URL (or it was completed already)");
   let spooled: Awaited<ReturnType<typeof spoolStream>>;
   try {
+    await authorizeAssetWrite(db, actor, campaignId);
+    const obj = await storage.get(from);
+    if (!obj) throw new AppError("UPLOAD_NOT_FOUND", "Nothing was uploaded to this URL (or it was completed already)");
     spooled = await spoolStream(webToNode(obj.body), limits());
   } catch (err) {
     await removeObjects(storage, [from]);
@@ -93,12 +112,14 @@ export async function completeDirectUpload(
   }
   try {
     const prepared = await prepare(spooled);
-    const key = storageKey(campaignId, id, prepared.type.ext);
+    let key = from;
     if (prepared.path !== spooled.path) {
       // the picture was rewritten without its metadata: store the clean bytes, drop the upload
+      key = storageKey(campaignId, id, prepared.type.ext);
       await storage.put(key, { path: prepared.path, size: prepared.size, contentType: prepared.type.mime });
       await removeObjects(storage, [from]);
-    } else {
+    } else if (storage.move) {
+      key = storageKey(campaignId, id, prepared.type.ext);
       await storage.move(from, key);
     }
     return await commitAsset(db, storage, actor, campaignId, id, key, prepared);

@@ -29,7 +29,9 @@ export const directUploadRequestSchema = z
 
 export const directUploadSchema = z
   .object({
-    method: z.enum(["PUT", "POST"]),
+    method: z
+      .enum(["PUT", "POST", "UPLOADTHING"])
+      .describe("UPLOADTHING: upload with UploadThing's client to `url` (route campaignAsset)"),
     url: z.string(),
     headers: z.record(z.string(), z.string()),
     completeUrl: z

@@ -2,6 +2,13 @@ import { openAsBlob } from "node:fs";
 import { UTApi, UTFile } from "uploadthing/server";
 import { type AssetStorage, assertKey } from "../types";
 
+/** Our storage key as an UploadThing customId (one path segment: slashes become "--"). */
+export function utCustomId(key: string): string {
+  assertKey(key);
+  return key.replaceAll("/", "--");
+}
+const customId = utCustomId;
+
 export interface UploadThingOptions {
   token: string;
   /** Overrides for tests against a local server speaking UploadThing's protocol. */
@@ -36,10 +43,6 @@ export function uploadthingStorage(o: UploadThingOptions): AssetStorage {
     defaultKeyType: "customId",
     logLevel: "Error",
   });
-  const customId = (key: string) => {
-    assertKey(key);
-    return key.replaceAll("/", "--");
-  };
   const fileUrl = (key: string) =>
     o.ufsHost
       ? `${local ? "http" : "https"}://${local ? `${o.ufsHost}/a/${appId}` : `${appId}.${o.ufsHost}`}/f/${customId(key)}`
