@@ -69,10 +69,15 @@ export async function startFakeUploadThing(): Promise<FakeUploadThing> {
         fileKeys: string[];
         metadata: unknown;
         callbackUrl: string;
+        callbackSlug: string;
         awaitServerData: boolean;
       };
-      for (const k of r.fileKeys)
-        registrations.set(k, { metadata: r.metadata, callbackUrl: r.callbackUrl, awaitServerData: r.awaitServerData });
+      // the SDK sends the route's URL and its slug apart; UploadThing calls back `callbackUrl?slug=…`
+      const callbackUrl = new URL(r.callbackUrl);
+      callbackUrl.searchParams.set("slug", r.callbackSlug);
+      for (const k of r.fileKeys) {
+        registrations.set(k, { metadata: r.metadata, callbackUrl: callbackUrl.href, awaitServerData: r.awaitServerData });
+      }
       return send(200, { ok: true });
     }
     if (req.method === "POST" && url.pathname === "/callback-result") {

@@ -32,7 +32,8 @@ export function assetStorage(): AssetStorage {
       ufsHost: c.UPLOADTHING_UFS_HOST,
     });
   } else {
-    s = diskStorage(path.resolve(c.ASSET_DIR ?? path.join(c.DATA_DIR, "assets")));
+    // a run-time directory, not a source path: keep Next's file tracing out of it
+    s = diskStorage(path.resolve(/* turbopackIgnore: true */ c.ASSET_DIR ?? path.join(c.DATA_DIR, "assets")));
   }
   g.__cfAssetStorage = s;
   return s;
