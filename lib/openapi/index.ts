@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { assetSchema, directUploadRequestSchema, directUploadSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema, tokenSchema } from "@/lib/auth/schemas";
 import { campaignPageSchema, campaignSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
 import { contributeSchema, contributionSchema, publicContributionPageSchema } from "@/lib/payments/schemas";
+import { assetPaths } from "./assets";
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the handlers
@@ -36,6 +38,10 @@ const documented = [
   contributeSchema,
   contributionSchema,
   publicContributionPageSchema,
+  assetSchema,
+  reorderAssetsSchema,
+  directUploadRequestSchema,
+  directUploadSchema,
 ];
 
 function components() {
@@ -67,7 +73,7 @@ export function openApiDocument() {
       title: "Crowdfund API",
       version: "0.1.0",
       description:
-        "Create campaigns, read them by ID, manage API tokens. Authenticate with the session cookie or `Authorization: Bearer <token>`. Money is integer minor units plus an ISO 4217 currency.",
+        "Create campaigns, read them by ID, add pictures and videos, manage API tokens. Authenticate with the session cookie or `Authorization: Bearer <token>`. Money is integer minor units plus an ISO 4217 currency.",
     },
     servers: [{ url: "/" }],
     components: {
@@ -136,6 +142,7 @@ export function openApiDocument() {
           responses: { "200": { description: "A page", ...jsonBody("PublicContributionPage") }, ...errors(400, 404) },
         },
       },
+      ...assetPaths({ ref, jsonBody, errors, idParam }),
       "/api/contributions/{id}": {
         get: {
           summary: "My contribution's current status",

@@ -182,6 +182,30 @@ describe("bad uploads get their 4xx and leave nothing behind", () => {
   });
 });
 
+describe("malformed requests get a clean 4xx, never a 5xx", () => {
+  it.each([
+    ["multipart without a boundary", "multipart/form-data", "--x\r\n"],
+    ["an empty boundary", "multipart/form-data; boundary=", "--\r\n"],
+    ["garbage under a valid boundary", "multipart/form-data; boundary=abc", "\u0000\u0001 nothing multipart here"],
+    ["only the closing delimiter", "multipart/form-data; boundary=abc", "--abc--\r\n"],
+  ])("%s", async (_, contentType, body) => {
+    const id = await newCampaign();
+    const r = await api(`/api/campaigns/${id}/assets`, { token: alice, body, headers: { "content-type": contentType } });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(r.body.error.code).toMatch(/VALIDATION_FAILED|UNSUPPORTED_MEDIA_TYPE/);
+    await nothingLeft(id);
+  });
+
+  it("documents the asset endpoints in the OpenAPI document", async () => {
+    const doc = (await api("/api/openapi.json")).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/campaigns/{id}/assets", "/api/assets/{id}", "/api/campaigns/{id}/assets/uploads"]),
+    );
+    expect(doc.components.schemas.Asset.required).toEqual(expect.arrayContaining(["id", "kind", "contentType", "size", "url"]));
+  });
+});
+
 describe("serving", () => {
   let png: Buffer;
   let imageId: string;
