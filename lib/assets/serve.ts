@@ -31,6 +31,12 @@ export function forgetAsset(id: string) {
   rows().delete(id);
 }
 
+/** The row was seen but the bytes are gone: deleted meanwhile (another instance's row cache is up to 2 s old). */
+function gone(id: string): AppError {
+  forgetAsset(id);
+  return notFound();
+}
+
 async function load(db: Db, id: string): Promise<ServableAsset | undefined> {
   const hit = rows().get(id);
   if (hit) return hit === "missing" ? undefined : hit;
@@ -98,7 +104,7 @@ export async function serveOriginal(
     return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${a.size}` } });
   }
   const obj = await storage.get(a.storageKey, range);
-  if (!obj) throw new AppError("SERVICE_UNAVAILABLE", "The asset's bytes are not reachable right now");
+  if (!obj) throw gone(a.id);
   if (!range) return new Response(obj.body, { status: 200, headers: { ...headers, "content-length": String(a.size) } });
   return new Response(obj.body, {
     status: 206,
@@ -132,7 +138,7 @@ async function slot<T>(fn: () => Promise<T>): Promise<T> {
 
 async function produce(storage: AssetStorage, a: ServableAsset, name: VariantName, format: VariantFormat, key: string) {
   const original = await storage.get(a.storageKey);
-  if (!original) throw new AppError("SERVICE_UNAVAILABLE", "The asset's bytes are not reachable right now");
+  if (!original) throw gone(a.id);
   const spooled = await spoolStream(webToNode(original.body), { image: Number.MAX_SAFE_INTEGER, video: 0 });
   const dir = await mkdtemp(path.join(tmpdir(), "cf-variant-"));
   try {
@@ -171,7 +177,7 @@ export async function serveVariant(
     }
     await p;
     obj = await storage.get(key);
-    if (!obj) throw new AppError("SERVICE_UNAVAILABLE", "The picture's variant is not reachable right now");
+    if (!obj) throw gone(a.id);
   }
   return new Response(obj.body, { status: 200, headers: { ...headers, "content-length": String(obj.size) } });
 }

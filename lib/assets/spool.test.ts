@@ -105,6 +105,16 @@ describe("spoolMultipart", () => {
     expect(await leftovers()).toBe(before);
   });
 
+  it("refuses a declared length over every limit before reading the body (413)", async () => {
+    const req = new Request("http://x/upload", {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(10 * 1024 * 1024) },
+      body: new ReadableStream({ pull: () => new Promise(() => {}) }), // would never end if read
+      duplex: "half",
+    } as RequestInit);
+    expect((await refusal(spoolMultipart(req, limits))).status).toBe(413);
+  });
+
   it("answers 400 without a file field and 415 for a body that is not multipart", async () => {
     const noFile = Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nhello\r\n--${boundary}--\r\n`,

@@ -123,6 +123,13 @@ export async function spoolMultipart(req: Request, limits: Limits): Promise<Spoo
   if (!/^multipart\/form-data\s*;/i.test(contentType) || !req.body) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the file as multipart/form-data in the field `file`");
   }
+  // A declared length far over the largest limit is refused before a byte is read (multipart overhead is small).
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > Math.max(limits.image, limits.video) + 64 * 1024) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `Uploads may be at most ${mb(Math.max(limits.image, limits.video))}`, [
+      { field: "file", message: "larger than any accepted file" },
+    ]);
+  }
   let bb: busboy.Busboy;
   try {
     bb = busboy({
