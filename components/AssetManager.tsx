@@ -9,7 +9,7 @@ const ACCEPT = "image/jpeg,image/png,image/webp,image/gif,image/avif,video/mp4,v
 
 function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
 }
 
 interface Props {

@@ -3,7 +3,7 @@ import { AssetImage } from "./AssetImage";
 
 /**
  * A campaign's pictures and videos: the first picture is the cover (loaded eagerly),
- * the others a lazy-loaded gallery, videos in a player that seeks with Range requests.
+ * the others a lazy-loaded gallery below it, then the videos in a player that seeks with Range requests.
  */
 export function CampaignMedia({ title, assets }: { title: string; assets: AssetDto[] }) {
   const images = assets.filter((a) => a.kind === "image");
@@ -25,20 +25,6 @@ export function CampaignMedia({ title, assets }: { title: string; assets: AssetD
           />
         </figure>
       )}
-      {videos.map((v, i) => (
-        // biome-ignore lint/a11y/useMediaCaption: creators upload films without caption tracks
-        <video
-          key={v.id}
-          className="campaign-video"
-          controls
-          playsInline
-          preload="metadata"
-          src={v.url}
-          width={v.width ?? undefined}
-          height={v.height ?? undefined}
-          aria-label={`Video ${i + 1} of ${title}`}
-        />
-      ))}
       {gallery.length > 0 && (
         <ul className="gallery" aria-label="Gallery">
           {gallery.map((a, i) => (
@@ -57,6 +43,20 @@ export function CampaignMedia({ title, assets }: { title: string; assets: AssetD
           ))}
         </ul>
       )}
+      {videos.map((v, i) => (
+        // biome-ignore lint/a11y/useMediaCaption: creators upload films without caption tracks
+        <video
+          key={v.id}
+          className="campaign-video"
+          controls
+          playsInline
+          preload="metadata"
+          src={v.url}
+          width={v.width ?? undefined}
+          height={v.height ?? undefined}
+          aria-label={`Video ${i + 1} of ${title}`}
+        />
+      ))}
     </section>
   );
 }

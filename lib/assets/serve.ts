@@ -103,6 +103,12 @@ export async function serveOriginal(
   if (range === "unsatisfiable") {
     return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${a.size}` } });
   }
+  if (req.method === "HEAD") {
+    // no storage read (Next.js drops Content-Length from bodiless responses; the rest stands)
+    const length = range ? range.end - range.start + 1 : a.size;
+    const extra: Record<string, string> = range ? { "content-range": `bytes ${range.start}-${range.end}/${a.size}` } : {};
+    return new Response(null, { status: range ? 206 : 200, headers: { ...headers, ...extra, "content-length": String(length) } });
+  }
   const obj = await storage.get(a.storageKey, range);
   if (!obj) throw gone(a.id);
   if (!range) return new Response(obj.body, { status: 200, headers: { ...headers, "content-length": String(a.size) } });

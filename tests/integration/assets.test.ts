@@ -231,6 +231,15 @@ describe("serving", () => {
     expect(again.res.headers.get("etag")).toBe(etag);
   });
 
+  it("answers HEAD with the headers of GET and no body", async () => {
+    const res = await fetch(new URL(`/api/assets/${videoId}`, inject("baseUrl")), { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("video/mp4");
+    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(res.headers.get("accept-ranges")).toBe("bytes");
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it("answers Range requests with 206 so videos seek, and 416 past the end", async () => {
     const first = await raw(`/api/assets/${videoId}`, { range: "bytes=0-99" });
     expect(first.res.status).toBe(206);

@@ -18,6 +18,9 @@ export const GET = route<P>(async (req, { id }) => {
   return serveOriginal(req, assetStorage(), asset, cacheControl);
 });
 
+/** The headers of GET without the bytes (players and CDNs probe with it). */
+export const HEAD = GET;
+
 /** Remove an asset (creator only): its row at once, its objects right after. */
 export const DELETE = route<P>(async (req, { id }) => {
   const user = await requireUser(req);
