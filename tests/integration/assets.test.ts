@@ -351,6 +351,28 @@ describe("managing", () => {
     expect(await filesUnder(path.join(inject("assetDir"), "c", id))).toEqual([`${b.id}.png`]);
   });
 
+  it("refuses more than ASSET_MAX_PER_CAMPAIGN (20) assets with a 409, and takes one again after a removal", async () => {
+    const id = await newCampaign();
+    const png = await picture("png", 16, 16);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await upload(id, png, { token: alice })).body.id);
+    const full = await upload(id, png, { token: alice });
+    expect(full.status).toBe(409);
+    expect(full.body.error.code).toBe("ASSET_LIMIT_REACHED");
+    expect((await traces(id)).rows).toBe(20);
+    expect((await api(`/api/assets/${ids[3]}`, { method: "DELETE", token: alice })).status).toBe(204);
+    expect((await upload(id, png, { token: alice })).status).toBe(201);
+  });
+
+  it("refuses changes to an ended campaign's assets (409)", async () => {
+    const id = await newCampaign();
+    const a = (await upload(id, await picture(), { token: alice })).body;
+    await api(`/api/campaigns/${id}`, { method: "PATCH", token: alice, json: { status: "ended" } });
+    expect((await upload(id, await picture(), { token: alice })).body.error.code).toBe("CAMPAIGN_CLOSED");
+    expect((await api(a.url, { method: "DELETE", token: alice })).status).toBe(409);
+    expect((await api(a.url)).status).toBe(200);
+  });
+
   it("offers the multipart route for uploads when the storage has no presigned uploads (disk)", async () => {
     const id = await newCampaign();
     const r = await api(`/api/campaigns/${id}/assets/uploads`, {
