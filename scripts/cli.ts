@@ -7,12 +7,15 @@
  *   tokens list   --email alice@example.com
  *   tokens revoke --email alice@example.com --id <token id>
  *   ledger audit                                                  exits 1 on any mismatch or unbalanced entry
+ *   assets sweep [--older-than-hours 24] [--dry-run]              deletes stored objects no asset row points to
  */
 import { parseArgs } from "node:util";
 import { openDb } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
+import { assetStorage } from "@/lib/assets/storage";
+import { sweepOrphans } from "@/lib/assets/sweep";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";
 import { ConfigError, config } from "@/lib/config";
 import { auditLedger } from "@/lib/ledger/audit";
@@ -22,7 +25,8 @@ import { findUserByEmail } from "@/lib/users";
 const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name>]
        npm run cli -- tokens list --email <email>
        npm run cli -- tokens revoke --email <email> --id <token id>
-       npm run cli -- ledger audit`;
+       npm run cli -- ledger audit
+       npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]`;
 
 class CliError extends Error {
   constructor(
@@ -41,11 +45,20 @@ function fail(msg: string, code = 2): never {
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { email: { type: "string" }, name: { type: "string" }, id: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      email: { type: "string" },
+      name: { type: "string" },
+      id: { type: "string" },
+      help: { type: "boolean" },
+      "older-than-hours": { type: "string", default: "24" },
+      "dry-run": { type: "boolean" },
+    },
   });
   const [area, command] = positionals;
   const known =
-    (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) || (area === "ledger" && command === "audit");
+    (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) ||
+    (area === "ledger" && command === "audit") ||
+    (area === "assets" && command === "sweep");
   if (values.help || !known) fail(USAGE);
 
   let c: ReturnType<typeof config>;
@@ -62,6 +75,16 @@ async function main() {
     if (area === "ledger") {
       const ok = await printAudit(db);
       if (!ok) throw new CliError("ledger audit FAILED", 1);
+      return;
+    }
+    if (area === "assets") {
+      const hours = Number(values["older-than-hours"]);
+      if (!(hours >= 1)) fail(`--older-than-hours must be at least 1\n${USAGE}`);
+      const r = await sweepOrphans(db, assetStorage(), { olderThanMs: hours * 3_600_000, dryRun: values["dry-run"] });
+      for (const k of r.orphans) console.log(`${values["dry-run"] ? "would delete" : "deleted"} ${k}`);
+      console.log(
+        `${r.scanned} objects scanned, ${r.orphans.length} without an asset row older than ${hours} h${values["dry-run"] ? " (dry run)" : ""}`,
+      );
       return;
     }
     if (!values.email) fail(`--email is required\n${USAGE}`);

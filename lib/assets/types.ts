@@ -44,6 +44,8 @@ export interface AssetStorage {
   presignUpload?(key: string, opts: { contentType: string; size: number; expiresInSeconds: number }): Promise<DirectUpload>;
   /** Move an object to a new key (after a direct upload was checked). */
   move?(from: string, to: string): Promise<void>;
+  /** Every object whose key starts with `prefix` (for the orphan sweep), with when it was written. */
+  list(prefix: string): AsyncIterable<{ key: string; lastModified: Date }>;
 }
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9/._-]{0,250}$/;

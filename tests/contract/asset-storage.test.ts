@@ -3,30 +3,38 @@
  * the real @aws-sdk/client-s3 against a local server speaking the S3 protocol and checking
  * every signature (tests/support/s3-server.ts), and UploadThing through the real
  * `uploadthing` SDK against a local server speaking its protocol
- * (tests/support/uploadthing-server.ts). Neither remote service is reached.
+ * (tests/support/uploadthing-server.ts). Neither remote service is reached. The orphan sweep
+ * runs on each adapter against a fresh database.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "@/db/client";
+import { assets, campaigns } from "@/db/schema";
+import { seedDemoUsers } from "@/db/seed";
 import { diskStorage } from "@/lib/assets/storage/disk";
 import { s3Storage } from "@/lib/assets/storage/s3";
 import { uploadthingStorage } from "@/lib/assets/storage/uploadthing";
+import { sweepOrphans } from "@/lib/assets/sweep";
 import type { AssetStorage, StoredObject } from "@/lib/assets/types";
+import { findUserByEmail } from "@/lib/users";
+import { provisionDatabase, type TestDatabase } from "../support/env";
 import { type FakeS3, startFakeS3 } from "../support/s3-server";
 import { type FakeUploadThing, startFakeUploadThing } from "../support/uploadthing-server";
 
 let scratch: string;
 let s3: FakeS3;
 let ut: FakeUploadThing;
+let database: TestDatabase | undefined;
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), "cf-contract-"));
-  [s3, ut] = await Promise.all([startFakeS3(), startFakeUploadThing()]);
-});
+  [s3, ut, database] = await Promise.all([startFakeS3(), startFakeUploadThing(), provisionDatabase("assets")]);
+}, 60_000);
 afterAll(async () => {
-  await Promise.all([s3?.close(), ut?.close()]);
+  await Promise.all([s3?.close(), ut?.close(), database?.drop()]);
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -119,6 +127,58 @@ describe.each(adapters)("asset storage adapter: %s", (name, make) => {
     for (const bad of ["../etc/passwd", "c/../../x", "/abs", "c//x", "c/x/", "c/x y", ""]) {
       await expect(storage.put(bad, await file(Buffer.from("x")))).rejects.toThrow(/invalid storage key/);
       await expect(storage.get(bad)).rejects.toThrow(/invalid storage key/);
+    }
+  });
+
+  it("lists the objects under a prefix with when they were written", async () => {
+    const at = key("list/");
+    const keys = [`${at}a.png`, `${at}a.png.v1-thumb.webp`, `${at}b.mp4`];
+    for (const k of keys) await storage.put(k, await file(Buffer.from(k)));
+    const listed: { key: string; lastModified: Date }[] = [];
+    for await (const o of storage.list(at)) listed.push(o);
+    expect(listed.map((o) => o.key).sort()).toEqual([...keys].sort());
+    for (const o of listed) expect(Math.abs(o.lastModified.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+    for await (const o of storage.list(`${at}b`)) expect(o.key).toBe(`${at}b.mp4`);
+  });
+
+  it("sweeps objects without an asset row once they are old enough, and keeps every live asset's objects", async () => {
+    const { sql, db } = openDb((database as TestDatabase).url, 2);
+    try {
+      await seedDemoUsers(db);
+      const alice = await findUserByEmail(db, "alice@example.com");
+      const campaignId = crypto.randomUUID();
+      const live = crypto.randomUUID();
+      await db
+        .insert(campaigns)
+        .values({ id: campaignId, creatorId: alice?.id as string, title: "Sweep", story: "x", goalAmount: 100, currency: "EUR" });
+      const c = (s: string) => `c/${campaignId}/${s}`;
+      await db.insert(assets).values({
+        id: live,
+        campaignId,
+        ownerId: alice?.id as string,
+        storage: name,
+        storageKey: c(`${live}.png`),
+        kind: "image",
+        contentType: "image/png",
+        size: 4,
+        sha256: "0".repeat(64),
+        position: 0,
+      });
+      const orphan = crypto.randomUUID();
+      const kept = [c(`${live}.png`), c(`${live}.png.v1-card.avif`)];
+      const swept = [c(`${orphan}.jpg`), c(`${orphan}.jpg.v1-thumb.webp`), `u/${campaignId}/${crypto.randomUUID()}`];
+      for (const k of [...kept, ...swept]) await storage.put(k, await file(Buffer.from("data")));
+      // young objects are never touched (uploads in flight)
+      const young = await sweepOrphans(db, storage, { olderThanMs: 86_400_000 });
+      expect(young.deleted).toBe(0);
+      const dry = await sweepOrphans(db, storage, { olderThanMs: 0, dryRun: true, now: new Date(Date.now() + 60_000) });
+      expect(dry.orphans.filter((k) => k.includes(campaignId)).sort()).toEqual([...swept].sort());
+      expect(dry.deleted).toBe(0);
+      await sweepOrphans(db, storage, { olderThanMs: 0, now: new Date(Date.now() + 60_000) });
+      for (const k of kept) expect(await storage.get(k), k).toBeDefined();
+      for (const k of swept) expect(await storage.get(k), k).toBeUndefined();
+    } finally {
+      await sql.end();
     }
   });
 

@@ -6,7 +6,7 @@
  * Authorization header (signed payload hashes are checked against the body) and
  * presigned query strings (with expiry) — and answers S3's XML errors.
  * Subset: PutObject (also aws-chunked bodies), GetObject (Range), HeadObject,
- * DeleteObject, CopyObject. Objects are kept in memory.
+ * DeleteObject, CopyObject, ListObjectsV2 (prefix, max-keys, continuation). Objects are kept in memory.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -15,6 +15,8 @@ export interface S3Object {
   data: Buffer;
   contentType: string;
   etag: string;
+  /** Tests may backdate it. */
+  lastModified: Date;
 }
 
 export interface FakeS3 {
@@ -139,6 +141,24 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
     const v = verify(req, url, body);
     if (!v.ok) return xmlError(res, 403, v.code, v.message);
     requests.push({ method: req.method ?? "", key, auth: v.auth });
+    if (!key && req.method === "GET" && url.searchParams.get("list-type") === "2") {
+      const prefix = url.searchParams.get("prefix") ?? "";
+      const max = Number(url.searchParams.get("max-keys") ?? "1000");
+      const after = url.searchParams.get("continuation-token") ?? "";
+      const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+      const page = keys.slice(0, max);
+      const truncated = keys.length > page.length;
+      const contents = page
+        .map((k) => {
+          const o = objects.get(k) as S3Object;
+          return `<Contents><Key>${k}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${o.etag}</ETag><Size>${o.data.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+        })
+        .join("");
+      res.writeHead(200, { "content-type": "application/xml" });
+      return res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix>${prefix}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${truncated ? `<NextContinuationToken>${page.at(-1)}</NextContinuationToken>` : ""}</ListBucketResult>`,
+      );
+    }
     if (!key) return xmlError(res, 400, "InvalidRequest", "Bucket operations are not supported here");
     const method = req.method;
     if (method === "PUT") {
@@ -147,7 +167,7 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
         const from = decodeURIComponent(copy.replace(/^\//, "")).slice(bucket.length + 1);
         const src = objects.get(from);
         if (!src) return xmlError(res, 404, "NoSuchKey", "The specified key does not exist.");
-        objects.set(key, { ...src });
+        objects.set(key, { ...src, lastModified: new Date() });
         res.writeHead(200, { "content-type": "application/xml" });
         return res.end(
           `<CopyObjectResult><ETag>${src.etag}</ETag><LastModified>${new Date().toISOString()}</LastModified></CopyObjectResult>`,
@@ -160,7 +180,12 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
         body = decodeAwsChunked(body);
       }
       const etag = `"${createHash("md5").update(body).digest("hex")}"`;
-      objects.set(key, { data: body, contentType: String(req.headers["content-type"] ?? "binary/octet-stream"), etag });
+      objects.set(key, {
+        data: body,
+        contentType: String(req.headers["content-type"] ?? "binary/octet-stream"),
+        etag,
+        lastModified: new Date(),
+      });
       res.writeHead(200, { etag });
       return res.end();
     }

@@ -9,7 +9,7 @@
  *    signed like UploadThing signs it (`x-uploadthing-signature: hmac-sha256=<hex>` over the
  *    body, keyed with the API key), `uploadthing-hook: callback`;
  *  - the file host `GET /a/{appId}/f/{key or customId}` (Range too) and the API's
- *    `POST /v6/deleteFiles`.
+ *    `POST /v6/deleteFiles` and `POST /v6/listFiles`.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -20,6 +20,8 @@ export interface UtFile {
   name: string;
   type: string;
   data: Buffer;
+  /** Tests may backdate it. */
+  uploadedAt: number;
 }
 
 export interface FakeUploadThing {
@@ -98,6 +100,25 @@ export async function startFakeUploadThing(): Promise<FakeUploadThing> {
       }
       return send(200, { success: true, deletedCount });
     }
+    if (req.method === "POST" && url.pathname === "/v6/listFiles") {
+      if (!apiAuth()) return send(401, { error: "Invalid API key" });
+      const r = JSON.parse(body.toString() || "{}") as { limit?: number; offset?: number };
+      const all = [...files.values()];
+      const offset = r.offset ?? 0;
+      const page = all.slice(offset, offset + (r.limit ?? 500));
+      return send(200, {
+        hasMore: offset + page.length < all.length,
+        files: page.map((f) => ({
+          id: f.key,
+          customId: f.customId,
+          key: f.key,
+          name: f.name,
+          size: f.data.length,
+          status: "Uploaded",
+          uploadedAt: f.uploadedAt,
+        })),
+      });
+    }
     const fileRoute = new RegExp(`^/a/${appId}/f/([^/]+)$`).exec(url.pathname);
     if (req.method === "GET" && fileRoute) {
       const id = decodeURIComponent(fileRoute[1] as string);
@@ -142,6 +163,7 @@ export async function startFakeUploadThing(): Promise<FakeUploadThing> {
         name: decodeURIComponent(url.searchParams.get("x-ut-file-name") ?? "file"),
         type: decodeURIComponent(url.searchParams.get("x-ut-file-type") ?? "application/octet-stream"),
         data,
+        uploadedAt: Date.now(),
       };
       files.set(key, f);
       const ufsUrl = `${base}/a/${appId}/f/${key}`;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { createReadStream, type Dirent } from "node:fs";
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { type AssetStorage, assertKey, type ByteRange, type StoredObject } from "../types";
@@ -45,6 +45,22 @@ export function diskStorage(root: string): AssetStorage {
     },
     async delete(key) {
       await rm(file(key), { force: true });
+    },
+    async *list(prefix) {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(root, { recursive: true, withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw err;
+      }
+      for (const e of entries) {
+        if (!e.isFile()) continue;
+        const key = path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join("/");
+        if (!key.startsWith(prefix)) continue;
+        // half-written puts a crash left behind are listed too (under their temporary name)
+        yield { key, lastModified: (await stat(path.join(root, key))).mtime };
+      }
     },
     async move(from, to) {
       const dest = file(to);

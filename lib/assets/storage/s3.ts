@@ -3,6 +3,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -76,6 +77,18 @@ export function s3Storage(o: S3Options): AssetStorage {
         signableHeaders: new Set(["content-type"]),
       });
       return { method: "PUT", url, headers: { "content-type": opts.contentType } };
+    },
+    async *list(prefix) {
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket, Prefix: `${o.prefix ?? ""}${prefix}`, ContinuationToken }),
+        );
+        for (const obj of page.Contents ?? []) {
+          if (obj.Key) yield { key: obj.Key.slice((o.prefix ?? "").length), lastModified: obj.LastModified ?? new Date(0) };
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
     },
     async move(from, to) {
       await client.send(new CopyObjectCommand({ Bucket, Key: k(to), CopySource: `${Bucket}/${k(from)}` }));

@@ -66,5 +66,16 @@ export function uploadthingStorage(o: UploadThingOptions): AssetStorage {
     async delete(key) {
       await utapi.deleteFiles(customId(key), { keyType: "customId" });
     },
+    async *list(prefix) {
+      const want = prefix.replaceAll("/", "--");
+      for (let offset = 0; ; ) {
+        const page = await utapi.listFiles({ limit: 500, offset });
+        for (const f of page.files) {
+          if (f.customId?.startsWith(want)) yield { key: f.customId.replaceAll("--", "/"), lastModified: new Date(f.uploadedAt) };
+        }
+        if (!page.hasMore || page.files.length === 0) return;
+        offset += page.files.length;
+      }
+    },
   };
 }
