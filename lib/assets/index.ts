@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, count, eq, gt, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { assets, campaigns } from "@/db/schema";
@@ -11,45 +11,18 @@ import { appendEvent } from "@/lib/events/outbox";
 import { logger } from "@/lib/log";
 import type { PublicUser } from "@/lib/users";
 import { prepareImage, VARIANT_FORMATS, VARIANT_VERSION, VARIANTS, type VariantFormat, type VariantName } from "./images";
+import { type AssetRow, assetsOf, toAssetDto } from "./queries";
 import type { AssetDto } from "./schemas";
 import { type Limits, type Spooled, spoolMultipart, spoolStream, tooLarge } from "./spool";
 import type { AssetStorage, DetectedType } from "./types";
 import { probeVideo } from "./video";
 
-export type AssetRow = typeof assets.$inferSelect;
-
-export const assetUrl = (id: string) => `/api/assets/${id}`;
+export type { AssetRow } from "./queries";
+export { assetsOf, assetUrl, toAssetDto } from "./queries";
 
 export function limits(): Limits {
   const c = config();
   return { image: c.ASSET_MAX_IMAGE_BYTES, video: c.ASSET_MAX_VIDEO_BYTES };
-}
-
-export function toAssetDto(r: AssetRow): AssetDto {
-  return {
-    id: r.id,
-    kind: r.kind,
-    contentType: r.contentType,
-    size: r.size,
-    url: assetUrl(r.id),
-    width: r.width,
-    height: r.height,
-    durationSeconds: r.durationSeconds,
-    position: r.position,
-  };
-}
-
-/** The assets of some campaigns, in display order (position 0 is the cover). */
-export async function assetsOf(db: Db, campaignIds: string[]): Promise<Map<string, AssetDto[]>> {
-  const out = new Map<string, AssetDto[]>(campaignIds.map((id) => [id, []]));
-  if (campaignIds.length === 0) return out;
-  const rows = await db
-    .select()
-    .from(assets)
-    .where(inArray(assets.campaignId, campaignIds))
-    .orderBy(asc(assets.campaignId), asc(assets.position), asc(assets.id));
-  for (const r of rows) out.get(r.campaignId)?.push(toAssetDto(r));
-  return out;
 }
 
 const campaignNotFound = () => new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");

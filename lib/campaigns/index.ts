@@ -2,7 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { campaigns, users } from "@/db/schema";
-import { assetsOf } from "@/lib/assets";
+import { assetsOf } from "@/lib/assets/queries";
 import type { AssetDto } from "@/lib/assets/schemas";
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
