@@ -12,8 +12,11 @@ const nextConfig: NextConfig = {
     "stripe",
     "@nats-io/transport-node",
     "@nats-io/jetstream",
+    "sharp",
   ],
   poweredByHeader: false,
+  // Widths of the asset variants (lib/assets/images.ts): next/image's srcset asks for exactly these.
+  images: { imageSizes: [320], deviceSizes: [800, 1600] },
   typedRoutes: false,
 };
 

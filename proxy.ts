@@ -96,5 +96,7 @@ export async function proxy(req: NextRequest) {
 }
 
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // The streamed upload route is left out: Next.js buffers the body of every request the proxy
+  // runs for (up to 10 MB, then truncates it). That route applies the rate limit itself.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/campaigns/[^/]+/assets/?$).*)"],
 };

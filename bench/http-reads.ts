@@ -72,7 +72,7 @@ async function main() {
       .replace(/pid [^;]+;/, `pid ${work}/nginx.pid;`)
       .replace(/server 127\.0\.0\.1:3000 /, `server 127.0.0.1:${apps[0]?.port} `)
       .replace(/server 127\.0\.0\.1:3001 /, `server 127.0.0.1:${apps[1]?.port} `)
-      .replace(/proxy_cache_path \S+/, `proxy_cache_path ${work}/cache`)
+      .replace(/proxy_cache_path \S+\/(\S+)/g, (_, dir) => `proxy_cache_path ${work}/cache-${dir}`)
       .replace(/listen 8080/, `listen 127.0.0.1:${nginxPort}`)
       .replace("worker_processes auto;", `worker_processes auto;\nerror_log ${work}/error.log;`);
     writeFileSync(path.join(work, "nginx.conf"), conf);

@@ -1,13 +1,25 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { AssetImage } from "./AssetImage";
 import { formatDate, formatMoney, percentOf, timeLeft } from "./format";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
 
 export function CampaignCard({ campaign: c, children }: { campaign: CampaignDto; children?: ReactNode }) {
+  const cover = c.assets.find((a) => a.kind === "image");
   return (
     <article className="card campaign-card">
+      {cover && (
+        <AssetImage
+          id={cover.id}
+          alt=""
+          width={cover.width ?? 320}
+          height={cover.height ?? 240}
+          sizes="320px"
+          className="campaign-card-cover"
+        />
+      )}
       <div className="campaign-card-head">
         <h3>
           <Link href={`/campaigns/${c.id}`}>{c.title}</Link>

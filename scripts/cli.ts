@@ -9,12 +9,15 @@
  *   ledger audit                                                  exits 1 on any mismatch or unbalanced entry
  *   payouts run [--date 2026-11-24] [--allow-future-cutoff]       the day's payouts (default: today in PAYOUT_TIMEZONE)
  *   payouts reconcile                                             submit open payouts, look up pending transfers
+ *   assets sweep [--older-than-hours 24] [--dry-run]              deletes stored objects no asset row points to
  */
 import { parseArgs } from "node:util";
 import { openDb } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { seedDemoUsers } from "@/db/seed";
+import { assetStorage } from "@/lib/assets/storage";
+import { sweepOrphans } from "@/lib/assets/sweep";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";
 import { ConfigError, config } from "@/lib/config";
 import { auditLedger } from "@/lib/ledger/audit";
@@ -28,7 +31,9 @@ const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name
        npm run cli -- tokens revoke --email <email> --id <token id>
        npm run cli -- ledger audit
        npm run cli -- payouts run [--date YYYY-MM-DD] [--allow-future-cutoff]
-       npm run cli -- payouts reconcile`;
+       npm run cli -- payouts reconcile
+
+       npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]`;
 
 class CliError extends Error {
   constructor(
@@ -54,13 +59,16 @@ async function main() {
       date: { type: "string" },
       "allow-future-cutoff": { type: "boolean" },
       help: { type: "boolean" },
+      "older-than-hours": { type: "string", default: "24" },
+      "dry-run": { type: "boolean" },
     },
   });
   const [area, command] = positionals;
   const known =
     (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) ||
     (area === "ledger" && command === "audit") ||
-    (area === "payouts" && ["run", "reconcile"].includes(command ?? ""));
+    (area === "payouts" && ["run", "reconcile"].includes(command ?? "")) ||
+    (area === "assets" && command === "sweep");
   if (values.help || !known) fail(USAGE);
 
   let c: ReturnType<typeof config>;
@@ -99,6 +107,16 @@ async function main() {
         throw e;
       }
       printPayoutSummary(summary);
+      return;
+    }
+    if (area === "assets") {
+      const hours = Number(values["older-than-hours"]);
+      if (!(hours >= 1)) fail(`--older-than-hours must be at least 1\n${USAGE}`);
+      const r = await sweepOrphans(db, assetStorage(), { olderThanMs: hours * 3_600_000, dryRun: values["dry-run"] });
+      for (const k of r.orphans) console.log(`${values["dry-run"] ? "would delete" : "deleted"} ${k}`);
+      console.log(
+        `${r.scanned} objects scanned, ${r.orphans.length} without an asset row older than ${hours} h${values["dry-run"] ? " (dry run)" : ""}`,
+      );
       return;
     }
     if (!values.email) fail(`--email is required\n${USAGE}`);

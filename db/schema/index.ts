@@ -1,3 +1,4 @@
+export * from "./assets";
 export * from "./campaigns";
 export * from "./contributions";
 export * from "./ledger";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import Redis from "ioredis";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 
 /**
@@ -62,5 +63,15 @@ export async function consume(key: string): Promise<RateDecision> {
     }
     logger().warn({ err: String(e) }, "rate limiter failed; request allowed");
     return { allowed: true, limit, remaining: limit, resetSeconds: config().rateLimit.windowSeconds };
+  }
+}
+
+/** The gateway's rate limit for routes the proxy does not run in front of (streamed uploads). */
+export async function enforceRateLimit(headers: Headers): Promise<void> {
+  const r = await consume(rateLimitKey(headers));
+  if (!r.allowed) {
+    throw new AppError("RATE_LIMITED", `Too many requests; retry in ${r.retryAfterSeconds} s`, [
+      { field: "(request)", message: `retry after ${r.retryAfterSeconds} s` },
+    ]);
   }
 }

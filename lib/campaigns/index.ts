@@ -2,6 +2,8 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { campaigns, users } from "@/db/schema";
+import { assetsOf } from "@/lib/assets/queries";
+import type { AssetDto } from "@/lib/assets/schemas";
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
 import type { PublicUser } from "@/lib/users";
@@ -26,7 +28,7 @@ const selectColumns = {
   creatorName: users.name,
 };
 
-export function toDto(r: Row): CampaignDto {
+export function toDto(r: Row, assets: AssetDto[] = []): CampaignDto {
   return {
     id: r.id,
     title: r.title,
@@ -39,7 +41,7 @@ export function toDto(r: Row): CampaignDto {
     endsAt: r.endsAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     creator: { id: r.creatorId, name: r.creatorName },
-    assets: [],
+    assets,
   };
 }
 
@@ -70,6 +72,10 @@ export async function createCampaign(db: Db, creator: PublicUser, input: CreateC
   return toDto({ ...row, creatorName: creator.name });
 }
 
+async function withAssets(db: Db, row: Row): Promise<CampaignDto> {
+  return toDto(row, (await assetsOf(db, [row.id])).get(row.id));
+}
+
 async function findRow(db: Db, id: string): Promise<Row | undefined> {
   if (!isUuid(id)) return undefined; // a malformed ID is simply "not found", never a database error
   const [row] = await db
@@ -90,13 +96,13 @@ function visibleTo(row: Row, viewer: PublicUser | undefined): boolean {
 export async function getPublicCampaign(db: Db, id: string): Promise<CampaignDto | "draft" | undefined> {
   const row = await findRow(db, id);
   if (!row) return undefined;
-  return row.status === "draft" ? "draft" : toDto(row);
+  return row.status === "draft" ? "draft" : withAssets(db, row);
 }
 
 export async function getCampaign(db: Db, id: string, viewer?: PublicUser): Promise<CampaignDto> {
   const row = await findRow(db, id);
   if (!row || !visibleTo(row, viewer)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
-  return toDto(row);
+  return withAssets(db, row);
 }
 
 export async function updateCampaign(db: Db, actor: PublicUser, id: string, input: UpdateCampaignInput): Promise<CampaignDto> {
@@ -148,7 +154,7 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
       partitionKey: id,
       payload: { campaignId: id, changed: Object.keys(input), status: row.status },
     });
-    return toDto(row);
+    return withAssets(tx, row);
   });
 }
 
@@ -166,5 +172,9 @@ export async function listCreatorCampaigns(
     .limit(p.limit + 1);
   const page = rows.slice(0, p.limit);
   const last = page.at(-1);
-  return { items: page.map(toDto), nextCursor: rows.length > p.limit && last ? last.id : null };
+  const assets = await assetsOf(
+    db,
+    page.map((r) => r.id),
+  );
+  return { items: page.map((r) => toDto(r, assets.get(r.id))), nextCursor: rows.length > p.limit && last ? last.id : null };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { assetSchema } from "@/lib/assets/schemas";
 import { isCurrency } from "@/lib/money/currency";
 
 /** Largest goal accepted: 10^12 minor units (10 billion in a 2-decimal currency), far inside 2^53. */
@@ -59,7 +60,7 @@ export const campaignSchema = z
     endsAt: z.string().nullable(),
     createdAt: z.string(),
     creator: z.object({ id: z.uuid(), name: z.string() }),
-    assets: z.array(z.object({ id: z.string(), url: z.string() })),
+    assets: z.array(assetSchema).describe("pictures and videos in display order; the first is the cover"),
   })
   .meta({ id: "Campaign" });
 

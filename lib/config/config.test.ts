@@ -18,6 +18,16 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ PASSWORD_LOGIN: "maybe" })).toThrow(ConfigError);
   });
 
+  it("checks the asset storage's settings", () => {
+    expect(parseConfig({}).ASSET_STORAGE).toBe("disk");
+    expect(parseConfig({}).ASSET_MAX_IMAGE_BYTES).toBe(10 * 1024 * 1024);
+    expect(() => parseConfig({ ASSET_STORAGE: "ftp" })).toThrow(/ASSET_STORAGE/);
+    expect(() => parseConfig({ ASSET_STORAGE: "s3" })).toThrow(/S3_BUCKET/);
+    expect(() => parseConfig({ ASSET_STORAGE: "s3", S3_BUCKET: "bkt", S3_ACCESS_KEY_ID: "a" })).toThrow(/S3_SECRET_ACCESS_KEY/);
+    expect(() => parseConfig({ ASSET_STORAGE: "uploadthing" })).toThrow(/UPLOADTHING_TOKEN/);
+    expect(() => parseConfig({ ASSET_MAX_VIDEO_BYTES: "lots" })).toThrow(/ASSET_MAX_VIDEO_BYTES/);
+  });
+
   it("requires NEXTAUTH_SECRET in production", () => {
     expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/NEXTAUTH_SECRET/);
   });

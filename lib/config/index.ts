@@ -112,6 +112,43 @@ const envSchema = z
       .string()
       .regex(/^(nats|tls):\/\//, "must be a nats:// URL")
       .optional(),
+    /** Where campaign pictures and videos are stored: disk (./.data/assets), an S3-compatible bucket, or UploadThing. */
+    ASSET_STORAGE: z.enum(["disk", "s3", "uploadthing"]).default("disk"),
+    /** Directory of the disk adapter (default DATA_DIR/assets). */
+    ASSET_DIR: z.string().min(1).optional(),
+    ASSET_MAX_IMAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    ASSET_MAX_VIDEO_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(200 * 1024 * 1024),
+    ASSET_MAX_PER_CAMPAIGN: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Files larger than this go straight from the browser to the bucket (presigned) when the storage supports it. */
+    ASSET_DIRECT_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(4 * 1024 * 1024),
+    S3_BUCKET: z.string().min(3).optional(),
+    S3_REGION: z.string().min(1).default("us-east-1"),
+    /** Endpoint of an S3-compatible service (MinIO, R2, …); unset → AWS. */
+    S3_ENDPOINT: z.url().optional(),
+    S3_FORCE_PATH_STYLE: bool.default(false),
+    /** Unset → the AWS default credential chain (instance role, AWS_* variables, …). */
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Key prefix inside the bucket. */
+    S3_PREFIX: z.string().default(""),
+    UPLOADTHING_TOKEN: z.string().min(1).optional(),
+    /** UploadThing API and ingest URLs; only for tests against a local server speaking UploadThing's protocol. */
+    UPLOADTHING_API_URL: z.url().optional(),
+    UPLOADTHING_INGEST_URL: z.url().optional(),
+    /** Host serving UploadThing files (default ufs.sh, the app ID as subdomain); a host containing "local" is served over http with the app ID in the path. */
+    UPLOADTHING_UFS_HOST: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -120,6 +157,19 @@ const envSchema = z
     }
     if (env.EVENT_TRANSPORT === "nats" && !env.NATS_URL) {
       ctx.addIssue({ code: "custom", path: ["NATS_URL"], message: "required when EVENT_TRANSPORT=nats" });
+    }
+    if (env.ASSET_STORAGE === "s3" && !env.S3_BUCKET) {
+      ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "required when ASSET_STORAGE=s3" });
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.S3_ACCESS_KEY_ID ? "S3_SECRET_ACCESS_KEY" : "S3_ACCESS_KEY_ID"],
+        message: "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together",
+      });
+    }
+    if (env.ASSET_STORAGE === "uploadthing" && !env.UPLOADTHING_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["UPLOADTHING_TOKEN"], message: "required when ASSET_STORAGE=uploadthing" });
     }
     if (Boolean(env.GITHUB_ID) !== Boolean(env.GITHUB_SECRET)) {
       ctx.addIssue({

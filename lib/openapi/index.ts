@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { assetSchema, directUploadRequestSchema, directUploadSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema, tokenSchema } from "@/lib/auth/schemas";
 import { campaignPageSchema, campaignSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
 import { contributeSchema, contributionSchema, publicContributionPageSchema } from "@/lib/payments/schemas";
 import { payoutAccountSchema, payoutPageSchema, payoutSchema } from "@/lib/payouts/schemas";
+import { assetPaths } from "./assets";
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the handlers
@@ -40,6 +42,10 @@ const documented = [
   payoutSchema,
   payoutPageSchema,
   payoutAccountSchema,
+  assetSchema,
+  reorderAssetsSchema,
+  directUploadRequestSchema,
+  directUploadSchema,
 ];
 
 function components() {
@@ -71,7 +77,7 @@ export function openApiDocument() {
       title: "Crowdfund API",
       version: "0.1.0",
       description:
-        "Create campaigns, read them by ID, manage API tokens. Authenticate with the session cookie or `Authorization: Bearer <token>`. Money is integer minor units plus an ISO 4217 currency.",
+        "Create campaigns, read them by ID, add pictures and videos, manage API tokens. Authenticate with the session cookie or `Authorization: Bearer <token>`. Money is integer minor units plus an ISO 4217 currency.",
     },
     servers: [{ url: "/" }],
     components: {
@@ -140,6 +146,7 @@ export function openApiDocument() {
           responses: { "200": { description: "A page", ...jsonBody("PublicContributionPage") }, ...errors(400, 404) },
         },
       },
+      ...assetPaths({ ref, jsonBody, errors, idParam }),
       "/api/contributions/{id}": {
         get: {
           summary: "My contribution's current status",

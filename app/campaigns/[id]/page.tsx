@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
+import { CampaignMedia } from "@/components/CampaignMedia";
 import { ContributeForm } from "@/components/ContributeForm";
 import { ContributionList } from "@/components/ContributionList";
 import { formatDate, formatMoney, percentOf, timeLeft } from "@/components/format";
@@ -88,6 +89,7 @@ export default async function CampaignPage({ params }: Props) {
 
       <div className="campaign-layout">
         <div className="campaign-main">
+          <CampaignMedia title={c.title} assets={c.assets} />
           <section className="story card" aria-label="Story">
             <h2 className="visually-hidden">Story</h2>
             <p className="story-text">{c.story}</p>
@@ -135,6 +137,11 @@ export default async function CampaignPage({ params }: Props) {
                 </Link>
               )}
             </section>
+          )}
+          {isOwner && c.status !== "ended" && (
+            <Link className="btn btn-secondary btn-block" href={`/campaigns/${c.id}/edit`}>
+              {c.assets.length ? "Edit pictures and videos" : "Add pictures and videos"}
+            </Link>
           )}
           {moves.length > 0 && (
             <OwnerPanel

@@ -1,0 +1,40 @@
+import path from "node:path";
+import { config } from "@/lib/config";
+import type { AssetStorage } from "../types";
+import { diskStorage } from "./disk";
+import { s3Storage } from "./s3";
+import { uploadthingStorage } from "./uploadthing";
+
+const g = globalThis as unknown as { __cfAssetStorage?: AssetStorage };
+
+/** The configured storage (ASSET_STORAGE), one per process. */
+export function assetStorage(): AssetStorage {
+  if (g.__cfAssetStorage) return g.__cfAssetStorage;
+  const c = config();
+  let s: AssetStorage;
+  if (c.ASSET_STORAGE === "s3") {
+    s = s3Storage({
+      bucket: c.S3_BUCKET as string,
+      region: c.S3_REGION,
+      endpoint: c.S3_ENDPOINT,
+      forcePathStyle: c.S3_FORCE_PATH_STYLE,
+      credentials:
+        c.S3_ACCESS_KEY_ID && c.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY }
+          : undefined,
+      prefix: c.S3_PREFIX,
+    });
+  } else if (c.ASSET_STORAGE === "uploadthing") {
+    s = uploadthingStorage({
+      token: c.UPLOADTHING_TOKEN as string,
+      apiUrl: c.UPLOADTHING_API_URL,
+      ingestUrl: c.UPLOADTHING_INGEST_URL,
+      ufsHost: c.UPLOADTHING_UFS_HOST,
+    });
+  } else {
+    // a run-time directory, not a source path: keep Next's file tracing out of it
+    s = diskStorage(path.resolve(/* turbopackIgnore: true */ c.ASSET_DIR ?? path.join(c.DATA_DIR, "assets")));
+  }
+  g.__cfAssetStorage = s;
+  return s;
+}
