@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { apiFetch } from "./api";
 
 /** Connect (or finish) the payout account: the API makes it and answers the provider's onboarding URL. */
 export function ConnectPayoutAccount({ label }: { label: string }) {
@@ -9,15 +10,13 @@ export function ConnectPayoutAccount({ label }: { label: string }) {
   async function connect() {
     setBusy(true);
     setError(null);
-    try {
-      const r = await fetch("/api/me/payout-account", { method: "POST" });
-      const body = await r.json();
-      if (!r.ok) throw new Error(body?.error?.message ?? "Could not connect a payout account");
-      window.location.assign(body.onboardingUrl);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-      setBusy(false);
+    const res = await apiFetch<{ onboardingUrl: string }>("/api/me/payout-account", { method: "POST" });
+    if (res.ok) {
+      window.location.assign(res.data.onboardingUrl);
+      return;
     }
+    setError(res.error.message);
+    setBusy(false);
   }
   return (
     <div className="actions">

@@ -37,6 +37,11 @@ export async function apiFetch<T>(
       error: { status: 0, code: "NETWORK_ERROR", message: "Could not reach the server. Check your connection.", details: [] },
     };
   }
+  return readApiResult<T>(res, `Request failed (${res.status})`);
+}
+
+/** An answer of our API as a result: its JSON on success, else its `{ error }` body (`fallback` when it has none). */
+export async function readApiResult<T>(res: Response, fallback: string): Promise<ApiResult<T>> {
   const body: unknown = await res.json().catch(() => undefined);
   if (res.ok) return { ok: true, status: res.status, data: body as T };
   const err = (body as { error?: Partial<ApiError> } | undefined)?.error;
@@ -45,7 +50,7 @@ export async function apiFetch<T>(
     error: {
       status: res.status,
       code: err?.code ?? `HTTP_${res.status}`,
-      message: err?.message ?? `Request failed (${res.status})`,
+      message: err?.message ?? fallback,
       details: Array.isArray(err?.details) ? err.details.filter((d): d is FieldIssue => typeof d?.field === "string") : [],
     },
   };

@@ -1,5 +1,5 @@
 import type { UploadRouter } from "@/lib/assets/uploadthing-router";
-import { type ApiError, type ApiResult, apiFetch } from "./api";
+import { type ApiResult, apiFetch, readApiResult } from "./api";
 
 export interface UploadedAsset {
   id: string;
@@ -20,20 +20,8 @@ interface Target {
   completeUrl: string | null;
 }
 
-async function parse(res: Response): Promise<ApiResult<UploadedAsset>> {
-  const body = (await res.json().catch(() => undefined)) as { error?: Partial<ApiError> } | UploadedAsset | undefined;
-  if (res.ok) return { ok: true, status: res.status, data: body as UploadedAsset };
-  const err = (body as { error?: Partial<ApiError> } | undefined)?.error;
-  return {
-    ok: false,
-    error: {
-      status: res.status,
-      code: err?.code ?? `HTTP_${res.status}`,
-      message: err?.message ?? (res.status === 413 ? "The file is too large" : `Upload failed (${res.status})`),
-      details: [],
-    },
-  };
-}
+const parse = (res: Response) =>
+  readApiResult<UploadedAsset>(res, res.status === 413 ? "The file is too large" : `Upload failed (${res.status})`);
 
 const networkError = (): ApiResult<UploadedAsset> => ({
   ok: false,
