@@ -1,20 +1,18 @@
-import { spawnSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
+import { runCli } from "../tests/support/cli";
 
 /** The day's payout run, as an operator starts it (the app's own scheduler may hold the lock for a moment: retry). */
-function runPayouts(): string {
+async function runPayouts(): Promise<string> {
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   let out = "";
   for (let attempt = 0; attempt < 5; attempt++) {
-    const r = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "scripts/cli.ts", "payouts", "run", "--date", tomorrow, "--allow-future-cutoff"],
-      { env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL, LOG_LEVEL: "warn" }, encoding: "utf8" },
-    );
-    out = `${r.stdout}${r.stderr}`;
-    if (r.status === 0) return out;
+    const r = await runCli(["payouts", "run", "--date", tomorrow, "--allow-future-cutoff"], {
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
+    });
+    out = r.out;
+    if (r.code === 0) return out;
     if (!out.includes("another payout run is in progress")) break;
-    spawnSync("sleep", ["1"]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   throw new Error(`payouts run failed:\n${out}`);
 }
@@ -47,7 +45,7 @@ test("a creator sees what waits, then the day's payout, on the dashboard", async
   await expect(card.getByLabel("Payouts")).toContainText("Waiting$30.00");
   await expect(card.getByLabel("Payouts")).toContainText("paid in the next daily payout");
 
-  const out = runPayouts();
+  const out = await runPayouts();
   expect(out).toContain("payout run complete");
 
   await page.goto("/dashboard");

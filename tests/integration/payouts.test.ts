@@ -5,15 +5,13 @@
  * Contributions made now settle before the cut-off of a day still to come, so
  * runs here pass --allow-future-cutoff (what settled until now is paid).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli as runCliProcess, startCli } from "../support/cli";
 import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
 import { api, signIn, tokenFor, validCampaign } from "../support/http";
 import { waitFor } from "../support/wait";
 
-const root = path.resolve(__dirname, "../..");
 const CRON_SECRET = "test-cron-secret-0123456789";
 const MINIMUM = 1000;
 const FEE_BPS = 500;
@@ -35,34 +33,14 @@ let carol: string;
 const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 const net = (amount: number) => amount - Math.floor((amount * FEE_BPS) / 10_000);
 
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): ChildProcess & { output: () => string; done: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: tdb.url,
-      PAYOUT_MINIMUM_MINOR: String(MINIMUM),
-      PLATFORM_FEE_BPS: String(FEE_BPS),
-      LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return Object.assign(child, { output: () => out, done });
-}
-
-async function runCli(args: string[], env?: Record<string, string>) {
-  const p = cli(args, env);
-  const code = await p.done;
-  return { code, out: p.output() };
-}
+const cliEnv = (env: Record<string, string> = {}) => ({
+  DATABASE_URL: tdb.url,
+  PAYOUT_MINIMUM_MINOR: String(MINIMUM),
+  PLATFORM_FEE_BPS: String(FEE_BPS),
+  ...env,
+});
+const cli = (args: string[], env?: Record<string, string>) => startCli(args, cliEnv(env));
+const runCli = (args: string[], env?: Record<string, string>) => runCliProcess(args, cliEnv(env));
 
 async function activeCampaign(token: string, over: Record<string, unknown> = {}): Promise<string> {
   const c = await api("/api/campaigns", { base: app.baseUrl, token, json: validCampaign(over) });
