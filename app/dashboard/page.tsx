@@ -34,7 +34,7 @@ export default async function DashboardPage({
       db(),
       items.map((i) => i.id),
     ),
-    getPayoutAccount(db(), payoutSettings(db()), user.id),
+    getPayoutAccount(db(), payoutSettings(db()), user.id, { refresh: false }),
     listCreatorPayouts(db(), { creatorId: user.id, limit: 20 }),
   ]);
   const accountBlocker: PayoutBlocker = !account ? "no_payout_account" : account.payoutsEnabled ? null : "payouts_disabled";

@@ -76,12 +76,19 @@ async function findAccount(db: Db, userId: string, provider: string): Promise<Ac
 
 /**
  * The creator's payout account with the provider in use, its state refreshed
- * from the provider (Stripe: after onboarding, payouts_enabled turns true).
+ * from the provider (Stripe: after onboarding, payouts_enabled turns true) unless
+ * `refresh` is false (the dashboard reads what is stored: no provider call per view).
  * A provider that cannot be reached leaves the stored state as it was.
  */
-export async function getPayoutAccount(db: Db, s: PayoutSettings, userId: string): Promise<PayoutAccountDto | null> {
+export async function getPayoutAccount(
+  db: Db,
+  s: PayoutSettings,
+  userId: string,
+  { refresh = true }: { refresh?: boolean } = {},
+): Promise<PayoutAccountDto | null> {
   const row = await findAccount(db, userId, s.provider.name);
   if (!row) return null;
+  if (!refresh) return accountDto(row);
   try {
     return accountDto(await saveAccount(db, userId, s.provider.name, await s.provider.retrieveAccount(row.accountId)));
   } catch {
@@ -97,16 +104,14 @@ export async function connectPayoutAccount(
   urls: { returnUrl: string; refreshUrl: string },
 ): Promise<{ account: PayoutAccountDto; onboardingUrl: string }> {
   try {
-    let row = await findAccount(db, user.id, s.provider.name);
-    if (!row)
-      row = await saveAccount(
-        db,
-        user.id,
-        s.provider.name,
-        await s.provider.createAccount({ userId: user.id, email: user.email }),
-      );
+    const existing = await findAccount(db, user.id, s.provider.name);
+    // A new account's state is the provider's answer to its creation; an existing one's is refreshed.
+    const row =
+      existing ??
+      (await saveAccount(db, user.id, s.provider.name, await s.provider.createAccount({ userId: user.id, email: user.email })));
     const onboardingUrl = await s.provider.onboardingUrl(row.accountId, urls);
-    return { account: (await getPayoutAccount(db, s, user.id)) ?? accountDto(row), onboardingUrl };
+    const account = existing ? ((await getPayoutAccount(db, s, user.id)) ?? accountDto(row)) : accountDto(row);
+    return { account, onboardingUrl };
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError("PAYOUT_PROVIDER_UNAVAILABLE", "The payout provider could not be reached; try again in a moment");
