@@ -65,11 +65,14 @@ export const campaignTotals: ConsumerGroup = {
     const rows = [...deltas].sort(([a], [b]) => a.localeCompare(b));
     // Lock in ID order first, so two workers folding overlapping campaigns cannot deadlock,
     // then apply the whole batch in one statement (one round trip for hundreds of campaigns).
+    // FOR NO KEY UPDATE (what the UPDATE itself takes), not FOR UPDATE: every contribution being
+    // written holds FOR KEY SHARE on its campaign through the foreign key, which FOR UPDATE waits
+    // for; on a viral campaign new writers keep joining that share lock and the consumer starves.
     const ids = sql.join(
       rows.map(([id]) => sql`${id}::uuid`),
       sql`, `,
     );
-    await tx.execute(sql`select 1 from campaigns where id in (${ids}) order by id for update`);
+    await tx.execute(sql`select 1 from campaigns where id in (${ids}) order by id for no key update`);
     const values = sql.join(
       rows.map(([id, d]) => sql`(${id}::uuid, ${d.amount}::bigint, ${d.count}::int)`),
       sql`, `,

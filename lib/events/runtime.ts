@@ -6,6 +6,7 @@ import { consumerCursors, consumerLeases, consumerWorkers } from "@/db/schema";
 import type { ConsumerGroup, StreamEvent } from "./consumers";
 import { metrics, recordBatch } from "./metrics";
 import { parkEvent } from "./park";
+import { assertAscending } from "./position";
 
 /**
  * The PostgreSQL transport of the event stream: consumer groups read the
@@ -137,11 +138,17 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
       .where(and(eq(consumerCursors.group, gr.name), eq(consumerCursors.partition, p)))
       .for("update");
     if (!cur) return undefined;
-    return tx.execute<Row>(sql`
-      select seq, id, type, partition_key, payload, created_at, xid::text as xid from outbox_events
-      where partition = ${p} and (xid, seq) > (${cur.xid}::xid8, ${cur.seq})
-        and xid < pg_snapshot_xmin(pg_current_snapshot())
-      order by xid, seq limit ${limit}`);
+    // The ORDER BY names the table's columns (o.xid), never the output alias: `order by xid` would
+    // sort by the text alias below ('10000' < '9999'), so a batch straddling a power of ten in xid
+    // would move the cursor backwards (events applied twice) or jump it over events (never applied),
+    // and the sort would run over every pending row before the LIMIT instead of following the index.
+    const rows = await tx.execute<Row>(sql`
+      select o.seq, o.id, o.type, o.partition_key, o.payload, o.created_at, o.xid::text as xid from outbox_events o
+      where o.partition = ${p} and (o.xid, o.seq) > (${cur.xid}::xid8, ${cur.seq})
+        and o.xid < pg_snapshot_xmin(pg_current_snapshot())
+      order by o.xid, o.seq limit ${limit}`);
+    assertAscending(`${gr.name}:${p}`, { xid: cur.xid, seq: String(cur.seq) }, rows);
+    return rows;
   }
 
   async function advanceCursor(tx: Db, gr: ConsumerGroup, p: number, last: Row) {
