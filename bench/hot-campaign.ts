@@ -8,7 +8,11 @@
  * how long after its commit each contribution shows in the total (p50/p99), and how long after the last
  * write every total equals the sum of its contributions (single hot campaign, and 1,000 campaigns).
  *
- *   npm run bench:events -- [--seconds 10] [--connections 32] [--transport postgres|nats]
+ * It exits 1 when any total still differs from the sum of its contributions 30 s after the last write:
+ * a table over wrong books is a failure, not a figure. `--runs N` repeats the whole measurement on a
+ * fresh database each time and prints one summary line per run.
+ *
+ *   npm run bench:events -- [--seconds 10] [--connections 32] [--transport postgres|nats] [--runs 1]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -22,8 +26,10 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     transport: { type: "string", default: "postgres" },
+    runs: { type: "string", default: "1" },
   },
 });
+const RUNS = Math.max(1, Number(values.runs));
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const TRANSPORT = values.transport === "nats" ? "nats" : "postgres";
@@ -95,6 +101,7 @@ function sampler(sql: Sql, ids: string[]) {
     async done(total: number) {
       target = total;
       await running;
+      await sql.end();
     },
   };
 }
@@ -139,9 +146,15 @@ async function exactAfter(sql: Sql, ids: string[], writesEnd: number): Promise<n
   }
 }
 
-async function main() {
-  say(`machine: ${machine()}`);
-  say(`command: npm run bench:events -- --seconds ${SECONDS} --connections ${CONNECTIONS} --transport ${TRANSPORT}`);
+interface RunResult {
+  hotRate: number;
+  hotExact: number;
+  manyExact: number;
+  /** Campaigns whose total or count differs from their succeeded contributions after convergence. */
+  bad: number;
+}
+
+async function runOnce(): Promise<RunResult> {
   const db = await benchDatabase("events");
   const sql = postgres(db.url, { max: CONNECTIONS + 2, onnotice: () => {} });
   let worker: ChildProcess | undefined;
@@ -196,7 +209,8 @@ async function main() {
              (select coalesce(sum(amount), 0) from contributions where campaign_id = c.id and status = 'succeeded') as expected,
              (select count(*) from contributions where campaign_id = c.id and status = 'succeeded') as n
       from campaigns c
-      where c.collected_amount <> coalesce((select sum(amount) from contributions where campaign_id = c.id and status = 'succeeded'), 0)`;
+      where c.collected_amount <> coalesce((select sum(amount) from contributions where campaign_id = c.id and status = 'succeeded'), 0)
+         or c.contribution_count <> (select count(*) from contributions where campaign_id = c.id and status = 'succeeded')`;
     for (const m of mismatches.slice(0, 3)) say(`mismatch: ${JSON.stringify(m)}`);
     if (mismatches.length > 0) {
       // Diagnose: what the consumers have not applied, and whether a transaction holds the xmin horizon back.
@@ -230,11 +244,42 @@ async function main() {
     );
     console.log(`ratio outbox/naive on one campaign: ${(hotRate / naiveRate).toFixed(2)}×`);
     console.log(`campaigns whose total differs from the sum of their contributions: ${check?.bad}`);
+    return { hotRate, hotExact, manyExact, bad: check.bad };
   } finally {
     worker?.kill("SIGTERM");
     await sql.end();
     if (process.env.BENCH_KEEP_DB) say(`kept database ${db.url}`);
     else await db.drop();
+  }
+}
+
+async function main() {
+  say(`machine: ${machine()}`);
+  say(
+    `command: npm run bench:events -- --seconds ${SECONDS} --connections ${CONNECTIONS} --transport ${TRANSPORT} --runs ${RUNS}`,
+  );
+  const results: RunResult[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    if (RUNS > 1) say(`run ${run} of ${RUNS}`);
+    results.push(await runOnce());
+  }
+  const failed = results.filter((r) => r.bad > 0 || Number.isNaN(r.hotExact) || Number.isNaN(r.manyExact));
+  if (RUNS > 1) {
+    console.log("");
+    console.log(`${RUNS} runs, transport ${TRANSPORT} — ${machine()}`);
+    console.log(
+      "| run | hot contributions/s | hot total exact after last write | 1,000 campaigns exact after | campaigns differing |",
+    );
+    console.log("|---|---|---|---|---|");
+    for (const [i, r] of results.entries()) {
+      console.log(`| ${i + 1} | ${r.hotRate.toFixed(0)} | ${r.hotExact} ms | ${r.manyExact} ms | ${r.bad} |`);
+    }
+    const worst = Math.max(...results.map((r) => Math.max(r.hotExact, r.manyExact)));
+    console.log(`worst time to exact totals: ${worst} ms; runs with a differing total: ${failed.length}`);
+  }
+  if (failed.length > 0) {
+    console.error(`FAILED: ${failed.length} of ${RUNS} runs ended with a total that differs from its contributions`);
+    process.exit(1);
   }
 }
 

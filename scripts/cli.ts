@@ -152,12 +152,17 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
   for (const c of r.campaigns) {
     const m = (n: number) => formatMoney(n, c.currency);
     console.log(
-      `${c.ok ? "ok      " : "MISMATCH"} campaign ${c.campaignId}  contributions ${m(c.succeededSum)} (${c.succeededCount})  ledger ${m(c.ledgerCollected)}  fees ${m(c.ledgerFees)}  displayed ${m(c.displayedTotal)}`,
+      `${c.ok ? "ok      " : "MISMATCH"} campaign ${c.campaignId}  contributions ${m(c.succeededSum)} (${c.succeededCount})  ledger ${m(c.ledgerCollected)} (${c.ledgerCount})  fees ${m(c.ledgerFees)}  displayed ${m(c.displayedTotal)} (${c.displayedCount})${c.ok ? "" : `  differs: ${c.differences.join(", ")}`}`,
     );
   }
   for (const u of r.unbalancedEntries) console.log(`UNBALANCED entry ${u.entryId}: ${u.sum} ${u.currency}`);
   for (const p of r.payoutMismatches) console.log(`PAYOUT ${p.payoutId} (${p.status}): ${p.problem}`);
   const bad = r.campaigns.filter((c) => !c.ok).length;
+  if (r.totalsLagEvents > 0) {
+    console.log(
+      `note: the campaign-totals consumer is ${r.totalsLagEvents} events behind; a displayed total may differ until it catches up`,
+    );
+  }
   console.log(
     `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.payoutMismatches.length} payout mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );

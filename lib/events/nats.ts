@@ -1,7 +1,7 @@
 /**
  * The NATS JetStream transport of the event stream. PostgreSQL's outbox stays
  * the source of truth (JetStream is a delivery channel that can be rebuilt by
- * replaying the outbox: reset the `nats-relay` cursors).
+ * replaying the outbox: delete the `nats-relay` cursor rows).
  *
  * Relay: a ConsumerGroup `nats-relay` on the PostgreSQL runtime (runtime.ts —
  * leases, cursors) whose `apply` publishes each event, in outbox order, to

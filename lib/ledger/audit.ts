@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { campaignTotals } from "@/lib/events/consumers";
+import { consumerLag } from "@/lib/events/lag";
 
 export interface CampaignAudit {
   campaignId: string;
@@ -7,8 +9,13 @@ export interface CampaignAudit {
   succeededSum: number;
   succeededCount: number;
   ledgerCollected: number;
+  /** Contribution entries crediting this campaign. */
+  ledgerCount: number;
   ledgerFees: number;
   displayedTotal: number;
+  displayedCount: number;
+  /** Which of the three views disagree, e.g. ["displayed total", "displayed count"]; empty when ok. */
+  differences: string[];
   ok: boolean;
 }
 
@@ -17,13 +24,21 @@ export interface AuditReport {
   unbalancedEntries: { entryId: string; currency: string; sum: number }[];
   /** Payouts whose ledger entries do not match their state (made, sent, credited back). */
   payoutMismatches: { payoutId: string; status: string; problem: string }[];
+  /**
+   * Events the campaign-totals consumer has not applied yet (0 when caught up). While it is behind, a
+   * displayed total may still differ for a moment; once it is 0, any difference is a fault.
+   */
+  totalsLagEvents: number;
   ok: boolean;
 }
 
 /**
- * Compare, per campaign: the sum of succeeded contributions, what the ledger
- * credited to the campaign's collected account from contributions (gross), and
- * the displayed total; and look for any entry that does not sum to zero.
+ * Compare, per campaign: the sum and count of succeeded contributions, what the ledger credited to the
+ * campaign's collected account from contributions (gross, and how many entries), and the displayed
+ * total and count (`campaigns.collected_amount` / `contribution_count`, kept by the campaign-totals
+ * consumer); and look for any entry that does not sum to zero and any payout whose entries do not
+ * match its state. Amounts in minor units of each campaign's currency. Invariant 3: sum of succeeded
+ * contributions = ledger collected = displayed total, once the consumers have caught up.
  */
 export async function auditLedger(db: Db): Promise<AuditReport> {
   const rows = await db.execute<{
@@ -32,8 +47,10 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     succeeded_sum: string;
     succeeded_count: string;
     ledger_collected: string;
+    ledger_count: string;
     ledger_fees: string;
     displayed: string;
+    displayed_count: number;
   }>(sql`
     with succeeded as (
       select campaign_id, sum(amount) as total, count(*) as n
@@ -42,7 +59,8 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     ledger as (
       select a.owner::uuid as campaign_id,
              -(sum(l.amount) filter (where l.amount < 0)) as gross,
-             sum(l.amount) filter (where l.amount > 0) as fees
+             sum(l.amount) filter (where l.amount > 0) as fees,
+             count(distinct l.entry_id) as n
       from ledger_lines l
       join ledger_accounts a on a.id = l.account_id
       join ledger_entries e on e.id = l.entry_id
@@ -51,12 +69,12 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     )
     select c.id as campaign_id, c.currency,
            coalesce(s.total, 0) as succeeded_sum, coalesce(s.n, 0) as succeeded_count,
-           coalesce(l.gross, 0) as ledger_collected, coalesce(l.fees, 0) as ledger_fees,
-           c.collected_amount as displayed
+           coalesce(l.gross, 0) as ledger_collected, coalesce(l.n, 0) as ledger_count, coalesce(l.fees, 0) as ledger_fees,
+           c.collected_amount as displayed, c.contribution_count as displayed_count
     from campaigns c
     left join succeeded s on s.campaign_id = c.id
     left join ledger l on l.campaign_id = c.id
-    where s.campaign_id is not null or l.campaign_id is not null or c.collected_amount <> 0
+    where s.campaign_id is not null or l.campaign_id is not null or c.collected_amount <> 0 or c.contribution_count <> 0
     order by c.id`);
   const campaigns = rows.map((r) => {
     const a = {
@@ -65,10 +83,18 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
       succeededSum: Number(r.succeeded_sum),
       succeededCount: Number(r.succeeded_count),
       ledgerCollected: Number(r.ledger_collected),
+      ledgerCount: Number(r.ledger_count),
       ledgerFees: Number(r.ledger_fees),
       displayedTotal: Number(r.displayed),
+      displayedCount: Number(r.displayed_count),
     };
-    return { ...a, ok: a.succeededSum === a.ledgerCollected && a.displayedTotal === a.succeededSum };
+    const differences = [
+      a.ledgerCollected !== a.succeededSum && "ledger total",
+      a.ledgerCount !== a.succeededCount && "ledger count",
+      a.displayedTotal !== a.succeededSum && "displayed total",
+      a.displayedCount !== a.succeededCount && "displayed count",
+    ].filter((d): d is string => typeof d === "string");
+    return { ...a, differences, ok: differences.length === 0 };
   });
   const unbalanced = await db.execute<{ entry_id: string; currency: string; total: string }>(sql`
     select entry_id, currency, sum(amount) as total from ledger_lines
@@ -91,10 +117,12 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     if (p.status !== "failed" && p.failed) problems.push("credited back but not failed");
     return problems.map((problem) => ({ payoutId: p.id, status: p.status, problem }));
   });
+  const lag = await consumerLag(db);
   return {
     campaigns,
     unbalancedEntries,
     payoutMismatches,
+    totalsLagEvents: lag[campaignTotals.name]?.events ?? 0,
     ok: unbalancedEntries.length === 0 && payoutMismatches.length === 0 && campaigns.every((c) => c.ok),
   };
 }

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/cli";
 import { api, tokenFor, validCampaign } from "../support/http";
 import { contribute, postWebhook, query, signedEvent, waitFor } from "../support/payments";
 
@@ -299,5 +300,32 @@ describe("the ledger", () => {
     });
     expect(stdout).toContain("ledger audit passed");
     expect(stdout).not.toContain("MISMATCH");
+  });
+
+  it("`ledger audit` names a campaign whose displayed total or count was changed by hand, and fails", async () => {
+    const env = { DATABASE_URL: inject("databaseUrl") };
+    const [c] = await query<{ id: string }>(
+      "select campaign_id as id from contributions where status = 'succeeded' group by campaign_id order by campaign_id limit 1",
+    );
+    const id = c?.id as string;
+    try {
+      await query("update campaigns set contribution_count = contribution_count + 1 where id = $1", [id]);
+      const count = await runCli(["ledger", "audit"], env);
+      expect(count.code).toBe(1);
+      expect(count.out).toMatch(new RegExp(`MISMATCH campaign ${id} .*differs: displayed count`));
+      expect(count.out).toContain("ledger audit FAILED");
+      await query(
+        "update campaigns set contribution_count = contribution_count - 1, collected_amount = collected_amount + 1 where id = $1",
+        [id],
+      );
+      const total = await runCli(["ledger", "audit"], env);
+      expect(total.code).toBe(1);
+      expect(total.out).toMatch(new RegExp(`MISMATCH campaign ${id} .*differs: displayed total$`, "m"));
+    } finally {
+      await query("update campaigns set collected_amount = collected_amount - 1 where id = $1", [id]);
+    }
+    const again = await runCli(["ledger", "audit"], env);
+    expect(again.out).toContain("ledger audit passed");
+    expect(again.code).toBe(0);
   });
 });
