@@ -7,54 +7,26 @@
  * not by waiting for a race. Every group records into test_effects, whose unique (grp, event_id)
  * turns a second application into a loud failure.
  */
-import type postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Db, openDb } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { partitionOf } from "@/lib/events/partition";
 import { type ConsumerRuntime, type RuntimeOptions, startPostgresConsumers } from "@/lib/events/runtime";
-import { provisionDatabase, type TestDatabase } from "../support/env";
-import { appendMany, createEffectsTable, effectsGroup, sleep, waitFor } from "../support/events-db";
+import { appendMany, effectsDatabase, effectsGroup, sleep, waitFor } from "../support/events-db";
 
 const RUN = Date.now().toString(36);
 const PARTITIONS = 16;
 
 describe("event stream cursor (PostgreSQL transport)", () => {
-  let tdb: TestDatabase;
-  let pg: postgres.Sql;
-  let db: Db;
-  const running = new Set<ConsumerRuntime>();
-
-  beforeAll(async () => {
-    tdb = await provisionDatabase("cursor");
-    ({ sql: pg, db } = openDb(tdb.url, 20));
-    await createEffectsTable(pg);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all([...running].map((r) => r.stop().catch(() => {})));
-    await pg?.end();
-    await tdb?.drop();
-  }, 60_000);
-
-  function run(groups: Parameters<typeof startPostgresConsumers>[1], o: Partial<RuntimeOptions> = {}) {
-    const r = startPostgresConsumers(db, groups, { partitions: PARTITIONS, pollMs: 20, leaseMs: 1000, ...o });
-    running.add(r);
-    return r;
-  }
-  async function stop(r: ConsumerRuntime) {
-    running.delete(r);
-    await r.stop();
-  }
-  const applied = async (grp: string) =>
-    (await pg`select count(*)::int as n from test_effects where grp = ${grp}`)[0]?.n as number;
-  const appliedFor = async (grp: string, keyPrefix: string) =>
-    (await pg`select count(*)::int as n from test_effects where grp = ${grp} and partition_key like ${`${keyPrefix}%`}`)[0]
-      ?.n as number;
+  const h = effectsDatabase("cursor");
+  const run = (groups: Parameters<typeof startPostgresConsumers>[1], o: Partial<RuntimeOptions> = {}) =>
+    h.track(startPostgresConsumers(h.db, groups, { partitions: PARTITIONS, pollMs: 20, leaseMs: 1000, ...o }));
+  const stop = (r: ConsumerRuntime) => h.stop(r);
+  const appliedFor = (grp: string, keyPrefix: string) => h.applied(grp, keyPrefix);
+  const applied = (grp: string) => h.applied(grp, "");
 
   /** Insert an event with an explicit writing-transaction ID (xid8), as if that transaction had written it. */
   async function eventAt(key: string, xid: number, amount: number) {
-    await pg`insert into outbox_events (id, type, partition_key, partition, payload, xid)
+    await h.pg`insert into outbox_events (id, type, partition_key, partition, payload, xid)
              values (${uuidv7()}, 'contribution.succeeded', ${key}, ${partitionOf(key, PARTITIONS)}, ${JSON.stringify({ amount })}::jsonb, ${String(xid)}::xid8)`;
   }
 
@@ -75,12 +47,12 @@ describe("event stream cursor (PostgreSQL transport)", () => {
     await stop(r);
     expect(g.violations).toEqual([]);
     expect(await appliedFor(g.name, key)).toBe(12);
-    const order = await pg`
+    const order = await h.pg`
       select o.xid::text as xid from test_effects t join outbox_events o on o.id = t.event_id
       where t.grp = ${g.name} and t.partition_key = ${key} order by t.n`;
     expect(order.map((o) => Number(o.xid))).toEqual([...xids].sort((a, b) => a - b));
     const [cur] =
-      await pg`select last_xid::text as xid from consumer_cursors where "group" = ${g.name} and partition = ${partitionOf(key, PARTITIONS)}`;
+      await h.pg`select last_xid::text as xid from consumer_cursors where "group" = ${g.name} and partition = ${partitionOf(key, PARTITIONS)}`;
     expect(BigInt(cur?.xid as string)).toBeGreaterThanOrEqual(106n);
   });
 
@@ -97,7 +69,7 @@ describe("event stream cursor (PostgreSQL transport)", () => {
       earlyHasXid = res;
     });
     // The early transaction takes its xid, writes its event, and stays open.
-    const earlyTx = pg.begin(async (tx) => {
+    const earlyTx = h.pg.begin(async (tx) => {
       await tx`insert into outbox_events (id, type, partition_key, partition, payload)
                values (${uuidv7()}, 'contribution.succeeded', ${key}, ${part}, ${JSON.stringify({ amount: 1 })}::jsonb)`;
       earlyHasXid();
@@ -105,7 +77,7 @@ describe("event stream cursor (PostgreSQL transport)", () => {
     });
     await hasXid;
     // A later transaction (higher xid, higher seq) commits first.
-    await pg`insert into outbox_events (id, type, partition_key, partition, payload)
+    await h.pg`insert into outbox_events (id, type, partition_key, partition, payload)
              values (${uuidv7()}, 'contribution.succeeded', ${key}, ${part}, ${JSON.stringify({ amount: 2 })}::jsonb)`;
     const r = run([g]);
     await sleep(500); // many polls: none may move past the open transaction
@@ -120,7 +92,7 @@ describe("event stream cursor (PostgreSQL transport)", () => {
     await sleep(200);
     await stop(r);
     expect(g.violations).toEqual([]);
-    const amounts = await pg`select amount from test_effects where grp = ${g.name} and partition_key = ${key} order by n`;
+    const amounts = await h.pg`select amount from test_effects where grp = ${g.name} and partition_key = ${key} order by n`;
     expect(amounts.map((a) => a.amount)).toEqual([1, 2]);
   });
 
@@ -148,12 +120,12 @@ describe("event stream cursor (PostgreSQL transport)", () => {
       await applyA(tx, events);
     };
     const fast = effectsGroup(name);
-    await appendMany(db, keys, 25, { writers: 4, txSize: 5 });
+    await appendMany(h.db, keys, 25, { writers: 4, txSize: 5 });
     const a = run([slow], { workerId: `${RUN}-stall-a`, leaseMs: 1000 });
     await stalling;
     // Every lease of A's expires now (moved into the past in SQL, not waited for); the one A's stalled
     // batch holds is row-locked and skipped, as B's takeover will skip it.
-    await pg`update consumer_leases set expires_at = now() - interval '1 second'
+    await h.pg`update consumer_leases set expires_at = now() - interval '1 second'
              where ("group", partition) in (select "group", partition from consumer_leases
                                             where "group" = ${name} and owner = ${`${RUN}-stall-a`} for update skip locked)`;
     const b = run([fast], { workerId: `${RUN}-stall-b`, leaseMs: 1000 });
@@ -185,7 +157,7 @@ describe("event stream cursor (PostgreSQL transport)", () => {
     const g = effectsGroup(name);
     const r1 = run([g], { workerId: `${RUN}-twin`, batchSize: 7 });
     const r2 = run([g], { workerId: `${RUN}-twin`, batchSize: 7 });
-    await appendMany(db, keys, 75, { writers: 6, txSize: 3 });
+    await appendMany(h.db, keys, 75, { writers: 6, txSize: 3 });
     await waitFor(
       "300 applied",
       () => appliedFor(name, prefix),
@@ -202,17 +174,17 @@ describe("event stream cursor (PostgreSQL transport)", () => {
 
   it("refuses to move a cursor backwards, or to stand still while claiming progress", async () => {
     const name = `t-back-${RUN}`;
-    await pg`insert into consumer_cursors ("group", partition, last_xid, last_seq) values (${name}, 0, '500'::xid8, 9)`;
-    await expect(pg`update consumer_cursors set last_xid = '499'::xid8, last_seq = 100 where "group" = ${name}`).rejects.toThrow(
+    await h.pg`insert into consumer_cursors ("group", partition, last_xid, last_seq) values (${name}, 0, '500'::xid8, 9)`;
+    await expect(
+      h.pg`update consumer_cursors set last_xid = '499'::xid8, last_seq = 100 where "group" = ${name}`,
+    ).rejects.toThrow(/may only move forward/);
+    await expect(h.pg`update consumer_cursors set last_seq = 9 where "group" = ${name}`).rejects.toThrow(/may only move forward/);
+    await h.pg`update consumer_cursors set last_xid = '500'::xid8, last_seq = 10 where "group" = ${name}`;
+    await h.pg`update consumer_cursors set last_xid = '10000'::xid8, last_seq = 1 where "group" = ${name}`;
+    await expect(h.pg`update consumer_cursors set last_xid = '9999'::xid8 where "group" = ${name}`).rejects.toThrow(
       /may only move forward/,
     );
-    await expect(pg`update consumer_cursors set last_seq = 9 where "group" = ${name}`).rejects.toThrow(/may only move forward/);
-    await pg`update consumer_cursors set last_xid = '500'::xid8, last_seq = 10 where "group" = ${name}`;
-    await pg`update consumer_cursors set last_xid = '10000'::xid8, last_seq = 1 where "group" = ${name}`;
-    await expect(pg`update consumer_cursors set last_xid = '9999'::xid8 where "group" = ${name}`).rejects.toThrow(
-      /may only move forward/,
-    );
-    const [c] = await pg`select last_xid::text as xid, last_seq from consumer_cursors where "group" = ${name}`;
+    const [c] = await h.pg`select last_xid::text as xid, last_seq from consumer_cursors where "group" = ${name}`;
     expect([c?.xid, Number(c?.last_seq)]).toEqual(["10000", 1]);
   });
 });

@@ -9,16 +9,14 @@
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Db, openDb } from "@/db/client";
+import { describe, expect, it } from "vitest";
+import type { Db } from "@/db/client";
 import { config } from "@/lib/config";
 import type { ConsumerGroup } from "@/lib/events/consumers";
 import { startNatsConsumers } from "@/lib/events/nats";
 import { appendEvent } from "@/lib/events/outbox";
 import { type ConsumerRuntime, startPostgresConsumers } from "@/lib/events/runtime";
-import { provisionDatabase, type TestDatabase } from "../support/env";
-import { appendMany, createEffectsTable, effectsGroup, sleep, waitFor } from "../support/events-db";
+import { appendMany, effectsDatabase, effectsGroup, sleep, waitFor } from "../support/events-db";
 
 const RUN = Date.now().toString(36);
 const NATS_URL = config().NATS_URL ?? "";
@@ -46,53 +44,29 @@ if (NATS_URL) transports.push(["nats", startNats]);
 else console.warn("event transport contract: NATS_URL is not set, so only the PostgreSQL transport is tested");
 
 describe.each(transports)("event transport: %s", (transport, start) => {
-  let tdb: TestDatabase;
-  let pg: postgres.Sql;
-  let db: Db;
-  const running = new Set<ConsumerRuntime>();
-  const group = (test: string) => `t-${transport}-${test}-${RUN}`;
-  const keys = (test: string, n: number) => Array.from({ length: n }, (_, i) => `${RUN}-${transport}-${test}-k${i}`);
-
-  async function run(groups: ConsumerGroup[], o?: StartOpts) {
-    const r = await start(db, groups, o);
-    running.add(r);
-    return r;
-  }
-  async function stop(r: ConsumerRuntime) {
-    running.delete(r);
-    await r.stop();
-  }
-  const applied = async (grp: string, keyPrefix: string) =>
-    (await pg`select count(*)::int as n from test_effects where grp = ${grp} and partition_key like ${`${keyPrefix}%`}`)[0]
-      ?.n as number;
-  const parked = (grp: string, keyPrefix: string) =>
-    pg<{ event_id: string; seq: string; error: string }[]>`
-      select p.event_id, p.seq, p.error from parked_events p join outbox_events o on o.id = p.event_id
-      where p."group" = ${grp} and o.partition_key like ${`${keyPrefix}%`}`;
-
-  beforeAll(async () => {
-    tdb = await provisionDatabase("evt");
-    ({ sql: pg, db } = openDb(tdb.url, 20));
-    await createEffectsTable(pg);
-  }, 60_000);
-
-  afterAll(async () => {
-    await Promise.all([...running].map((r) => r.stop().catch(() => {})));
-    await pg?.end();
-    await tdb?.drop();
+  const h = effectsDatabase("evt", async () => {
     if (transport === "nats") {
       const nc = await connect({ servers: NATS_URL });
       await (await jetstreamManager(nc)).streams.delete(STREAM).catch(() => {});
       await nc.close();
     }
-  }, 60_000);
+  });
+  const group = (test: string) => `t-${transport}-${test}-${RUN}`;
+  const keys = (test: string, n: number) => Array.from({ length: n }, (_, i) => `${RUN}-${transport}-${test}-k${i}`);
+  const run = async (groups: ConsumerGroup[], o?: StartOpts) => h.track(await start(h.db, groups, o));
+  const stop = (r: ConsumerRuntime) => h.stop(r);
+  const applied = (grp: string, keyPrefix: string) => h.applied(grp, keyPrefix);
+  const parked = (grp: string, keyPrefix: string) =>
+    h.pg<{ event_id: string; seq: string; error: string }[]>`
+      select p.event_id, p.seq, p.error from parked_events p join outbox_events o on o.id = p.event_id
+      where p."group" = ${grp} and o.partition_key like ${`${keyPrefix}%`}`;
 
   it("applies 300 concurrently appended events exactly once, each key in outbox order", { timeout: 60_000 }, async () => {
     const g = effectsGroup(group("a"));
     const ks = keys("a", 10);
     const r = await run([g]);
     const t0 = Date.now();
-    await appendMany(db, ks, 30, { writers: 6, txSize: 7 });
+    await appendMany(h.db, ks, 30, { writers: 6, txSize: 7 });
     await waitFor(
       "300 applied",
       () => applied(g.name, `${RUN}-${transport}-a-`),
@@ -106,10 +80,10 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     expect(await applied(g.name, `${RUN}-${transport}-a-`)).toBe(300);
     expect(await parked(g.name, `${RUN}-${transport}-a-`)).toEqual([]);
     // One key's events: applied in the outbox's delivery order, (xid, seq).
-    const got = await pg<{ partition_key: string; seqs: string[] }[]>`
+    const got = await h.pg<{ partition_key: string; seqs: string[] }[]>`
       select partition_key, array_agg(seq::text order by n) as seqs from test_effects
       where grp = ${g.name} group by partition_key`;
-    const want = await pg<{ partition_key: string; seqs: string[]; by_seq: string[] }[]>`
+    const want = await h.pg<{ partition_key: string; seqs: string[]; by_seq: string[] }[]>`
       select partition_key, array_agg(seq::text order by xid, seq) as seqs, array_agg(seq::text order by seq) as by_seq
       from outbox_events where partition_key like ${`${RUN}-${transport}-a-%`} group by partition_key`;
     expect(Object.fromEntries(got.map((r) => [r.partition_key, r.seqs]))).toEqual(
@@ -123,13 +97,13 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     const g = effectsGroup(group("b"));
     const [k, other] = keys("b", 2) as [string, string];
     let poison = "";
-    await db.transaction(async (tx) => {
+    await h.db.transaction(async (tx) => {
       await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: 1 } });
       poison = await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: "lots" } });
       await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: 2 } });
       await appendEvent(tx, { type: "contribution.succeeded", partitionKey: other, payload: { amount: 3 } });
     });
-    await db.transaction(async (tx) => {
+    await h.db.transaction(async (tx) => {
       await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: 4 } });
     });
     const r = await run([g]);
@@ -147,7 +121,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     expect(p).toHaveLength(1);
     expect(p[0]?.event_id).toBe(poison);
     expect(p[0]?.error).toMatch(/invalid payload/);
-    const amounts = await pg`select amount from test_effects where grp = ${g.name} and partition_key = ${k} order by n`;
+    const amounts = await h.pg`select amount from test_effects where grp = ${g.name} and partition_key = ${k} order by n`;
     expect(amounts.map((a) => a.amount)).toEqual([1, 2, 4]);
     expect(await applied(g.name, `${RUN}-${transport}-b-`)).toBe(4);
     expect(g.violations).toEqual([]);
@@ -155,7 +129,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
 
   it("parks an event whose handler always throws after maxAttempts, and applies the rest", { timeout: 60_000 }, async () => {
     const ks = keys("c", 2);
-    const ids = await appendMany(db, ks, 10, { writers: 1, txSize: 20 });
+    const ids = await appendMany(h.db, ks, 10, { writers: 1, txSize: 20 });
     const bad = ids[4] as string;
     const g = effectsGroup(group("c"), { failOn: new Set([bad]) });
     const t0 = Date.now();
@@ -178,7 +152,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     expect(p.map((x) => x.event_id)).toEqual([bad]);
     expect(p[0]?.error).toMatch(/handler refuses/);
     expect(await applied(g.name, `${RUN}-${transport}-c-`)).toBe(19);
-    expect((await pg`select 1 from test_effects where grp = ${g.name} and event_id = ${bad}`).length).toBe(0);
+    expect((await h.pg`select 1 from test_effects where grp = ${g.name} and event_id = ${bad}`).length).toBe(0);
     expect(g.violations).toEqual([]);
   });
 
@@ -194,7 +168,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     // can have been applied, on any machine.
     const write = async (from: number, to: number) => {
       for (let i = from; i < to; i++) {
-        await db.transaction(async (tx) => {
+        await h.db.transaction(async (tx) => {
           for (let j = 0; j < 5; j++) {
             const key = ks[(i * 5 + j) % ks.length] as string;
             await appendEvent(tx, { type: "contribution.succeeded", partitionKey: key, payload: { amount: i * 5 + j } });
@@ -214,7 +188,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     const atStop = await applied(g.name, prefix);
     await write(20, 40);
     expect(await applied(g.name, prefix)).toBe(atStop); // nothing applied while stopped
-    await db.transaction(async (tx) => {
+    await h.db.transaction(async (tx) => {
       for (const key of ks) await appendEvent(tx, { type: "contribution.succeeded", partitionKey: key, payload: { amount: 1 } });
     });
     const r2 = await run([g], { workerId: `${RUN}-d-2` });
@@ -238,7 +212,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     const prefix = `${RUN}-${transport}-e-`;
     const r1 = await run([g], { workerId: `${RUN}-e-1` });
     const r2 = await run([g], { workerId: `${RUN}-e-2` });
-    await appendMany(db, ks, 30, { writers: 6, txSize: 7 });
+    await appendMany(h.db, ks, 30, { writers: 6, txSize: 7 });
     await waitFor(
       "300 applied",
       () => applied(g.name, prefix),
@@ -257,7 +231,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     }
     await stop(r1);
     const t0 = Date.now();
-    await appendMany(db, ks, 10, { writers: 3, txSize: 5 });
+    await appendMany(h.db, ks, 10, { writers: 3, txSize: 5 });
     if (transport === "postgres") {
       await waitFor(
         "r2 holds all partitions",

@@ -6,10 +6,13 @@
  */
 import { sql } from "drizzle-orm";
 import type postgres from "postgres";
+import { afterAll, beforeAll } from "vitest";
 import { z } from "zod";
-import type { Db } from "@/db/client";
+import { type Db, openDb } from "@/db/client";
 import type { ConsumerGroup } from "@/lib/events/consumers";
 import { appendEvent } from "@/lib/events/outbox";
+import type { ConsumerRuntime } from "@/lib/events/runtime";
+import { provisionDatabase, type TestDatabase } from "./env";
 import { waitFor as poll } from "./wait";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,6 +28,46 @@ export async function createEffectsTable(pg: postgres.Sql) {
       amount int not null,
       unique (grp, event_id)
     )`);
+}
+
+/**
+ * A fresh database with `test_effects` for the enclosing describe block (made in beforeAll, dropped in
+ * afterAll after stopping every runtime still tracked and running `cleanup`). Read `pg`/`db` inside tests.
+ */
+export function effectsDatabase(label: string, cleanup?: () => Promise<void>) {
+  let tdb: TestDatabase | undefined;
+  const h = {
+    pg: undefined as unknown as postgres.Sql,
+    db: undefined as unknown as Db,
+    running: new Set<ConsumerRuntime>(),
+    /** Remember a started runtime, so that afterAll stops it if a test did not. */
+    track<R extends ConsumerRuntime>(r: R): R {
+      h.running.add(r);
+      return r;
+    },
+    async stop(r: ConsumerRuntime) {
+      h.running.delete(r);
+      await r.stop();
+    },
+    /** How many events of `grp` on keys starting with `keyPrefix` were applied. */
+    async applied(grp: string, keyPrefix: string): Promise<number> {
+      const [r] =
+        await h.pg`select count(*)::int as n from test_effects where grp = ${grp} and partition_key like ${`${keyPrefix}%`}`;
+      return r?.n as number;
+    },
+  };
+  beforeAll(async () => {
+    tdb = await provisionDatabase(label);
+    ({ sql: h.pg, db: h.db } = openDb(tdb.url, 20));
+    await createEffectsTable(h.pg);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([...h.running].map((r) => r.stop().catch(() => {})));
+    await h.pg?.end();
+    await tdb?.drop();
+    await cleanup?.();
+  }, 60_000);
+  return h;
 }
 
 export type EffectsGroup = ConsumerGroup & { violations: string[] };
