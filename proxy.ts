@@ -7,7 +7,7 @@ import { errorBody } from "@/lib/errors";
 import { MAX_JSON_BODY_BYTES } from "@/lib/http";
 
 /**
- * The gateway (DESIGN.md §3): request IDs, security headers, body-size limit,
+ * The gateway (docs/architecture.md): request IDs, security headers, body-size limit,
  * rate limit per token or IP, and the sign-in gate for private pages.
  * Authorization (who may change what) is decided in lib/, not here.
  */

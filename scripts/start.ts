@@ -1,7 +1,7 @@
 /**
  * `npm start`: the web process role. Builds the app when the build is missing or
  * older than the sources, starts the embedded PostgreSQL when DATABASE_URL is
- * unset (DESIGN.md §2), migrates, seeds the demo users, then serves Next.js on
+ * unset (docs/architecture.md, deployment modes), migrates, seeds the demo users, then serves Next.js on
  * PORT (default 3000). SIGINT/SIGTERM close the server and stop PostgreSQL cleanly.
  */
 import { createServer, type Server } from "node:http";

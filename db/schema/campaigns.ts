@@ -14,7 +14,7 @@ export const campaigns = pgTable(
       .references(() => users.id),
     title: text("title").notNull(),
     story: text("story").notNull(),
-    /** Money is integer minor units plus an ISO 4217 code (DESIGN.md §5.1). */
+    /** Money is integer minor units plus an ISO 4217 code (invariant 1, docs/architecture.md). */
     goalAmount: bigint("goal_amount", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
     /** Maintained by the event consumers (eventually consistent with the ledger). */

@@ -48,7 +48,7 @@ export const payoutAccounts = pgTable(
 export const payoutStatus = pgEnum("payout_status", ["pending", "submitted", "paid", "failed"]);
 
 /**
- * One payout per campaign and day (DESIGN.md §5.5): the unique index is what
+ * One payout per campaign and day (invariant 5, docs/architecture.md): the unique index is what
  * makes a re-run, or two runners, unable to pay a day twice. The row's ID is
  * the provider's idempotency key, so it exists before any transfer is attempted.
  */

@@ -30,7 +30,7 @@ const assetNotFound = () => new AppError("ASSET_NOT_FOUND", "No asset with this 
 
 type CampaignRow = typeof campaigns.$inferSelect;
 
-/** Only a campaign's creator changes its pictures and videos (DESIGN.md §5.7). */
+/** Only a campaign's creator changes its pictures and videos (invariant 7, docs/architecture.md). */
 function assertWriter(c: CampaignRow | undefined, actor: PublicUser): CampaignRow {
   if (!c) throw campaignNotFound();
   if (c.creatorId !== actor.id) {

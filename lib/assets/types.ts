@@ -28,7 +28,7 @@ export interface DirectUpload {
 }
 
 /**
- * Object storage behind the asset service (DESIGN.md §2): one adapter per column
+ * Object storage behind the asset service (docs/architecture.md, deployment modes): one adapter per column
  * (disk, S3-compatible, UploadThing), all passing tests/contract/asset-storage.test.ts.
  * Keys are ours (`c/{campaignId}/{assetId}`…), made of [A-Za-z0-9/._-] only.
  */

@@ -9,7 +9,7 @@ import { redisCache, type SharedCache, upstashCache } from "./l2";
 import { TinyLfu } from "./tinylfu";
 
 /**
- * Campaign reads (DESIGN.md §6): in-process W-TinyLFU (L1, 1 s TTL) → Redis or
+ * Campaign reads (docs/caching.md): in-process W-TinyLFU (L1, 1 s TTL) → Redis or
  * Upstash (L2) → PostgreSQL, with one loader per key at a time. A change
  * (edit, new total) deletes the L2 key and tells every instance, over Redis
  * pub/sub, to drop its L1 copy; the 1 s L1 TTL bounds staleness where no pub/sub

@@ -1,5 +1,5 @@
 /**
- * The catalogue of expected errors (STYLE.md "Errors"): a stable machine-readable
+ * The catalogue of expected errors (docs/architecture.md, request path): a stable machine-readable
  * code and the HTTP status it maps to. Domain code throws `AppError`; the one
  * mapper in lib/http turns it into `{ error: { code, message, details? } }`.
  */

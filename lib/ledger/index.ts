@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { ledgerAccounts, ledgerEntries, ledgerLines } from "@/db/schema";
 
 /**
- * Double-entry ledger (DESIGN.md §5): signed integer minor units, debit positive,
+ * Double-entry ledger (invariants 1–3, docs/architecture.md): signed integer minor units, debit positive,
  * credit negative; every entry sums to zero per currency (enforced by a deferred
  * trigger in the database); balances are derived from lines. Entries are unique
  * per (kind, reference), which makes posting idempotent.

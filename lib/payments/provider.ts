@@ -1,5 +1,5 @@
 /**
- * The payment-provider interface (DESIGN.md §2): Stripe in production, the
+ * The payment-provider interface (docs/architecture.md, deployment modes): Stripe in production, the
  * sandbox by default. Both speak in Stripe's terms (PaymentIntents, events).
  */
 export type PaymentStatus = "succeeded" | "pending" | "failed";

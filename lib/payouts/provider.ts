@@ -1,5 +1,5 @@
 /**
- * The payout side of the payment provider (DESIGN.md §4, daily flush): connected
+ * The payout side of the payment provider (docs/payouts.md): connected
  * accounts creators are paid into, and transfers to them. Stripe Connect in
  * production, the sandbox by default; both speak Stripe's terms.
  */

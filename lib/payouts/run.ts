@@ -8,7 +8,7 @@ import { accounts, type EntryInput, postEntries } from "@/lib/ledger";
 import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
 
 /**
- * The daily flush (DESIGN.md §4, issue 5). A run for day D pays every campaign
+ * The daily flush (docs/payouts.md). A run for day D pays every campaign
  * the money that settled before D's cut-off (00:00 in the configured time zone)
  * and has not been paid yet, in two phases, each in keyset-paginated batches of
  * one short transaction:

@@ -8,7 +8,7 @@ import { payoutSettings } from ".";
 import { PayoutRunError, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
 
 /**
- * The self-hosted trigger of the daily flush (DESIGN.md §2): croner fires in
+ * The self-hosted trigger of the daily flush (docs/payouts.md): croner fires in
  * every instance, and the run's advisory lock lets one of them do the work
  * (the others log that a run is in progress). At start-up it catches up on
  * today's run if none finished yet (the app was down at the scheduled time).

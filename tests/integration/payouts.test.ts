@@ -1,5 +1,5 @@
 /**
- * The daily flush end to end (issue 5): real app, real PostgreSQL, the sandbox
+ * The daily flush end to end: real app, real PostgreSQL, the sandbox
  * provider, and the CLI run as its own process (as an operator or a crash sees it).
  * Its own database, so that the run sees only this file's campaigns.
  * Contributions made now settle before the cut-off of a day still to come, so

@@ -4,7 +4,7 @@ import { json, methodNotAllowed, route, validationError } from "@/lib/http";
 import { listCreatorPayouts } from "@/lib/payouts";
 import { payoutListQuerySchema } from "@/lib/payouts/schemas";
 
-/** The signed-in creator's own payouts (DESIGN.md §5.7: only the creator sees payout details). */
+/** The signed-in creator's own payouts (invariant 7 in docs/architecture.md: only the creator sees payout details). */
 export const GET = route(async (req) => {
   const user = await requireUser(req);
   const q = payoutListQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
