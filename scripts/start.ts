@@ -105,7 +105,7 @@ async function main() {
     });
   }
 
-  // The event consumers (totals, creator balances, cache invalidation) run here unless EVENT_CONSUMERS=off.
+  // The event consumers (campaign totals, cache invalidation) run here unless EVENT_CONSUMERS=off.
   let stopConsumers: (() => Promise<void>) | undefined;
   if (c.EVENT_CONSUMERS === "in-process") {
     const { openDb } = await import("@/db/client");

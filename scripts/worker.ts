@@ -1,6 +1,6 @@
 /**
  * `npm run worker`: the consumer process role. Runs the event consumers (campaign
- * totals, creator balances, cache invalidation) without serving HTTP; start as
+ * totals, cache invalidation) without serving HTTP; start as
  * many as you like — they share the partitions (leases on PostgreSQL, a durable
  * consumer on NATS JetStream) and take over a dead worker's share within seconds.
  * Set EVENT_CONSUMERS=off on the web instances when you run workers apart.

@@ -2,10 +2,8 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
-  char,
   customType,
   index,
-  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -98,17 +96,4 @@ export const consumerProcessed = pgTable(
     processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.group, t.eventId] })],
-);
-
-/** What each creator has collected per currency (events consumer); read by payouts and the dashboard. */
-export const creatorBalances = pgTable(
-  "creator_balances",
-  {
-    creatorId: uuid("creator_id").notNull(),
-    currency: char("currency", { length: 3 }).notNull(),
-    collectedAmount: bigint("collected_amount", { mode: "number" }).notNull().default(0),
-    contributionCount: integer("contribution_count").notNull().default(0),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.creatorId, t.currency] })],
 );

@@ -1,7 +1,6 @@
-import { eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { campaigns, creatorBalances } from "@/db/schema";
+import { EVENTS, type EventPayload } from "./catalogue";
 
 /**
  * The consumers of the event stream. Each handles one batch inside the
@@ -30,14 +29,7 @@ export interface ConsumerGroup {
   afterCommit?(events: { event: StreamEvent; data: unknown }[]): Promise<void>;
 }
 
-export const contributionSucceeded = z.object({
-  contributionId: z.uuid(),
-  campaignId: z.uuid(),
-  creatorId: z.uuid().optional(), // absent in events written before the event stream existed
-  amount: z.number().int().positive(),
-  currency: z.string().regex(/^[A-Z]{3}$/),
-});
-type Succeeded = z.infer<typeof contributionSucceeded>;
+type Succeeded = EventPayload<"contribution.succeeded">;
 
 /** Fold a batch into one delta per key: a viral campaign's 500 events become one UPDATE. */
 function fold<K>(items: Succeeded[], keyOf: (s: Succeeded) => K): Map<K, { amount: number; count: number }> {
@@ -53,7 +45,7 @@ function fold<K>(items: Succeeded[], keyOf: (s: Succeeded) => K): Map<K, { amoun
 export const campaignTotals: ConsumerGroup = {
   name: "campaign-totals",
   types: ["contribution.succeeded"],
-  parse: (e) => contributionSucceeded.parse(e.payload),
+  parse: (e) => EVENTS["contribution.succeeded"].parse(e.payload),
   // Only once the new totals are committed may caches drop their copies (else they would re-cache the old total).
   afterCommit: (events) => notifyChanged(events.map((e) => (e.data as Succeeded).campaignId)),
   async apply(tx, events) {
@@ -83,42 +75,6 @@ export const campaignTotals: ConsumerGroup = {
   },
 };
 
-export const creatorBalanceConsumer: ConsumerGroup = {
-  name: "creator-balances",
-  types: ["contribution.succeeded"],
-  parse: (e) => contributionSucceeded.parse(e.payload),
-  async apply(tx, events) {
-    const items = events.map((e) => e.data as Succeeded);
-    // Older events carry no creatorId: look it up from the campaign.
-    const missing = [...new Set(items.filter((s) => !s.creatorId).map((s) => s.campaignId))];
-    const creators = new Map<string, string>();
-    for (const id of missing) {
-      const [c] = await tx.select({ creatorId: campaigns.creatorId }).from(campaigns).where(eq(campaigns.id, id));
-      if (c) creators.set(id, c.creatorId);
-    }
-    const deltas = fold(items, (s) => `${s.creatorId ?? creators.get(s.campaignId)}|${s.currency}`);
-    const rows = [...deltas]
-      .sort(([a], [b]) => a.localeCompare(b)) // one lock order for every worker
-      .map(([key, d]) => {
-        const [creatorId, currency] = key.split("|") as [string, string];
-        return { creatorId, currency, collectedAmount: d.amount, contributionCount: d.count };
-      })
-      .filter((r) => r.creatorId !== "undefined"); // campaign gone: nothing to credit
-    if (rows.length === 0) return;
-    await tx
-      .insert(creatorBalances)
-      .values(rows)
-      .onConflictDoUpdate({
-        target: [creatorBalances.creatorId, creatorBalances.currency],
-        set: {
-          collectedAmount: sql`${creatorBalances.collectedAmount} + excluded.collected_amount`,
-          contributionCount: sql`${creatorBalances.contributionCount} + excluded.contribution_count`,
-          updatedAt: sql`now()`,
-        },
-      });
-  },
-};
-
 type Invalidator = (campaignIds: string[]) => Promise<void> | void;
 const g = globalThis as unknown as { __cfInvalidators?: Invalidator[] };
 
@@ -137,9 +93,11 @@ async function notifyChanged(campaignIds: string[]): Promise<void> {
 export const cacheInvalidation: ConsumerGroup = {
   name: "cache-invalidation",
   types: ["campaign.created", "campaign.updated"],
-  parse: (e) => z.object({ campaignId: z.uuid() }).parse(e.payload),
+  // Only the campaign ID matters here; both payloads carry it (lib/events/catalogue.ts).
+  parse: (e) => (e.type === "campaign.created" ? EVENTS["campaign.created"] : EVENTS["campaign.updated"]).parse(e.payload),
   async apply() {},
   afterCommit: (events) => notifyChanged(events.map((e) => (e.data as { campaignId: string }).campaignId)),
 };
 
-export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, creatorBalanceConsumer, cacheInvalidation];
+/** The groups every deployment runs: each feeds something people see (totals, fresh cached pages). */
+export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, cacheInvalidation];

@@ -40,9 +40,9 @@ import {
 import { connect, nanos } from "@nats-io/transport-node";
 import type { Db } from "@/db/client";
 import { consumerProcessed } from "@/db/schema";
+import { EVENT_TYPES } from "./catalogue";
 import type { ConsumerGroup, StreamEvent } from "./consumers";
 import { metrics, recordBatch } from "./metrics";
-import type { DomainEventType } from "./outbox";
 import { parkEvent } from "./park";
 import { partitionOf } from "./partition";
 import { type ConsumerRuntime, startPostgresConsumers } from "./runtime";
@@ -62,12 +62,6 @@ export interface NatsOptions {
   maxAttempts?: number;
 }
 
-const ALL_TYPES: readonly DomainEventType[] = [
-  "campaign.created",
-  "campaign.updated",
-  "contribution.succeeded",
-  "contribution.failed",
-];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Wire = { id: string; seq: number; type: string; partitionKey: string; payload: unknown; createdAt: string };
 type Item = { msg: JsMsg; event: StreamEvent };
@@ -94,7 +88,7 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
 
   const relayGroup: ConsumerGroup = {
     name: "nats-relay",
-    types: ALL_TYPES,
+    types: EVENT_TYPES,
     parse: (e) => e,
     async apply(_tx, events) {
       // Pipelined: sent in outbox order on one connection (JetStream stores them in that order),

@@ -14,15 +14,14 @@ import type { Db } from "@/db/client";
 import { config } from "@/lib/config";
 import type { ConsumerGroup } from "@/lib/events/consumers";
 import { startNatsConsumers } from "@/lib/events/nats";
-import { appendEvent } from "@/lib/events/outbox";
 import { type ConsumerRuntime, startPostgresConsumers } from "@/lib/events/runtime";
-import { appendMany, effectsDatabase, effectsGroup, sleep, waitFor } from "../support/events-db";
+import { appendMany, appendTestEvent, effectsDatabase, effectsGroup, sleep, waitFor } from "../support/events-db";
 
 const RUN = Date.now().toString(36);
 const NATS_URL = config().NATS_URL ?? "";
 const STREAM = `CF_TEST_${RUN}`;
 const PREFIX = `cft${RUN}.events`;
-const PARTITIONS = 16; // appendEvent partitions with config().EVENT_PARTITIONS, default 16
+const PARTITIONS = 16; // appendTestEvent partitions like appendEvent with the default EVENT_PARTITIONS, 16
 
 type StartOpts = { workerId?: string; maxAttempts?: number };
 type Start = (db: Db, groups: ConsumerGroup[], o?: StartOpts) => Promise<ConsumerRuntime>;
@@ -98,13 +97,13 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     const [k, other] = keys("b", 2) as [string, string];
     let poison = "";
     await h.db.transaction(async (tx) => {
-      await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: 1 } });
-      poison = await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: "lots" } });
-      await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: 2 } });
-      await appendEvent(tx, { type: "contribution.succeeded", partitionKey: other, payload: { amount: 3 } });
+      await appendTestEvent(tx, k, { amount: 1 });
+      poison = await appendTestEvent(tx, k, { amount: "lots" });
+      await appendTestEvent(tx, k, { amount: 2 });
+      await appendTestEvent(tx, other, { amount: 3 });
     });
     await h.db.transaction(async (tx) => {
-      await appendEvent(tx, { type: "contribution.succeeded", partitionKey: k, payload: { amount: 4 } });
+      await appendTestEvent(tx, k, { amount: 4 });
     });
     const r = await run([g]);
     await waitFor(
@@ -171,7 +170,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
         await h.db.transaction(async (tx) => {
           for (let j = 0; j < 5; j++) {
             const key = ks[(i * 5 + j) % ks.length] as string;
-            await appendEvent(tx, { type: "contribution.succeeded", partitionKey: key, payload: { amount: i * 5 + j } });
+            await appendTestEvent(tx, key, { amount: i * 5 + j });
           }
         });
         await sleep(25);
@@ -189,7 +188,7 @@ describe.each(transports)("event transport: %s", (transport, start) => {
     await write(20, 40);
     expect(await applied(g.name, prefix)).toBe(atStop); // nothing applied while stopped
     await h.db.transaction(async (tx) => {
-      for (const key of ks) await appendEvent(tx, { type: "contribution.succeeded", partitionKey: key, payload: { amount: 1 } });
+      for (const key of ks) await appendTestEvent(tx, key, { amount: 1 });
     });
     const r2 = await run([g], { workerId: `${RUN}-d-2` });
     await waitFor(

@@ -6,11 +6,13 @@
  */
 import { sql } from "drizzle-orm";
 import type postgres from "postgres";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll } from "vitest";
 import { z } from "zod";
 import { type Db, openDb } from "@/db/client";
+import { outboxEvents } from "@/db/schema";
 import type { ConsumerGroup } from "@/lib/events/consumers";
-import { appendEvent } from "@/lib/events/outbox";
+import { partitionOf } from "@/lib/events/partition";
 import type { ConsumerRuntime } from "@/lib/events/runtime";
 import { provisionDatabase, type TestDatabase } from "./env";
 import { waitFor as poll } from "./wait";
@@ -70,6 +72,23 @@ export function effectsDatabase(label: string, cleanup?: () => Promise<void>) {
   return h;
 }
 
+/**
+ * Append a contribution.succeeded event with any payload, unchecked: as an older or broken writer may
+ * have stored it (appendEvent checks payloads against the catalogue; the consumers must not trust that).
+ * Partitioned like appendEvent with the default 16 partitions. Returns the event ID.
+ */
+export async function appendTestEvent(tx: Db, key: string, payload: Record<string, unknown>): Promise<string> {
+  const id = uuidv7();
+  await tx.insert(outboxEvents).values({
+    id,
+    type: "contribution.succeeded",
+    partitionKey: key,
+    partition: partitionOf(key, 16),
+    payload,
+  });
+  return id;
+}
+
 export type EffectsGroup = ConsumerGroup & { violations: string[] };
 
 /** A group recording contribution.succeeded events into test_effects; no ON CONFLICT on purpose. */
@@ -120,9 +139,7 @@ export async function appendMany(db: Db, keys: string[], perKey: number, { write
         const chunk = share.slice(i, i + txSize);
         await db.transaction(async (tx) => {
           for (const e of chunk) {
-            mine.push(
-              await appendEvent(tx, { type: "contribution.succeeded", partitionKey: e.key, payload: { amount: e.amount } }),
-            );
+            mine.push(await appendTestEvent(tx, e.key, { amount: e.amount }));
           }
         });
       }

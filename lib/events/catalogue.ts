@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/**
+ * Every event the outbox carries, with its payload schema: the one place writers and consumers agree
+ * on. `appendEvent` checks a payload against it before inserting (a writer bug fails its own
+ * transaction instead of parking events later); consumers parse with it at run time, because a stored
+ * event may have been written by older code. Payload fields only ever get added, optional, so that
+ * older events still parse.
+ */
+const uuid = z.uuid();
+const currency = z.string().regex(/^[A-Z]{3}$/);
+
+export const EVENTS = {
+  "campaign.created": z.object({ campaignId: uuid, creatorId: uuid, status: z.string() }),
+  "campaign.updated": z.object({
+    campaignId: uuid,
+    /** Names of what changed: fields of the campaign, or "assets". */
+    changed: z.array(z.string()),
+    status: z.string().optional(),
+    assetId: uuid.optional(),
+  }),
+  "contribution.succeeded": z.object({
+    contributionId: uuid,
+    campaignId: uuid,
+    creatorId: uuid.optional(), // absent in events written before the event stream existed
+    /** Minor units of `currency`. */
+    amount: z.number().int().positive(),
+    currency,
+    /** The platform fee taken from it, minor units; absent in events written before fees existed. */
+    fee: z.number().int().nonnegative().optional(),
+  }),
+  "contribution.failed": z.object({
+    contributionId: uuid,
+    campaignId: uuid,
+    amount: z.number().int().positive(),
+    currency,
+    /** The provider's decline code, e.g. "card_declined". */
+    code: z.string().nullish(),
+  }),
+} as const;
+
+export type EventType = keyof typeof EVENTS;
+export type EventPayload<T extends EventType> = z.infer<(typeof EVENTS)[T]>;
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
