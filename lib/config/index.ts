@@ -104,6 +104,13 @@ const envSchema = z
     EVENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
     /** Run the event consumers inside the web process (default) or not (then run `npm run worker`). */
     EVENT_CONSUMERS: z.enum(["in-process", "off"]).default("in-process"),
+    /**
+     * After a payment settles, apply that campaign's pending events in `after()` (within ~2 s), for
+     * hosts where no consumer runs in the background. Default: on when VERCEL is set (Vercel sets it).
+     */
+    EVENT_DRAIN_AFTER_SETTLE: bool.optional(),
+    /** Set by Vercel on its deployments. */
+    VERCEL: z.string().optional(),
     /** postgres: consumers read the outbox with cursors; nats: a relay publishes to JetStream and consumers read there. */
     EVENT_TRANSPORT: z.enum(["postgres", "nats"]).default("postgres"),
     /** Name of this consumer worker (default host:pid:random). */
@@ -182,6 +189,7 @@ const envSchema = z
 
 export type Config = z.infer<typeof envSchema> & {
   passwordLogin: boolean;
+  drainAfterSettle: boolean;
   seedDemoUsers: boolean;
   rateLimit: { max: number; windowSeconds: number };
 };
@@ -214,6 +222,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ...c,
     passwordLogin: c.PASSWORD_LOGIN ?? (c.NODE_ENV !== "production" || c.CF_EMBEDDED),
     seedDemoUsers: c.SEED_DEMO_USERS ?? c.CF_EMBEDDED,
+    drainAfterSettle: c.EVENT_DRAIN_AFTER_SETTLE ?? Boolean(c.VERCEL),
     rateLimit: { max: c.RATE_LIMIT_MAX, windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS },
   };
 }

@@ -76,17 +76,22 @@ export const campaignTotals: ConsumerGroup = {
 };
 
 type Invalidator = (campaignIds: string[]) => Promise<void> | void;
-const g = globalThis as unknown as { __cfInvalidators?: Invalidator[] };
+// On globalThis: the launcher (tsx) and the Next.js bundle hold separate copies of this module in one process.
+const g = globalThis as unknown as { __cfInvalidators?: Map<string, Invalidator> };
 
-/** The cache-invalidation hook: the caching layer registers here (lib/cache). */
-export function onCampaignsChanged(fn: Invalidator): void {
-  g.__cfInvalidators ??= [];
-  g.__cfInvalidators.push(fn);
+/**
+ * The cache-invalidation hook: the caching layer registers here (lib/cache). One hook per `name`: a
+ * second registration under the same name (from another copy of the module) replaces the first
+ * instead of invalidating twice.
+ */
+export function onCampaignsChanged(name: string, fn: Invalidator): void {
+  g.__cfInvalidators ??= new Map();
+  g.__cfInvalidators.set(name, fn);
 }
 
 async function notifyChanged(campaignIds: string[]): Promise<void> {
   const ids = [...new Set(campaignIds)];
-  for (const fn of g.__cfInvalidators ?? []) await fn(ids);
+  for (const fn of g.__cfInvalidators?.values() ?? []) await fn(ids);
 }
 
 /** Campaign edits and status changes (totals are invalidated by campaign-totals once they are committed). */

@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { consumerCursors, consumerLeases, consumerWorkers } from "@/db/schema";
-import type { ConsumerGroup, StreamEvent } from "./consumers";
-import { metrics, recordBatch } from "./metrics";
-import { parkEvent } from "./park";
-import { assertAscending } from "./position";
+import { consumerLeases, consumerWorkers } from "@/db/schema";
+import { ensureCursors, parkNext, processBatch } from "./batch";
+import type { ConsumerGroup } from "./consumers";
+import { metrics } from "./metrics";
 
 /**
  * The PostgreSQL transport of the event stream: consumer groups read the
@@ -34,16 +33,6 @@ export interface ConsumerRuntime {
   held(): Record<string, number[]>;
 }
 
-type Row = {
-  seq: string;
-  id: string;
-  type: string;
-  partition_key: string;
-  payload: unknown;
-  created_at: Date;
-  xid: string;
-};
-
 export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: RuntimeOptions): ConsumerRuntime {
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const leaseMs = opts.leaseMs ?? 3000;
@@ -58,17 +47,9 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
   const retryAt = new Map<string, number>(); // back-off of a failing partition
   let stopped = false;
   let lastLeaseWork = 0;
+  const fence = { lease: workerId };
 
-  async function init() {
-    for (const gr of groups) {
-      await db.execute(sql`
-        insert into consumer_cursors ("group", partition)
-        select ${gr.name}, p from generate_series(0, ${opts.partitions - 1}) p on conflict do nothing`);
-      await db.execute(sql`
-        insert into consumer_leases ("group", partition)
-        select ${gr.name}, p from generate_series(0, ${opts.partitions - 1}) p on conflict do nothing`);
-    }
-  }
+  const init = () => ensureCursors(db, groups, opts.partitions);
 
   async function maintainLeases() {
     await db
@@ -108,92 +89,6 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
     }
   }
 
-  /** Apply one batch of a (group, partition); returns how many events it moved past. */
-  async function processBatch(gr: ConsumerGroup, p: number): Promise<number> {
-    let committed: { event: StreamEvent; data: unknown }[] = [];
-    const n = await applyBatch(gr, p, (b) => {
-      committed = b;
-    });
-    if (committed.length > 0 && gr.afterCommit) {
-      await gr
-        .afterCommit(committed)
-        .catch((err) => log("warn", "after-commit hook failed", { group: gr.name, error: String(err) }));
-    }
-    return n;
-  }
-
-  /**
-   * Inside `tx`: fence on the lease (only its holder may advance the cursor; the row lock keeps it ours
-   * meanwhile), lock the cursor, and read up to `limit` events after it, below the xmin horizon.
-   * Undefined when the lease is not ours.
-   */
-  async function nextEvents(tx: Db, gr: ConsumerGroup, p: number, limit: number): Promise<Row[] | undefined> {
-    const lease = await tx.execute(sql`
-      select 1 from consumer_leases where "group" = ${gr.name} and partition = ${p}
-        and owner = ${workerId} and expires_at > now() for update`);
-    if (lease.length === 0) return undefined;
-    const [cur] = await tx
-      .select({ xid: consumerCursors.lastXid, seq: consumerCursors.lastSeq })
-      .from(consumerCursors)
-      .where(and(eq(consumerCursors.group, gr.name), eq(consumerCursors.partition, p)))
-      .for("update");
-    if (!cur) return undefined;
-    // The ORDER BY names the table's columns (o.xid), never the output alias: `order by xid` would
-    // sort by the text alias below ('10000' < '9999'), so a batch straddling a power of ten in xid
-    // would move the cursor backwards (events applied twice) or jump it over events (never applied),
-    // and the sort would run over every pending row before the LIMIT instead of following the index.
-    const rows = await tx.execute<Row>(sql`
-      select o.seq, o.id, o.type, o.partition_key, o.payload, o.created_at, o.xid::text as xid from outbox_events o
-      where o.partition = ${p} and (o.xid, o.seq) > (${cur.xid}::xid8, ${cur.seq})
-        and o.xid < pg_snapshot_xmin(pg_current_snapshot())
-      order by o.xid, o.seq limit ${limit}`);
-    assertAscending(`${gr.name}:${p}`, { xid: cur.xid, seq: String(cur.seq) }, rows);
-    return rows;
-  }
-
-  async function advanceCursor(tx: Db, gr: ConsumerGroup, p: number, last: Row) {
-    await tx
-      .update(consumerCursors)
-      .set({ lastXid: last.xid, lastSeq: Number(last.seq), updatedAt: sql`now()` })
-      .where(and(eq(consumerCursors.group, gr.name), eq(consumerCursors.partition, p)));
-  }
-
-  const toEvent = (r: Row): StreamEvent => ({
-    seq: Number(r.seq),
-    id: r.id,
-    type: r.type,
-    partitionKey: r.partition_key,
-    payload: r.payload,
-    createdAt: new Date(r.created_at),
-  });
-
-  async function applyBatch(gr: ConsumerGroup, p: number, onApplied: (b: { event: StreamEvent; data: unknown }[]) => void) {
-    const limit = single.has(`${gr.name}:${p}`) ? 1 : batchSize;
-    return db.transaction(async (tx) => {
-      const rows = await nextEvents(tx, gr, p, limit);
-      if (!rows || rows.length === 0) return 0;
-      const batch: { event: StreamEvent; data: unknown }[] = [];
-      let parkedNow = 0;
-      for (const r of rows) {
-        if (!gr.types.includes(r.type)) continue;
-        const event = toEvent(r);
-        try {
-          batch.push({ event, data: gr.parse(event) });
-        } catch (err) {
-          await park(tx, gr, event, `invalid payload: ${err instanceof Error ? err.message : String(err)}`);
-          parkedNow++;
-        }
-      }
-      if (batch.length > 0) await gr.apply(tx, batch);
-      onApplied(batch);
-      await advanceCursor(tx, gr, p, rows.at(-1) as Row);
-      recordBatch("postgres", gr.name, batch, parkedNow);
-      return rows.length;
-    });
-  }
-
-  const park = (tx: Db, gr: ConsumerGroup, e: StreamEvent, error: string) => parkEvent(tx, gr.name, e, error, log);
-
   /** A batch failed: retry event by event; an event that keeps failing is parked and its partition moves on. */
   async function onFailure(gr: ConsumerGroup, p: number, err: unknown) {
     const key = `${gr.name}:${p}`;
@@ -212,12 +107,8 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
     }
     attempts.delete(key);
     retryAt.delete(key);
-    await db.transaction(async (tx) => {
-      const [r] = (await nextEvents(tx, gr, p, 1)) ?? []; // none: the partition moved, its new owner decides
-      if (!r) return;
-      await park(tx, gr, toEvent(r), `failed ${maxAttempts} times: ${err instanceof Error ? err.message : String(err)}`);
-      await advanceCursor(tx, gr, p, r);
-    });
+    const error = `failed ${maxAttempts} times: ${err instanceof Error ? err.message : String(err)}`;
+    if (!(await parkNext(db, gr, p, fence, error, log))) return;
     m.parked.inc({ group: gr.name, transport: "postgres" });
   }
 
@@ -239,7 +130,7 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
           for (let n = batchSize; n >= batchSize && !stopped; ) {
             await keepLeases();
             if (!(held.get(gr.name) ?? []).includes(p)) break; // handed over meanwhile
-            n = await processBatch(gr, p);
+            n = await processBatch(db, gr, p, single.has(`${gr.name}:${p}`) ? 1 : batchSize, fence, log);
             if (n > 0 && single.has(`${gr.name}:${p}`)) {
               single.delete(`${gr.name}:${p}`);
               attempts.delete(`${gr.name}:${p}`);

@@ -252,6 +252,17 @@ export function openApiDocument() {
           responses: { "200": { description: "The run's summary" }, ...errors(400, 401, 409) },
         },
       },
+      "/api/cron/events": {
+        get: {
+          summary:
+            "Apply pending outbox events for up to 45 s where no consumer runs in the background (Vercel Cron, every minute; Authorization: Bearer CRON_SECRET; refused when it is not set)",
+          security: [{ bearer: [] }],
+          responses: {
+            "200": { description: "What was applied: { drained: { events, failed, caughtUp, ms } }, or { skipped } on NATS" },
+            ...errors(401),
+          },
+        },
+      },
       "/api/health": {
         get: {
           summary: "Liveness and database reachability",

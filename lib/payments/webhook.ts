@@ -20,7 +20,12 @@ export type WebhookResult = { received: true; ignored?: string; result?: SettleR
  */
 export async function handleStripeWebhook(
   db: Db,
-  deps: { provider: PaymentProvider; feeBps: number },
+  deps: {
+    provider: PaymentProvider;
+    feeBps: number;
+    /** Called once the settlement committed a change to a contribution of this campaign. */
+    onSettled?: (campaignId: string) => void;
+  },
   rawBody: string,
   signature: string | null,
 ): Promise<WebhookResult> {
@@ -42,11 +47,12 @@ export async function handleStripeWebhook(
   const payment = fromIntent(intent);
   // The event type is authoritative for the outcome it reports.
   payment.status = event.type === "payment_intent.succeeded" ? "succeeded" : "failed";
-  const { result } = await settlePayment(db, {
+  const { result, contribution } = await settlePayment(db, {
     provider: deps.provider.name,
     payment,
     event: { id: event.id, type: event.type },
     feeBps: deps.feeBps,
   });
+  if (result === "applied" && contribution) deps.onSettled?.(contribution.campaignId);
   return { received: true, result };
 }

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import { db } from "@/db/client";
+import { requireCronSecret } from "@/lib/auth/cron";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { json, methodNotAllowed, route, validationError } from "@/lib/http";
@@ -11,13 +11,6 @@ import { cronQuerySchema } from "@/lib/payouts/schemas";
 export const maxDuration = 300;
 const BUDGET_MS = 270_000;
 
-function authorized(header: string | null, secret: string | undefined): boolean {
-  if (!secret || !header) return false; // no CRON_SECRET configured: every call is refused
-  const a = Buffer.from(header);
-  const b = Buffer.from(`Bearer ${secret}`);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * The day's payout run for Vercel Cron (vercel.json), or any external cron:
  * `Authorization: Bearer $CRON_SECRET`. Same function as the scheduler and the CLI.
@@ -25,12 +18,7 @@ function authorized(header: string | null, secret: string | undefined): boolean 
  */
 export const GET = route(async (req) => {
   const c = config();
-  if (!authorized(req.headers.get("authorization"), c.CRON_SECRET)) {
-    throw new AppError(
-      "UNAUTHENTICATED",
-      c.CRON_SECRET ? "A valid cron secret is required" : "The cron route is disabled: CRON_SECRET is not set",
-    );
-  }
+  requireCronSecret(req.headers.get("authorization"), c.CRON_SECRET);
   const q = cronQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!q.success) throw validationError(q.error);
   try {
