@@ -112,7 +112,7 @@ async function main() {
     const { startConsumers } = await import("@/lib/events");
     const { onCampaignsChanged } = await import("@/lib/events/consumers");
     const { invalidateCampaigns } = await import("@/lib/cache/campaigns");
-    onCampaignsChanged(invalidateCampaigns);
+    onCampaignsChanged("campaign-cache", invalidateCampaigns);
     const runtime = await startConsumers(openDb(c.DATABASE_URL as string, 4).db, c);
     stopConsumers = () => runtime.stop();
     say(`event consumers running in this process (${c.EVENT_TRANSPORT}, worker ${runtime.workerId})`);

@@ -26,7 +26,7 @@ async function main() {
   const { url, embedded } = await configuredDatabase(c, say);
   await migrateDatabase(url);
   const { sql, db } = openDb(url, 4);
-  onCampaignsChanged(invalidateCampaigns); // drops L2 entries and tells every web instance over pub/sub
+  onCampaignsChanged("campaign-cache", invalidateCampaigns); // drops L2 entries and tells every web instance over pub/sub
   const runtime = await startConsumers(db, c, { workerId: c.WORKER_ID });
   say(`consumers running (${c.EVENT_TRANSPORT}, ${c.EVENT_PARTITIONS} partitions, worker ${runtime.workerId})`);
   let stopping = false;
