@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli as runCliProcess, startCli } from "../support/cli";
 import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
-import { api, signIn, tokenFor, validCampaign } from "../support/http";
+import { api, activeCampaign as publish, signIn, tokenFor } from "../support/http";
 import { waitFor } from "../support/wait";
 
 const CRON_SECRET = "test-cron-secret-0123456789";
@@ -42,13 +42,7 @@ const cliEnv = (env: Record<string, string> = {}) => ({
 const cli = (args: string[], env?: Record<string, string>) => startCli(args, cliEnv(env));
 const runCli = (args: string[], env?: Record<string, string>) => runCliProcess(args, cliEnv(env));
 
-async function activeCampaign(token: string, over: Record<string, unknown> = {}): Promise<string> {
-  const c = await api("/api/campaigns", { base: app.baseUrl, token, json: validCampaign(over) });
-  expect(c.status).toBe(201);
-  const a = await api(`/api/campaigns/${c.body.id}`, { base: app.baseUrl, method: "PATCH", token, json: { status: "active" } });
-  expect(a.status).toBe(200);
-  return c.body.id;
-}
+const activeCampaign = (token: string, over: Record<string, unknown> = {}) => publish(token, app.baseUrl, over);
 
 async function give(token: string, campaignId: string, amount: number, currency = "USD") {
   const r = await api(`/api/campaigns/${campaignId}/contributions`, {

@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionOf } from "@/lib/events/partition";
 import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
-import { api, tokenFor, validCampaign } from "../support/http";
+import { api, activeCampaign as publish, tokenFor } from "../support/http";
 import { waitFor } from "../support/wait";
 
 const CRON_SECRET = "test-cron-secret-for-events-0123";
@@ -40,18 +40,7 @@ afterAll(async () => {
   await tdb?.drop();
 }, 60_000);
 
-async function activeCampaign(): Promise<string> {
-  const c = await api("/api/campaigns", { base: app.baseUrl, token: alice, json: validCampaign() });
-  expect(c.status).toBe(201);
-  const a = await api(`/api/campaigns/${c.body.id}`, {
-    base: app.baseUrl,
-    method: "PATCH",
-    token: alice,
-    json: { status: "active" },
-  });
-  expect(a.status).toBe(200);
-  return c.body.id;
-}
+const activeCampaign = () => publish(alice, app.baseUrl);
 
 describe("events without background consumers", () => {
   it("a settled contribution moves the total within seconds, through after()", async () => {

@@ -79,6 +79,15 @@ export async function signIn(email: string, password = "password", base = baseUr
   return session;
 }
 
+/** Create a campaign as `token` on the app at `base` and publish it (status active); returns its ID. */
+export async function activeCampaign(token: string, base: string, over: Record<string, unknown> = {}): Promise<string> {
+  const c = await api("/api/campaigns", { base, token, json: validCampaign(over) });
+  if (c.status !== 201) throw new Error(`create campaign: ${c.status} ${c.text}`);
+  const a = await api(`/api/campaigns/${c.body.id}`, { base, method: "PATCH", token, json: { status: "active" } });
+  if (a.status !== 200) throw new Error(`publish campaign: ${a.status} ${a.text}`);
+  return c.body.id;
+}
+
 export const validCampaign = (over: Record<string, unknown> = {}) => ({
   title: "Fix the village well",
   story: "The well has been dry since spring. Help us dig deeper.",
