@@ -3,7 +3,12 @@ import { assetSchema, directUploadRequestSchema, directUploadSchema, reorderAsse
 import { createTokenSchema, tokenSchema } from "@/lib/auth/schemas";
 import { campaignPageSchema, campaignSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
-import { contributeSchema, contributionSchema, publicContributionPageSchema } from "@/lib/payments/schemas";
+import {
+  contributeSchema,
+  contributionSchema,
+  publicContributionPageSchema,
+  publicContributionSchema,
+} from "@/lib/payments/schemas";
 import { payoutAccountSchema, payoutPageSchema, payoutSchema } from "@/lib/payouts/schemas";
 import { assetPaths } from "./assets";
 
@@ -38,6 +43,7 @@ const documented = [
   healthSchema,
   contributeSchema,
   contributionSchema,
+  publicContributionSchema,
   publicContributionPageSchema,
   payoutSchema,
   payoutPageSchema,
@@ -70,12 +76,57 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: `Error (${c})`, ...jsonBody("Error") }]));
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 
+/**
+ * The operationId of every operation: the method name a generated client gives it. Stable: renaming
+ * one breaks every client generated from this document.
+ */
+const OPERATION_IDS: Record<string, string> = {
+  "POST /api/campaigns": "createCampaign",
+  "GET /api/campaigns/{id}": "getCampaign",
+  "PATCH /api/campaigns/{id}": "updateCampaign",
+  "POST /api/campaigns/{id}/contributions": "createContribution",
+  "GET /api/campaigns/{id}/contributions": "listCampaignContributions",
+  "POST /api/campaigns/{id}/assets": "uploadAsset",
+  "GET /api/campaigns/{id}/assets": "listCampaignAssets",
+  "PATCH /api/campaigns/{id}/assets": "reorderCampaignAssets",
+  "POST /api/campaigns/{id}/assets/uploads": "createDirectUpload",
+  "POST /api/campaigns/{id}/assets/uploads/{uploadId}": "completeDirectUpload",
+  "GET /api/assets/{id}": "getAsset",
+  "DELETE /api/assets/{id}": "deleteAsset",
+  "GET /api/contributions/{id}": "getContribution",
+  "POST /api/webhooks/stripe": "receiveStripeWebhook",
+  "GET /api/me/campaigns": "listMyCampaigns",
+  "GET /api/me/tokens": "listMyTokens",
+  "POST /api/me/tokens": "createToken",
+  "DELETE /api/me/tokens/{id}": "revokeToken",
+  "GET /api/payouts": "listMyPayouts",
+  "GET /api/me/payout-account": "getPayoutAccount",
+  "POST /api/me/payout-account": "connectPayoutAccount",
+  "GET /api/cron/payouts": "runPayouts",
+  "GET /api/cron/events": "drainEvents",
+  "GET /api/health": "getHealth",
+};
+
+/** Give each operation its operationId; throws on an operation missing from OPERATION_IDS (caught by the unit test). */
+function withOperationIds<T extends { paths: Record<string, Record<string, unknown>> }>(doc: T): T {
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (typeof op !== "object" || op === null || !["get", "post", "put", "patch", "delete"].includes(method)) continue;
+      const id = OPERATION_IDS[`${method.toUpperCase()} ${path}`];
+      if (!id) throw new Error(`openapi: no operationId for ${method.toUpperCase()} ${path}`);
+      (op as { operationId?: string }).operationId = id;
+    }
+  }
+  return doc;
+}
+
 export function openApiDocument() {
-  return {
+  return withOperationIds({
     openapi: "3.1.0",
     info: {
       title: "Crowdfund API",
       version: "0.1.0",
+      license: { name: "MIT", identifier: "MIT" },
       description:
         "Create campaigns, read them by ID, add pictures and videos, manage API tokens. Authenticate with the session cookie or `Authorization: Bearer <token>`. Money is integer minor units plus an ISO 4217 currency.",
     },
@@ -270,9 +321,10 @@ export function openApiDocument() {
           responses: {
             "200": { description: "Healthy", ...jsonBody("Health") },
             "503": { description: "Database unreachable", ...jsonBody("Health") },
+            ...errors(429),
           },
         },
       },
     },
-  };
+  });
 }
