@@ -62,7 +62,9 @@ function components() {
   });
   const wanted = new Set(documented.map((s) => z.globalRegistry.get(s)?.id));
   const out: Record<string, unknown> = {};
-  for (const [id, schema] of Object.entries(schemas)) {
+  // In name order: the registry's order is the order modules happened to load, which differs between
+  // the Next.js bundle and a script, and generated clients should not change with it.
+  for (const [id, schema] of Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))) {
     if (!wanted.has(id)) continue;
     const { $schema: _, id: __, ...rest } = schema as Record<string, unknown>;
     out[id] = rest;
