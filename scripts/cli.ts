@@ -20,10 +20,11 @@ import { assetStorage } from "@/lib/assets/storage";
 import { sweepOrphans } from "@/lib/assets/sweep";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";
 import { ConfigError, config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
 import { payoutSettings } from "@/lib/payouts";
-import { PayoutRunError, type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
+import { type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
 import { findUserByEmail } from "@/lib/users";
 
 const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name>]
@@ -103,7 +104,7 @@ async function main() {
           summary = await reconcilePayouts(db, s, { onProgress });
         }
       } catch (e) {
-        if (e instanceof PayoutRunError) fail(e.message, 1);
+        if (e instanceof AppError) fail(`${e.code}: ${e.message}`, 1);
         throw e;
       }
       printPayoutSummary(summary);
@@ -201,7 +202,14 @@ function printPayoutSummary(s: RunSummary) {
 main().then(
   () => process.exit(0),
   (err) => {
-    console.error(err instanceof CliError ? err.message : `error: ${err instanceof Error ? err.message : String(err)}`);
+    // The same catalogue codes as the HTTP API; anything else is unexpected and printed as such.
+    const msg =
+      err instanceof CliError
+        ? err.message
+        : err instanceof AppError
+          ? `${err.code}: ${err.message}`
+          : `error: ${err instanceof Error ? err.message : String(err)}`;
+    console.error(msg);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

@@ -3,6 +3,7 @@ import { type Db, perDbAndConfig } from "@/db/client";
 import { campaigns, payoutAccounts, payouts } from "@/db/schema";
 import { type Config, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { logger } from "@/lib/log";
 import type { PublicUser } from "@/lib/users";
 import type { AccountState, PayoutProvider } from "./provider";
 import type { PayoutSettings } from "./run";
@@ -89,10 +90,29 @@ export async function getPayoutAccount(
   const row = await findAccount(db, userId, s.provider.name);
   if (!row) return null;
   if (!refresh) return accountDto(row);
+  let fresh: Awaited<ReturnType<typeof s.provider.retrieveAccount>>;
   try {
-    return accountDto(await saveAccount(db, userId, s.provider.name, await s.provider.retrieveAccount(row.accountId)));
-  } catch {
+    fresh = await s.provider.retrieveAccount(row.accountId);
+  } catch (err) {
+    // Shown as last stored; said in the log, never silently. Database errors are not caught here.
+    logger().warn({ err: String(err), provider: s.provider.name }, "payout account refresh failed; showing the stored state");
     return accountDto(row);
+  }
+  return accountDto(await saveAccount(db, userId, s.provider.name, fresh));
+}
+
+/**
+ * Call the payout provider: any failure of the call itself becomes PAYOUT_PROVIDER_UNAVAILABLE (503,
+ * retry later) and is logged with its cause; an AppError passes through. Only provider calls are
+ * wrapped: a database error stays what it is (a logged 500), not a provider outage.
+ */
+async function providerCall<T>(s: PayoutSettings, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    logger().warn({ err: String(err), provider: s.provider.name }, `payout provider: ${what} failed`);
+    throw new AppError("PAYOUT_PROVIDER_UNAVAILABLE", "The payout provider could not be reached; try again in a moment");
   }
 }
 
@@ -103,19 +123,19 @@ export async function connectPayoutAccount(
   user: PublicUser,
   urls: { returnUrl: string; refreshUrl: string },
 ): Promise<{ account: PayoutAccountDto; onboardingUrl: string }> {
-  try {
-    const existing = await findAccount(db, user.id, s.provider.name);
-    // A new account's state is the provider's answer to its creation; an existing one's is refreshed.
-    const row =
-      existing ??
-      (await saveAccount(db, user.id, s.provider.name, await s.provider.createAccount({ userId: user.id, email: user.email })));
-    const onboardingUrl = await s.provider.onboardingUrl(row.accountId, urls);
-    const account = existing ? ((await getPayoutAccount(db, s, user.id)) ?? accountDto(row)) : accountDto(row);
-    return { account, onboardingUrl };
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new AppError("PAYOUT_PROVIDER_UNAVAILABLE", "The payout provider could not be reached; try again in a moment");
-  }
+  const existing = await findAccount(db, user.id, s.provider.name);
+  // A new account's state is the provider's answer to its creation; an existing one's is refreshed.
+  const row =
+    existing ??
+    (await saveAccount(
+      db,
+      user.id,
+      s.provider.name,
+      await providerCall(s, "create account", () => s.provider.createAccount({ userId: user.id, email: user.email })),
+    ));
+  const onboardingUrl = await providerCall(s, "onboarding link", () => s.provider.onboardingUrl(row.accountId, urls));
+  const account = existing ? ((await getPayoutAccount(db, s, user.id)) ?? accountDto(row)) : accountDto(row);
+  return { account, onboardingUrl };
 }
 
 /** Give the demo users a connected simulated account (the sandbox only; once). */

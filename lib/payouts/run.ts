@@ -4,6 +4,7 @@ import type { Sql } from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { payoutRuns, payouts } from "@/db/schema";
+import { AppError } from "@/lib/errors";
 import { accounts, type EntryInput, postEntries } from "@/lib/ledger";
 import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
 
@@ -80,16 +81,6 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export class PayoutRunError extends Error {
-  constructor(
-    readonly code: "INVALID_DATE" | "CUTOFF_NOT_REACHED" | "RUN_IN_PROGRESS",
-    message: string,
-  ) {
-    super(message);
-    this.name = "PayoutRunError";
-  }
-}
-
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isPayoutDate(s: string): boolean {
@@ -134,7 +125,7 @@ async function withRunLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   const conn = await client.reserve();
   try {
     const [row] = await conn`select pg_try_advisory_lock(hashtext('crowdfund:payouts')) as locked`;
-    if (!row?.locked) throw new PayoutRunError("RUN_IN_PROGRESS", "another payout run is in progress");
+    if (!row?.locked) throw new AppError("PAYOUT_RUN_IN_PROGRESS", "another payout run is in progress");
     try {
       return await fn();
     } finally {
@@ -147,7 +138,7 @@ async function withRunLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
 
 /** Run day `date`'s payouts: make what is due, then submit every open payout. */
 export async function runPayouts(db: Db, s: PayoutSettings, o: RunOptions): Promise<RunSummary> {
-  if (!isPayoutDate(o.date)) throw new PayoutRunError("INVALID_DATE", `not a date (YYYY-MM-DD): ${o.date}`);
+  if (!isPayoutDate(o.date)) throw new AppError("PAYOUT_DATE_INVALID", `not a date (YYYY-MM-DD): ${o.date}`);
   const [t] = await db.execute<{ cutoff: Date; future: boolean }>(
     sql`select (${o.date}::date::timestamp at time zone ${s.timeZone}) as cutoff,
                (${o.date}::date::timestamp at time zone ${s.timeZone}) > now() as future`,
@@ -155,7 +146,7 @@ export async function runPayouts(db: Db, s: PayoutSettings, o: RunOptions): Prom
   if (!t) throw new Error("cut-off query returned nothing");
   const cutoff = new Date(t.cutoff);
   if (t.future && !o.allowFutureCutoff) {
-    throw new PayoutRunError("CUTOFF_NOT_REACHED", `the cut-off of ${o.date} (${cutoff.toISOString()}) has not come yet`);
+    throw new AppError("PAYOUT_CUTOFF_NOT_REACHED", `the cut-off of ${o.date} (${cutoff.toISOString()}) has not come yet`);
   }
   return withRunLock(db, async () => {
     await db

@@ -4,8 +4,9 @@ import type { Logger } from "pino";
 import type { Db } from "@/db/client";
 import { payoutRuns } from "@/db/schema";
 import type { Config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { payoutSettings } from ".";
-import { PayoutRunError, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
+import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
 
 /**
  * The self-hosted trigger of the daily flush (docs/payouts.md): croner fires in
@@ -22,7 +23,8 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
     const p = fn().then(
       (summary) => log.info({ summary }, `payouts: ${what} done`),
       (err) => {
-        if (err instanceof PayoutRunError && err.code === "RUN_IN_PROGRESS") log.info(`payouts: ${what} skipped, ${err.message}`);
+        if (err instanceof AppError && err.code === "PAYOUT_RUN_IN_PROGRESS")
+          log.info(`payouts: ${what} skipped, ${err.message}`);
         else log.error({ err }, `payouts: ${what} failed`);
       },
     );

@@ -145,10 +145,10 @@ describe("daily payouts", () => {
   it("refuses a day whose cut-off has not come, and a date that is not one", async () => {
     const future = await runCli(["payouts", "run", "--date", day(3)]);
     expect(future.code).toBe(1);
-    expect(future.out).toContain("has not come yet");
+    expect(future.out).toContain("PAYOUT_CUTOFF_NOT_REACHED: the cut-off of");
     const bad = await runCli(["payouts", "run", "--date", "2026-02-30"]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toContain("not a date");
+    expect(bad.out).toContain("PAYOUT_DATE_INVALID: not a date");
   });
 
   it("a refused transfer is credited back to the campaign and paid by the next day's run", async () => {
@@ -312,7 +312,8 @@ describe("daily payouts", () => {
       base: app.baseUrl,
       headers: { authorization: `Bearer ${CRON_SECRET}` },
     });
-    expect(future.status).toBe(400);
+    expect(future.status).toBe(409);
+    expect(future.body.error.code).toBe("PAYOUT_CUTOFF_NOT_REACHED");
     const ok = await api(url, { base: app.baseUrl, headers: { authorization: `Bearer ${CRON_SECRET}` } });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body.summary).toMatchObject({ date: day(0), complete: true });

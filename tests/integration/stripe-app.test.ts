@@ -83,4 +83,21 @@ describe("with Stripe configured", () => {
     expect(page.text).toContain("Card details go straight to Stripe.");
     expect(page.headers.get("content-security-policy")).toContain("https://js.stripe.com");
   });
+
+  it("connecting a payout account while Stripe fails is a 503 that makes nothing; a retry then connects", async () => {
+    const carol = await tokenFor("carol@example.com");
+    const before = fake.accounts.size;
+    fake.failNextRequests(20); // more than the SDK's retries
+    const down = await api("/api/me/payout-account", { base: app.baseUrl, method: "POST", token: carol });
+    fake.failNextRequests(0);
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe("PAYOUT_PROVIDER_UNAVAILABLE");
+    expect(fake.accounts.size).toBe(before);
+    expect((await api("/api/me/payout-account", { base: app.baseUrl, token: carol })).body.account).toBeNull();
+
+    const up = await api("/api/me/payout-account", { base: app.baseUrl, method: "POST", token: carol });
+    expect(up.status, up.text).toBe(201);
+    expect(up.body.onboardingUrl).toMatch(/^https?:\/\//);
+    expect(fake.accounts.size).toBe(before + 1);
+  });
 });

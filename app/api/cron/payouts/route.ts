@@ -1,10 +1,9 @@
 import { db } from "@/db/client";
 import { requireCronSecret } from "@/lib/auth/cron";
 import { config } from "@/lib/config";
-import { AppError } from "@/lib/errors";
 import { json, methodNotAllowed, route, validationError } from "@/lib/http";
 import { payoutSettings } from "@/lib/payouts";
-import { PayoutRunError, runPayouts, todayIn } from "@/lib/payouts/run";
+import { runPayouts, todayIn } from "@/lib/payouts/run";
 import { cronQuerySchema } from "@/lib/payouts/schemas";
 
 // A serverless function's limit (Vercel); the run stops between batches before it and says so.
@@ -21,18 +20,11 @@ export const GET = route(async (req) => {
   requireCronSecret(req.headers.get("authorization"), c.CRON_SECRET);
   const q = cronQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!q.success) throw validationError(q.error);
-  try {
-    const summary = await runPayouts(db(), payoutSettings(db()), {
-      date: q.data.date ?? todayIn(c.PAYOUT_TIMEZONE),
-      deadline: Date.now() + BUDGET_MS,
-    });
-    return json({ summary }, { headers: { "cache-control": "no-store" } });
-  } catch (err) {
-    if (err instanceof PayoutRunError) {
-      throw new AppError(err.code === "RUN_IN_PROGRESS" ? "PAYOUT_RUN_IN_PROGRESS" : "VALIDATION_FAILED", err.message);
-    }
-    throw err;
-  }
+  const summary = await runPayouts(db(), payoutSettings(db()), {
+    date: q.data.date ?? todayIn(c.PAYOUT_TIMEZONE),
+    deadline: Date.now() + BUDGET_MS,
+  });
+  return json({ summary }, { headers: { "cache-control": "no-store" } });
 });
 
 export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
