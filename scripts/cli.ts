@@ -91,21 +91,18 @@ async function main() {
     if (area === "payouts") {
       const s = payoutSettings(db, c);
       const onProgress = progressPrinter();
+      // A refused run (PAYOUT_DATE_INVALID, PAYOUT_CUTOFF_NOT_REACHED, PAYOUT_RUN_IN_PROGRESS) reaches the
+      // handler at the bottom, which prints CODE: message and exits 1.
       let summary: RunSummary;
-      try {
-        if (command === "run") {
-          const date = values.date ?? todayIn(c.PAYOUT_TIMEZONE);
-          console.log(
-            `payouts for ${date} (cut-off 00:00 ${c.PAYOUT_TIMEZONE}, minimum ${s.minimum}, provider ${s.provider.name})`,
-          );
-          summary = await runPayouts(db, s, { date, allowFutureCutoff: values["allow-future-cutoff"], onProgress });
-        } else {
-          console.log(`reconciling open payouts (provider ${s.provider.name})`);
-          summary = await reconcilePayouts(db, s, { onProgress });
-        }
-      } catch (e) {
-        if (e instanceof AppError) fail(`${e.code}: ${e.message}`, 1);
-        throw e;
+      if (command === "run") {
+        const date = values.date ?? todayIn(c.PAYOUT_TIMEZONE);
+        console.log(
+          `payouts for ${date} (cut-off 00:00 ${c.PAYOUT_TIMEZONE}, minimum ${s.minimum}, provider ${s.provider.name})`,
+        );
+        summary = await runPayouts(db, s, { date, allowFutureCutoff: values["allow-future-cutoff"], onProgress });
+      } else {
+        console.log(`reconciling open payouts (provider ${s.provider.name})`);
+        summary = await reconcilePayouts(db, s, { onProgress });
       }
       printPayoutSummary(summary);
       return;

@@ -1,4 +1,4 @@
--- Ledger integrity enforced by the database, not only by code (DESIGN.md §5.2).
+-- Ledger integrity enforced by the database, not only by code (invariant 2 in docs/architecture.md).
 -- 1. Every entry balances to zero per currency, checked at commit (deferred), so an
 --    entry's lines can be inserted one by one inside its transaction.
 CREATE FUNCTION ledger_check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { consumerCursors } from "@/db/schema";
-import type { ConsumerGroup, StreamEvent } from "./consumers";
+import type { Applied, ConsumerGroup, StreamEvent } from "./consumers";
 import { recordBatch } from "./metrics";
 import { parkEvent } from "./park";
 import { assertAscending } from "./position";
@@ -17,7 +17,6 @@ export type Log = (level: "info" | "warn" | "error", msg: string, extra?: object
 export type Fence = { lease: string } | { skipLocked: true };
 
 type Row = { seq: string; id: string; type: string; partition_key: string; payload: unknown; created_at: Date; xid: string };
-export type Applied = { event: StreamEvent; data: unknown }[];
 
 /**
  * Inside `tx`: take the fence (the lease row, or the cursor row with SKIP LOCKED), lock the cursor, and

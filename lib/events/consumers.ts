@@ -17,6 +17,9 @@ export interface StreamEvent {
   createdAt: Date;
 }
 
+/** A batch as a group applies it: each event with its parsed payload, in stream order. */
+export type Applied = { event: StreamEvent; data: unknown }[];
+
 export interface ConsumerGroup {
   name: string;
   /** Event types this group cares about; others only move its cursor. */
@@ -24,9 +27,9 @@ export interface ConsumerGroup {
   /** Validate one event's payload; throw (e.g. a ZodError) to park it. */
   parse(e: StreamEvent): unknown;
   /** Apply a batch of parsed events (in order) inside `tx`. */
-  apply(tx: Db, events: { event: StreamEvent; data: unknown }[]): Promise<void>;
+  apply(tx: Db, events: Applied): Promise<void>;
   /** Side effects outside the database, after the batch committed (best effort, e.g. cache invalidation). */
-  afterCommit?(events: { event: StreamEvent; data: unknown }[]): Promise<void>;
+  afterCommit?(events: Applied): Promise<void>;
 }
 
 type Succeeded = EventPayload<"contribution.succeeded">;

@@ -12,6 +12,19 @@ export interface DrainSummary {
   ms: number;
 }
 
+// Per database handle, the (groups, partitions) whose cursor rows this process has made sure of: a drain
+// runs after every settled payment, and the rows exist for good once made.
+const ensured = new WeakMap<Db, Set<string>>();
+
+async function cursorsOnce(db: Db, groups: readonly ConsumerGroup[], partitions: number): Promise<void> {
+  const key = `${groups.map((g) => g.name).join(",")}|${partitions}`;
+  const done = ensured.get(db) ?? new Set<string>();
+  if (done.has(key)) return;
+  await ensureCursors(db, groups, partitions);
+  done.add(key);
+  ensured.set(db, done);
+}
+
 /**
  * Apply pending outbox events within a time budget, without a long-running process: for the cron route
  * (`GET /api/cron/events`, where nothing may run in the background) and `after()` a payment settles.
@@ -33,7 +46,7 @@ export async function drainEvents(
   const log = opts.log ?? (() => {});
   const batchSize = opts.batchSize ?? 500;
   const parts = opts.only ?? Array.from({ length: opts.partitions }, (_, i) => i);
-  await ensureCursors(db, groups, opts.partitions);
+  await cursorsOnce(db, groups, opts.partitions);
   const summary: DrainSummary = { events: 0, failed: 0, caughtUp: true, ms: 0 };
   for (const gr of groups) {
     for (const p of parts) {

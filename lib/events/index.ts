@@ -8,9 +8,10 @@ import { startNatsConsumers } from "./nats";
 import { partitionOf } from "./partition";
 import { type ConsumerRuntime, startPostgresConsumers } from "./runtime";
 
+const log = (level: "info" | "warn" | "error", msg: string, extra?: object) => logger()[level](extra ?? {}, msg);
+
 /** Start the event consumers on the configured transport (the web process by default, or `npm run worker`). */
 export async function startConsumers(db: Db, c: Config, opts: { workerId?: string } = {}): Promise<ConsumerRuntime> {
-  const log = (level: "info" | "warn" | "error", msg: string, extra?: object) => logger()[level](extra ?? {}, msg);
   if (c.EVENT_TRANSPORT === "nats") {
     return startNatsConsumers(db, DEFAULT_GROUPS, { url: c.NATS_URL as string, partitions: c.EVENT_PARTITIONS, log, ...opts });
   }
@@ -30,7 +31,6 @@ export async function drainFromRequest(
 ): Promise<DrainSummary | undefined> {
   if (c.EVENT_TRANSPORT === "nats") return undefined;
   onCampaignsChanged("campaign-cache", invalidateCampaigns);
-  const log = (level: "info" | "warn" | "error", msg: string, extra?: object) => logger()[level](extra ?? {}, msg);
   const only = opts.campaignId ? [partitionOf(opts.campaignId, c.EVENT_PARTITIONS)] : undefined;
   return drainEvents(db, DEFAULT_GROUPS, { partitions: c.EVENT_PARTITIONS, only, budgetMs: opts.budgetMs, log });
 }

@@ -41,7 +41,7 @@ import { connect, nanos } from "@nats-io/transport-node";
 import type { Db } from "@/db/client";
 import { consumerProcessed } from "@/db/schema";
 import { EVENT_TYPES } from "./catalogue";
-import type { ConsumerGroup, StreamEvent } from "./consumers";
+import type { Applied, ConsumerGroup, StreamEvent } from "./consumers";
 import { metrics, recordBatch } from "./metrics";
 import { parkEvent } from "./park";
 import { partitionOf } from "./partition";
@@ -134,7 +134,7 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
             .returning({ eventId: consumerProcessed.eventId })
         ).map((r) => r.eventId),
       );
-      const batch: { event: StreamEvent; data: unknown }[] = [];
+      const batch: Applied = [];
       let parked = 0;
       for (const { event } of items) {
         if (!fresh.delete(event.id)) continue; // applied before (a redelivery or a republish)

@@ -1,10 +1,9 @@
-import { after } from "next/server";
 import { db } from "@/db/client";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { listQuerySchema } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { drainFromRequest } from "@/lib/events";
+import { drainAfterSettle } from "@/lib/events/after-settle";
 import { json, methodNotAllowed, readJson, route, validationError } from "@/lib/http";
 import { contributeDeps } from "@/lib/payments";
 import { contribute, listCampaignContributions } from "@/lib/payments/contributions";
@@ -22,10 +21,8 @@ export const POST = route<P>(async (req, { id }) => {
   }
   const input = await readJson(req, contributeSchema);
   const r = await contribute(db(), contributeDeps(db()), { user, campaignId: id, key: key.data, input });
-  // A payment the provider accepted at once settled in this request: apply the new total right after the answer.
-  if (config().drainAfterSettle && r.body.status === "succeeded" && !r.replayed) {
-    after(() => drainFromRequest(db(), config(), { budgetMs: 2000, campaignId: id }).then(() => {}));
-  }
+  // A payment the provider accepted at once settled in this request.
+  if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
   return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });
 });
 
