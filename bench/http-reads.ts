@@ -51,7 +51,7 @@ async function main() {
 
     say("starting two app instances…");
     // Generous rate limit: the bench measures serving, not the limiter.
-    const env = { RATE_LIMIT_MAX: "100000000", EVENT_CONSUMERS: "off" };
+    const env = { RATE_LIMIT_MAX: "100000000", SERVICES: "web,scheduler,dispatcher" };
     apps.push(await startApp(db.url, env), await startApp(db.url, env));
     const path_ = `/api/campaigns/${id}`;
     const sample = await fetch(`${apps[0]?.baseUrl}${path_}`);

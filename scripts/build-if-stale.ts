@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
-/** `next build` when .next is missing or older than any source (used by npm start and the test runners). */
+/**
+ * `next build` (with the standalone server, next.config.ts) when .next is missing or older than any
+ * source (used by npm start and the test runners).
+ */
 const root = process.cwd();
 
 function newestMtime(p: string): number {
@@ -18,14 +21,24 @@ function newestMtime(p: string): number {
 
 export function buildIfStale(say: (msg: string) => void = console.log) {
   const buildId = path.join(root, ".next", "BUILD_ID");
-  const sources = ["app", "components", "lib", "db", "public", "proxy.ts", "next.config.ts", "package-lock.json"];
+  const sources = [
+    "app",
+    "components",
+    "lib",
+    "db",
+    "public",
+    "proxy.ts",
+    "instrumentation.ts",
+    "next.config.ts",
+    "package-lock.json",
+  ];
   const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
   const changed = Math.max(...sources.map((s) => newestMtime(path.join(root, s))));
   if (built > changed) return say("build is up to date");
   say(built ? "sources changed since the last build: building" : "no build yet: building (about a minute)");
   const r = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {
     stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", CF_STANDALONE_BUILD: "1" },
   });
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
 }

@@ -1,8 +1,9 @@
 /**
- * `npm start`: the web process role. Builds the app when the build is missing or
- * older than the sources, starts the embedded PostgreSQL when DATABASE_URL is
- * unset (docs/architecture.md, deployment modes), migrates, seeds the demo users, then serves Next.js on
- * PORT (default 3000). SIGINT/SIGTERM close the server and stop PostgreSQL cleanly.
+ * `npm start`: what is particular to the embedded default. Builds the app when the build is missing or
+ * older than the sources, starts the embedded PostgreSQL when DATABASE_URL is unset (docs/architecture.md,
+ * deployment modes), migrates, seeds the demo users, then serves Next.js on PORT (default 3000). The
+ * process roles (SERVICES) start inside Next.js, from instrumentation.ts, exactly as under `next start`.
+ * SIGINT/SIGTERM close the server, stop the roles, then stop PostgreSQL.
  */
 import { createServer, type Server } from "node:http";
 import next from "next";
@@ -70,9 +71,9 @@ async function main() {
       await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
       s.closeAllConnections();
     }
-    await stopPayouts?.();
-    await stopDispatcher?.();
-    await stopConsumers?.();
+    // The roles (consumers, scheduler, dispatcher) run inside the Next.js bundle, started by instrumentation.ts.
+    const { stopRoles } = await import("@/lib/app/boot");
+    await stopRoles();
     await embedded?.stop();
     process.exit(0);
   };
@@ -88,44 +89,6 @@ async function main() {
     const added = await seedDemoUsers(db);
     await sql.end();
     say(added ? `seeded ${added} demo users (password "password")` : "demo users present");
-  }
-
-  // The sandbox payment provider's webhook deliveries (only when Stripe is not configured).
-  let stopDispatcher: (() => Promise<void>) | undefined;
-  if (!c.STRIPE_SECRET_KEY) {
-    const { openDb } = await import("@/db/client");
-    const { startSandboxDispatcher, sandboxWebhookSecret } = await import("@/lib/payments/sandbox");
-    const { authSecret } = await import("@/lib/auth/options");
-    const { logger } = await import("@/lib/log");
-    const { db } = openDb(c.DATABASE_URL as string, 2);
-    stopDispatcher = startSandboxDispatcher(db, {
-      url: c.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${c.PORT}/api/webhooks/stripe`,
-      secret: sandboxWebhookSecret(c.SANDBOX_WEBHOOK_SECRET, authSecret(c)),
-      log: (msg, extra) => logger().warn(extra ?? {}, msg),
-    });
-  }
-
-  // The event consumers (campaign totals, cache invalidation) run here unless EVENT_CONSUMERS=off.
-  let stopConsumers: (() => Promise<void>) | undefined;
-  if (c.EVENT_CONSUMERS === "in-process") {
-    const { openDb } = await import("@/db/client");
-    const { startConsumers } = await import("@/lib/events");
-    const { onCampaignsChanged } = await import("@/lib/events/consumers");
-    const { invalidateCampaigns } = await import("@/lib/cache/campaigns");
-    onCampaignsChanged("campaign-cache", invalidateCampaigns);
-    const runtime = await startConsumers(openDb(c.DATABASE_URL as string, 4).db, c);
-    stopConsumers = () => runtime.stop();
-    say(`event consumers running in this process (${c.EVENT_TRANSPORT}, worker ${runtime.workerId})`);
-  }
-
-  // The daily payout (lib/payouts): one runner across instances, by an advisory lock.
-  let stopPayouts: (() => Promise<void>) | undefined;
-  if (c.PAYOUT_SCHEDULER === "in-process") {
-    const { openDb } = await import("@/db/client");
-    const { startPayoutScheduler } = await import("@/lib/payouts/scheduler");
-    const { logger } = await import("@/lib/log");
-    stopPayouts = startPayoutScheduler(openDb(c.DATABASE_URL as string, 3).db, c, logger());
-    say(`payout scheduler: "${c.PAYOUT_SCHEDULE}" (${c.PAYOUT_TIMEZONE}), reconcile "${c.PAYOUT_RECONCILE_SCHEDULE}"`);
   }
 
   const app = next({ dev: false, dir: root, hostname: c.HOSTNAME, port: c.PORT });

@@ -1,17 +1,12 @@
 /**
- * `npm run worker`: the consumer process role. Runs the event consumers (campaign
- * totals, cache invalidation) without serving HTTP; start as
- * many as you like — they share the partitions (leases on PostgreSQL, a durable
- * consumer on NATS JetStream) and take over a dead worker's share within seconds.
- * Set EVENT_CONSUMERS=off on the web instances when you run workers apart.
+ * `npm run worker`: the background roles without HTTP. Runs SERVICES (default: consumers, scheduler
+ * and dispatcher; `web` is ignored here) through the same composition root as the web processes
+ * (lib/app). Start as many as you like: consumers share the partitions (leases on PostgreSQL, a durable
+ * consumer on NATS JetStream) and take over a dead worker's share within seconds; one scheduler runs a
+ * given day's payout at a time. Run the web instances with SERVICES=web beside them.
  */
-import { openDb } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
-import { invalidateCampaigns } from "@/lib/cache/campaigns";
-import { ConfigError, config } from "@/lib/config";
-import { startConsumers } from "@/lib/events";
-import { onCampaignsChanged } from "@/lib/events/consumers";
+import { ConfigError, config, parseRoles, resetConfig } from "@/lib/config";
 
 const say = (msg: string) => console.log(`[worker] ${msg}`);
 
@@ -24,18 +19,21 @@ async function main() {
     process.exit(1);
   }
   const { url, embedded } = await configuredDatabase(c, say);
-  await migrateDatabase(url);
-  const { sql, db } = openDb(url, 4);
-  onCampaignsChanged("campaign-cache", invalidateCampaigns); // drops L2 entries and tells every web instance over pub/sub
-  const runtime = await startConsumers(db, c, { workerId: c.WORKER_ID });
-  say(`consumers running (${c.EVENT_TRANSPORT}, ${c.EVENT_PARTITIONS} partitions, worker ${runtime.workerId})`);
+  if (embedded) {
+    process.env.DATABASE_URL = url;
+    resetConfig();
+  }
+  const roles = new Set([...(c.SERVICES ? parseRoles(c.SERVICES) : parseRoles("consumers,scheduler,dispatcher"))]);
+  roles.delete("web");
+  const { bootRoles, stopRoles } = await import("@/lib/app/boot");
+  const running = await bootRoles(roles);
+  say(`running ${running.roles.join(", ") || "nothing"} (${config().EVENT_TRANSPORT} transport)`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     say(`${signal}: handing partitions over and stopping`);
-    await runtime.stop();
-    await sql.end();
+    await stopRoles();
     await embedded?.stop();
     process.exit(0);
   };

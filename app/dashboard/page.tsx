@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
 import { PayoutHistory } from "@/components/PayoutHistory";
 import { type PayoutBlocker, PayoutLine } from "@/components/PayoutLine";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
 import { config } from "@/lib/config";

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Db } from "@/db/client";
-import { TinyLfu } from "@/lib/cache/tinylfu";
+import { services } from "@/lib/app";
 import { AppError } from "@/lib/errors";
 import { matches } from "@/lib/http/etag";
 import type { PublicUser } from "@/lib/users";
@@ -22,11 +22,7 @@ const PRIVATE_CACHE = "private, no-cache";
 const notFound = () => new AppError("ASSET_NOT_FOUND", "No asset with this ID");
 
 // Asset rows are immutable but for deletion and their campaign's status: a short-lived L1 spares the database.
-const g = globalThis as unknown as { __cfAssetRows?: TinyLfu<string, ServableAsset | "missing"> };
-const rows = () => {
-  g.__cfAssetRows ??= new TinyLfu({ maximumSize: 10_000, ttlMs: 2000 });
-  return g.__cfAssetRows;
-};
+const rows = () => services().assetRows;
 export function forgetAsset(id: string) {
   rows().delete(id);
 }

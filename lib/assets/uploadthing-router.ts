@@ -2,7 +2,7 @@ import { createUploadthing, type FileRouter, UTFiles } from "uploadthing/next";
 import { UploadThingError } from "uploadthing/server";
 import { v7 as uuidv7 } from "uuid";
 import { z } from "zod";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { currentUser } from "@/lib/auth/session";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
 import { AppError } from "@/lib/errors";

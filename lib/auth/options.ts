@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { type Config, config } from "@/lib/config";
 import { logger } from "@/lib/log";
 import { upsertOAuthUser, verifyPassword } from "@/lib/users";

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import Redis from "ioredis";
+import type { Logger } from "pino";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { config } from "@/lib/config";
+import { services } from "@/lib/app";
+import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { logger } from "@/lib/log";
 
 /**
  * Fixed-window rate limit per API token or client IP (rate-limiter-flexible).
@@ -11,21 +12,14 @@ import { logger } from "@/lib/log";
  * in-memory "insurance" limiter so that Redis being down degrades to
  * per-instance limits instead of failing requests.
  */
-const g = globalThis as unknown as { __cfLimiter?: RateLimiterAbstract };
-
-function limiter(): RateLimiterAbstract {
-  if (g.__cfLimiter) return g.__cfLimiter;
-  const c = config();
+/** The limiter of `c` (rate-limiter-flexible); the composition root makes the process's one. */
+export function createRateLimiter(c: Config, log: Logger): RateLimiterAbstract {
   const opts = { points: c.rateLimit.max, duration: c.rateLimit.windowSeconds, keyPrefix: c.RATE_LIMIT_PREFIX };
   const memory = new RateLimiterMemory(opts);
-  if (c.REDIS_URL) {
-    const client = new Redis(c.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-    client.on("error", (err) => logger().warn({ err: err.message }, "rate-limit redis error"));
-    g.__cfLimiter = new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter: memory });
-  } else {
-    g.__cfLimiter = memory;
-  }
-  return g.__cfLimiter;
+  if (!c.REDIS_URL) return memory;
+  const client = new Redis(c.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  client.on("error", (err) => log.warn({ err: err.message }, "rate-limit redis error"));
+  return new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter: memory });
 }
 
 /** The key a request is counted under: its bearer token (hashed) if any, else its client IP. */
@@ -45,7 +39,7 @@ export function clientIp(headers: Headers): string {
     .filter(Boolean);
   // Behind a trusted load balancer the client is the last hop it appended; otherwise
   // take the one the Next.js server itself recorded (the first, when the client sent none).
-  return (config().TRUST_PROXY ? hops.at(-1) : hops[0]) ?? "unknown";
+  return (services().config.TRUST_PROXY ? hops.at(-1) : hops[0]) ?? "unknown";
 }
 
 export type RateDecision =
@@ -53,16 +47,17 @@ export type RateDecision =
   | { allowed: false; limit: number; retryAfterSeconds: number };
 
 export async function consume(key: string): Promise<RateDecision> {
-  const limit = config().rateLimit.max;
+  const { config: c, rateLimiter, log } = services();
+  const limit = c.rateLimit.max;
   try {
-    const r = await limiter().consume(key);
+    const r = await rateLimiter.consume(key);
     return { allowed: true, limit, remaining: r.remainingPoints, resetSeconds: Math.ceil(r.msBeforeNext / 1000) };
   } catch (e) {
     if (e instanceof RateLimiterRes) {
       return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
     }
-    logger().warn({ err: String(e) }, "rate limiter failed; request allowed");
-    return { allowed: true, limit, remaining: limit, resetSeconds: config().rateLimit.windowSeconds };
+    log.warn({ err: String(e) }, "rate limiter failed; request allowed");
+    return { allowed: true, limit, remaining: limit, resetSeconds: c.rateLimit.windowSeconds };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { getServerSession } from "next-auth/next";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { AppError } from "@/lib/errors";
 import { findUserById, type PublicUser } from "@/lib/users";
 import { authOptions, authSecret } from "./options";

@@ -1,9 +1,11 @@
+import type { Logger } from "pino";
 import { Counter } from "prom-client";
 import type { Db } from "@/db/client";
+import { services } from "@/lib/app";
 import { getPublicCampaign } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
-import { config } from "@/lib/config";
-import { metrics } from "@/lib/events/metrics";
+import type { Config } from "@/lib/config";
+import type { Metrics } from "@/lib/events/metrics";
 import { logger } from "@/lib/log";
 import { redisCache, type SharedCache, upstashCache } from "./l2";
 import { TinyLfu } from "./tinylfu";
@@ -22,7 +24,8 @@ const key = (id: string) => `cf:campaign:v1:${id}`;
 
 type Entry = CampaignDto | "draft" | "missing";
 
-interface State {
+/** The campaign cache of one process: L1, L2 client, breaker, loaders in flight, counters. */
+export interface CampaignCache {
   l1: TinyLfu<string, Entry>;
   l2?: SharedCache;
   /** Circuit breaker: after an L2 failure, go straight to the database until this time. */
@@ -31,11 +34,10 @@ interface State {
   counters: { requests: Counter<"layer" | "result"> };
 }
 
-const g = globalThis as unknown as { __cfCampaignCache?: State };
+type State = CampaignCache;
 
-function state(): State {
-  if (g.__cfCampaignCache) return g.__cfCampaignCache;
-  const c = config();
+/** The cache `c` configures (CACHE_L1_*, REDIS_URL or Upstash); the composition root makes the process's one. */
+export function createCampaignCache(c: Config, deps: { metrics: Metrics; log: Logger }): CampaignCache {
   const l2 = c.REDIS_URL
     ? redisCache(c.REDIS_URL)
     : c.UPSTASH_REDIS_REST_URL && c.UPSTASH_REDIS_REST_TOKEN
@@ -51,16 +53,17 @@ function state(): State {
         name: "crowdfund_campaign_cache_requests_total",
         help: "Campaign cache lookups by layer and result (hit, miss, error)",
         labelNames: ["layer", "result"],
-        registers: [metrics().registry],
+        registers: [deps.metrics.registry],
       }),
     },
   };
-  g.__cfCampaignCache = s;
   l2?.subscribe(CHANNEL, (msg) => {
     for (const id of msg.split(",")) s.l1.delete(id);
-  }).catch((err) => logger().warn({ err: String(err) }, "cache invalidation subscription failed"));
+  }).catch((err) => deps.log.warn({ err: String(err) }, "cache invalidation subscription failed"));
   return s;
 }
+
+const state = () => services().campaignCache;
 
 const L2_BREAK_MS = 5000;
 

@@ -82,8 +82,6 @@ const envSchema = z
       }, "must be an IANA time zone such as UTC or Europe/Paris"),
     /** A campaign is paid out once its settled, unpaid balance reaches this many minor units. */
     PAYOUT_MINIMUM_MINOR: z.coerce.number().int().min(1).default(100),
-    /** The in-process payout scheduler (one runner across instances by an advisory lock), or off (cron route / CLI only). */
-    PAYOUT_SCHEDULER: z.enum(["in-process", "off"]).default("in-process"),
     /** When the in-process scheduler runs the day's payouts (cron syntax, in PAYOUT_TIMEZONE). */
     PAYOUT_SCHEDULE: z.string().min(9).default("5 0 * * *"),
     /** When it retries unsubmitted transfers and looks up pending ones. */
@@ -102,8 +100,19 @@ const envSchema = z
     CONTRIBUTION_MAX_MINOR: z.coerce.number().int().min(1).default(99_999_999),
     /** Consumer partitions of the event stream; change only with consumers drained. */
     EVENT_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
-    /** Run the event consumers inside the web process (default) or not (then run `npm run worker`). */
-    EVENT_CONSUMERS: z.enum(["in-process", "off"]).default("in-process"),
+    /**
+     * The process roles this process runs, comma-separated (lib/app/roles.ts): `web` (HTTP), `consumers`
+     * (the event consumers), `scheduler` (the daily payout and its reconciliation), `dispatcher` (the
+     * sandbox provider's webhook deliveries). Default: all four, or only `web` on Vercel (VERCEL set),
+     * where nothing runs in the background. `npm run worker` runs them without `web`.
+     */
+    SERVICES: z
+      .string()
+      .regex(
+        /^\s*(web|consumers|scheduler|dispatcher)(\s*,\s*(web|consumers|scheduler|dispatcher))*\s*$/,
+        "must list roles among web, consumers, scheduler, dispatcher",
+      )
+      .optional(),
     /**
      * After a payment settles, apply that campaign's pending events in `after()` (within ~2 s), for
      * hosts where no consumer runs in the background. Default: on when VERCEL is set (Vercel sets it).
@@ -187,7 +196,18 @@ const envSchema = z
     }
   });
 
+/** The process roles (SERVICES). */
+export const ALL_ROLES = ["web", "consumers", "scheduler", "dispatcher"] as const;
+export type Role = (typeof ALL_ROLES)[number];
+
+/** "web, consumers" → a set of roles (the schema has checked the names). */
+export function parseRoles(list: string): ReadonlySet<Role> {
+  return new Set(list.split(",").map((r) => r.trim() as Role));
+}
+
 export type Config = z.infer<typeof envSchema> & {
+  /** The roles this process runs (SERVICES). */
+  services: ReadonlySet<Role>;
   passwordLogin: boolean;
   drainAfterSettle: boolean;
   seedDemoUsers: boolean;
@@ -223,6 +243,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     passwordLogin: c.PASSWORD_LOGIN ?? (c.NODE_ENV !== "production" || c.CF_EMBEDDED),
     seedDemoUsers: c.SEED_DEMO_USERS ?? c.CF_EMBEDDED,
     drainAfterSettle: c.EVENT_DRAIN_AFTER_SETTLE ?? Boolean(c.VERCEL),
+    services: parseRoles(c.SERVICES ?? (c.VERCEL ? "web" : ALL_ROLES.join(","))),
     rateLimit: { max: c.RATE_LIMIT_MAX, windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS },
   };
 }

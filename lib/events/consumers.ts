@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { services } from "@/lib/app";
 import { EVENTS, type EventPayload } from "./catalogue";
 
 /**
@@ -79,8 +80,6 @@ export const campaignTotals: ConsumerGroup = {
 };
 
 type Invalidator = (campaignIds: string[]) => Promise<void> | void;
-// On globalThis: the launcher (tsx) and the Next.js bundle hold separate copies of this module in one process.
-const g = globalThis as unknown as { __cfInvalidators?: Map<string, Invalidator> };
 
 /**
  * The cache-invalidation hook: the caching layer registers here (lib/cache). One hook per `name`: a
@@ -88,13 +87,12 @@ const g = globalThis as unknown as { __cfInvalidators?: Map<string, Invalidator>
  * instead of invalidating twice.
  */
 export function onCampaignsChanged(name: string, fn: Invalidator): void {
-  g.__cfInvalidators ??= new Map();
-  g.__cfInvalidators.set(name, fn);
+  services().campaignHooks.set(name, fn);
 }
 
 async function notifyChanged(campaignIds: string[]): Promise<void> {
   const ids = [...new Set(campaignIds)];
-  for (const fn of g.__cfInvalidators?.values() ?? []) await fn(ids);
+  for (const fn of services().campaignHooks.values()) await fn(ids);
 }
 
 /** Campaign edits and status changes (totals are invalidated by campaign-totals once they are committed). */

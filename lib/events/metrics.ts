@@ -1,7 +1,8 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { services } from "@/lib/app";
 
-/** Prometheus metrics of this process (prom-client); one registry per process, kept on globalThis. */
-function create() {
+/** Prometheus metrics (prom-client): a registry and the event counters; the composition root makes the process's one. */
+export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "crowdfund_" });
   return {
@@ -41,11 +42,11 @@ function create() {
   };
 }
 
-const g = globalThis as unknown as { __cfMetrics?: ReturnType<typeof create> };
+export type Metrics = ReturnType<typeof createMetrics>;
 
-export function metrics() {
-  g.__cfMetrics ??= create();
-  return g.__cfMetrics;
+/** The process's metrics (lib/app `services().metrics`). */
+export function metrics(): Metrics {
+  return services().metrics;
 }
 
 /** Count one applied batch (and what it parked) for a group on a transport. */

@@ -1,15 +1,18 @@
 import pino, { type Logger } from "pino";
-import { config } from "@/lib/config";
+import { services } from "@/lib/app";
+import type { Config } from "@/lib/config";
 
-const g = globalThis as unknown as { __cfLog?: Logger };
-
-/** The process logger: structured JSON lines on stdout (pino). */
-export function logger(): Logger {
-  g.__cfLog ??= pino({
-    level: config().LOG_LEVEL,
+/** A structured JSON-lines logger on stdout (pino) at LOG_LEVEL; the composition root makes the process's one. */
+export function createLogger(c: Pick<Config, "LOG_LEVEL">): Logger {
+  return pino({
+    level: c.LOG_LEVEL,
     base: { service: "crowdfund" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: ["req.headers.authorization", "req.headers.cookie"],
   });
-  return g.__cfLog;
+}
+
+/** The process logger (lib/app `services().log`). */
+export function logger(): Logger {
+  return services().log;
 }

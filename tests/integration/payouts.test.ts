@@ -16,7 +16,7 @@ const CRON_SECRET = "test-cron-secret-0123456789";
 const MINIMUM = 1000;
 const FEE_BPS = 500;
 const APP_ENV = {
-  PAYOUT_SCHEDULER: "off",
+  SERVICES: "web,consumers,dispatcher",
   CRON_SECRET,
   PAYOUT_MINIMUM_MINOR: String(MINIMUM),
   PLATFORM_FEE_BPS: String(FEE_BPS),
@@ -350,7 +350,12 @@ describe("daily payouts", () => {
   it("the in-process scheduler runs the day in one instance at a time", async () => {
     const today = day(0);
     const before = await sql<{ runs: number }[]>`select runs from payout_runs where payout_date = ${today}`;
-    const env = { ...APP_ENV, PAYOUT_SCHEDULER: "in-process", PAYOUT_SCHEDULE: "*/2 * * * * *", LOG_LEVEL: "info" };
+    const env = {
+      ...APP_ENV,
+      SERVICES: "web,consumers,scheduler,dispatcher",
+      PAYOUT_SCHEDULE: "*/2 * * * * *",
+      LOG_LEVEL: "info",
+    };
     const [a, b] = await Promise.all([startApp(tdb.url, env), startApp(tdb.url, env)]);
     try {
       const [after] = await waitFor(

@@ -24,9 +24,8 @@ beforeAll(async () => {
   tdb = await provisionDatabase("serverless");
   sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
   app = await startApp(tdb.url, {
-    EVENT_CONSUMERS: "off",
+    SERVICES: "web",
     EVENT_DRAIN_AFTER_SETTLE: "true",
-    PAYOUT_SCHEDULER: "off",
     CRON_SECRET,
     CACHE_L1_TTL_MS: "1",
   });

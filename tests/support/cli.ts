@@ -7,7 +7,16 @@ export type CliProcess = ChildProcess & { output: () => string; done: Promise<nu
 
 /** Start `npm run cli -- <args>` as its own process (one node process, so SIGKILL kills the CLI itself). */
 export function startCli(args: string[], env: Record<string, string | undefined>): CliProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], {
+  return startScript("scripts/cli.ts", args, env);
+}
+
+/** Start `npm run worker` (the background roles, SERVICES) as its own process. */
+export function startWorker(env: Record<string, string | undefined>): CliProcess {
+  return startScript("scripts/worker.ts", [], env);
+}
+
+function startScript(script: string, args: string[], env: Record<string, string | undefined>): CliProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

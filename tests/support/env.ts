@@ -78,14 +78,37 @@ export interface AppServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Start the built app on its own port against `databaseUrl`; resolves once /api/health answers. */
-export async function startApp(databaseUrl: string, extraEnv: Record<string, string> = {}, port?: number): Promise<AppServer> {
+/** How the app is started: the README's `npm start`, Next.js's own `next start`, or the standalone server. */
+export type Launcher = "npm start" | "next start" | "standalone";
+
+function launch(how: Launcher, port: number): { args: string[]; cwd: string } {
+  // One process each (no npm or shell wrapper), so that SIGKILL kills the server itself.
+  if (how === "npm start") return { args: ["--import", "tsx", "scripts/start.ts"], cwd: root };
+  if (how === "next start") {
+    return {
+      args: [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+      cwd: root,
+    };
+  }
+  return { args: ["server.js"], cwd: path.join(root, ".next", "standalone") };
+}
+
+/**
+ * Start the built app on its own port against `databaseUrl` (by `how`, default `npm start`); resolves
+ * once /api/health answers. Only `npm start` seeds the demo users (seed them with `seedUsers` otherwise).
+ */
+export async function startApp(
+  databaseUrl: string,
+  extraEnv: Record<string, string> = {},
+  port?: number,
+  how: Launcher = "npm start",
+): Promise<AppServer> {
   const p = port ?? (await anyFreePort());
   // Guard: a health check must never be answered by some other (e.g. surviving) server on this port.
   if (!(await portIsFree(p))) throw new Error(`port ${p} is already in use`);
-  // One process (node + tsx loader), so that SIGKILL kills the server itself and not a wrapper.
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: root,
+  const { args, cwd } = launch(how, p);
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -99,6 +122,8 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
       SANDBOX_PENDING_MS: "1500",
       NEXTAUTH_URL: `http://localhost:${p}`,
       LOG_LEVEL: "warn",
+      // scripts/start.ts sets it itself; Next.js's own servers expect it from the environment.
+      ...(how === "npm start" ? {} : { NODE_ENV: "production" }),
       ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { createCampaign } from "@/lib/campaigns";
 import { createCampaignSchema } from "@/lib/campaigns/schemas";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { consumerLag } from "@/lib/events/lag";
 import { json, route } from "@/lib/http";
 

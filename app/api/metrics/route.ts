@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { consumerLag } from "@/lib/events/lag";
 import { metrics } from "@/lib/events/metrics";
 import { route } from "@/lib/http";

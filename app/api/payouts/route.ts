@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { json, methodNotAllowed, route, validationError } from "@/lib/http";
 import { listCreatorPayouts } from "@/lib/payouts";

@@ -10,7 +10,7 @@ import { Money } from "@/components/Money";
 import { type Move, OwnerPanel } from "@/components/OwnerPanel";
 import { ProgressBar } from "@/components/ProgressBar";
 import { StatusBadge } from "@/components/StatusBadge";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { getCampaign } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { ConnectPayoutAccount } from "@/components/ConnectPayoutAccount";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { formatMoney } from "@/lib/money/currency";

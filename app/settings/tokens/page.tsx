@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { TokenManager, type TokenRow } from "@/components/TokenManager";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { listApiTokens } from "@/lib/auth/tokens";
 

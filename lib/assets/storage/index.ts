@@ -1,16 +1,13 @@
 import path from "node:path";
-import { config } from "@/lib/config";
+import { services } from "@/lib/app";
+import type { Config } from "@/lib/config";
 import type { AssetStorage } from "../types";
 import { diskStorage } from "./disk";
 import { s3Storage } from "./s3";
 import { uploadthingStorage } from "./uploadthing";
 
-const g = globalThis as unknown as { __cfAssetStorage?: AssetStorage };
-
-/** The configured storage (ASSET_STORAGE), one per process. */
-export function assetStorage(): AssetStorage {
-  if (g.__cfAssetStorage) return g.__cfAssetStorage;
-  const c = config();
+/** The storage `c` names (ASSET_STORAGE); the composition root makes the process's one. */
+export function createAssetStorage(c: Config): AssetStorage {
   let s: AssetStorage;
   if (c.ASSET_STORAGE === "s3") {
     s = s3Storage({
@@ -35,6 +32,10 @@ export function assetStorage(): AssetStorage {
     // a run-time directory, not a source path: keep Next's file tracing out of it
     s = diskStorage(path.resolve(/* turbopackIgnore: true */ c.ASSET_DIR ?? path.join(c.DATA_DIR, "assets")));
   }
-  g.__cfAssetStorage = s;
   return s;
+}
+
+/** The process's asset storage (lib/app `services().assetStorage`). */
+export function assetStorage(): AssetStorage {
+  return services().assetStorage;
 }

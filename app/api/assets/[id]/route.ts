@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { deleteAsset } from "@/lib/assets";
 import { variantQuerySchema } from "@/lib/assets/schemas";
 import { forgetAsset, serveOriginal, serveVariant, visibleAsset } from "@/lib/assets/serve";

@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { cachedPublicCampaign, invalidateCampaigns } from "@/lib/cache/campaigns";
 import { getCampaign, updateCampaign } from "@/lib/campaigns";

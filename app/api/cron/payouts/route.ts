@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { requireCronSecret } from "@/lib/auth/cron";
 import { config } from "@/lib/config";
 import { json, methodNotAllowed, route, validationError } from "@/lib/http";

@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
 import { listQuerySchema } from "@/lib/campaigns/schemas";

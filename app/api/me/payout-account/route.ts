@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { json, methodNotAllowed, route } from "@/lib/http";

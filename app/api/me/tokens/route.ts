@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { createTokenSchema } from "@/lib/auth/schemas";
 import { requireUser } from "@/lib/auth/session";
 import { createApiToken, listApiTokens } from "@/lib/auth/tokens";

@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { drainAfterSettle } from "@/lib/events/after-settle";

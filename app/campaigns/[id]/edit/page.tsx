@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AssetManager } from "@/components/AssetManager";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { getCampaign } from "@/lib/campaigns";
 import { config } from "@/lib/config";

@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { assetsOf, reorderAssets, uploadAsset } from "@/lib/assets";
 import { reorderAssetsSchema } from "@/lib/assets/schemas";
 import { assetStorage } from "@/lib/assets/storage";

@@ -1,5 +1,5 @@
 import { validate as isUuid } from "uuid";
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { revokeApiToken } from "@/lib/auth/tokens";
 import { AppError } from "@/lib/errors";

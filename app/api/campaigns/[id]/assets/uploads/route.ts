@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { startDirectUpload } from "@/lib/assets/direct";
 import { directUploadRequestSchema } from "@/lib/assets/schemas";
 import { assetStorage } from "@/lib/assets/storage";

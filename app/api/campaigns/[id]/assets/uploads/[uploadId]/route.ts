@@ -1,4 +1,4 @@
-import { db } from "@/db/client";
+import { db } from "@/lib/app";
 import { completeDirectUpload } from "@/lib/assets/direct";
 import { assetStorage } from "@/lib/assets/storage";
 import { requireUser } from "@/lib/auth/session";

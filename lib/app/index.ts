@@ -1,0 +1,102 @@
+import type { Logger } from "pino";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { type Db, openDb } from "@/db/client";
+import type { ServableAsset } from "@/lib/assets";
+import { createAssetStorage } from "@/lib/assets/storage";
+import type { AssetStorage } from "@/lib/assets/types";
+import { createRateLimiter } from "@/lib/auth/ratelimit";
+import { type CampaignCache, createCampaignCache } from "@/lib/cache/campaigns";
+import { TinyLfu } from "@/lib/cache/tinylfu";
+import { type Config, config } from "@/lib/config";
+import { createMetrics, type Metrics } from "@/lib/events/metrics";
+import { createLogger } from "@/lib/log";
+
+/**
+ * The composition root (docs/architecture.md, "Composition root"): every dependency the code needs
+ * (database pool, logger, metrics, campaign cache, asset storage, rate limiter, the cache-invalidation
+ * hooks) is built here, once, from one configuration, and handed to route handlers, server actions,
+ * the worker, the CLI and the tests through `services()`. Nothing else in `lib/` keeps a singleton.
+ *
+ * Each member is built on first use: a CLI command that never touches the cache opens no Redis
+ * connection. The process roles (consumers, scheduler, dispatcher) are started from here too
+ * (lib/app/roles.ts).
+ */
+export interface Services {
+  readonly config: Config;
+  /** The pool of the web role (DATABASE_POOL_SIZE connections); background roles open their own. */
+  readonly db: Db;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly campaignCache: CampaignCache;
+  readonly assetStorage: AssetStorage;
+  /** Asset rows seen recently (immutable but for deletion): spares the database on every picture. */
+  readonly assetRows: TinyLfu<string, ServableAsset | "missing">;
+  readonly rateLimiter: RateLimiterAbstract;
+  /** Hooks run after campaigns change (the cache registers one), by name: a second registration replaces the first. */
+  readonly campaignHooks: Map<string, (campaignIds: string[]) => Promise<void> | void>;
+  /** Close what was opened (the database pool); safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Build the services of `c`, each lazily. Tests and tools build their own; the process uses `services()`. */
+export function createServices(c: Config): Services {
+  let pool: ReturnType<typeof openDb> | undefined;
+  const made = new Map<string, unknown>();
+  const once = <T>(name: string, build: () => T): T => {
+    if (!made.has(name)) made.set(name, build());
+    return made.get(name) as T;
+  };
+  const s: Services = {
+    config: c,
+    get db() {
+      return once("db", () => {
+        if (!c.DATABASE_URL) {
+          throw new Error("DATABASE_URL is not set: start the app with `npm start` (embedded PostgreSQL) or set it");
+        }
+        pool = openDb(c.DATABASE_URL, c.DATABASE_POOL_SIZE);
+        return pool.db;
+      });
+    },
+    get log() {
+      return once("log", () => createLogger(c));
+    },
+    get metrics() {
+      return once("metrics", () => createMetrics());
+    },
+    get campaignCache() {
+      return once("campaignCache", () => createCampaignCache(c, { metrics: s.metrics, log: s.log }));
+    },
+    get assetStorage() {
+      return once("assetStorage", () => createAssetStorage(c));
+    },
+    get assetRows() {
+      return once("assetRows", () => new TinyLfu<string, ServableAsset | "missing">({ maximumSize: 10_000, ttlMs: 2000 }));
+    },
+    get rateLimiter() {
+      return once("rateLimiter", () => createRateLimiter(c, s.log));
+    },
+    campaignHooks: new Map(),
+    async close() {
+      const p = pool;
+      pool = undefined;
+      made.delete("db");
+      await p?.sql.end({ timeout: 5 });
+    },
+  };
+  return s;
+}
+
+// The one process-wide instance. On globalThis because the launcher (tsx) and the Next.js bundle hold
+// separate copies of this module in one process, and `next dev` reloads modules without a new process.
+const g = globalThis as unknown as { __cfServices?: Services };
+
+/** The process's services, built from `config()` on first use. */
+export function services(): Services {
+  g.__cfServices ??= createServices(config());
+  return g.__cfServices;
+}
+
+/** The process's database (the web role's pool). Throws when DATABASE_URL is unset. */
+export function db(): Db {
+  return services().db;
+}

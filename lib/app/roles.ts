@@ -1,0 +1,83 @@
+import { openDb } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import { authSecret } from "@/lib/auth/options";
+import { invalidateCampaigns } from "@/lib/cache/campaigns";
+import type { Role } from "@/lib/config";
+import { startConsumers } from "@/lib/events";
+import { onCampaignsChanged } from "@/lib/events/consumers";
+import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
+import { startPayoutScheduler } from "@/lib/payouts/scheduler";
+import type { Services } from "./index";
+
+/**
+ * The process roles (docs/architecture.md, "Process roles"), started from the composition root:
+ * - `web`: serves HTTP (Next.js itself; nothing to start here);
+ * - `consumers`: the event consumers (campaign totals, cache invalidation), on their own pool;
+ * - `scheduler`: the daily payout run and its reconciliation (one runner across processes, by an advisory lock);
+ * - `dispatcher`: the sandbox payment provider's webhook deliveries (only when Stripe is not configured).
+ * Every background role may run in any number of processes at once: each is safe under concurrency.
+ */
+export interface RunningRoles {
+  /** The roles actually started (the dispatcher is skipped when Stripe is configured). */
+  roles: Role[];
+  /** Stop every started role (hand partitions over, wait for a payout in progress); idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Apply the migrations (under an advisory lock, so instances starting together take turns), then start
+ * `roles` on `s`. Throws when the database cannot be reached or migrated; nothing is left running then.
+ */
+export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise<RunningRoles> {
+  const c = s.config;
+  const url = c.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start` (embedded PostgreSQL) or set it");
+  await migrateDatabase(url);
+  const stops: (() => Promise<void>)[] = [];
+  const started: Role[] = roles.has("web") ? ["web"] : [];
+  const pool = (max: number) => {
+    const p = openDb(url, max);
+    stops.push(() => p.sql.end({ timeout: 5 }));
+    return p.db;
+  };
+  try {
+    if (roles.has("consumers")) {
+      onCampaignsChanged("campaign-cache", invalidateCampaigns); // drops L2 entries and tells every web instance
+      const runtime = await startConsumers(pool(4), c);
+      stops.push(() => runtime.stop());
+      started.push("consumers");
+      s.log.info({ transport: c.EVENT_TRANSPORT, worker: runtime.workerId }, "event consumers running");
+    }
+    if (roles.has("scheduler")) {
+      stops.push(startPayoutScheduler(pool(3), c, s.log));
+      started.push("scheduler");
+      s.log.info({ schedule: c.PAYOUT_SCHEDULE, timezone: c.PAYOUT_TIMEZONE }, "payout scheduler running");
+    }
+    if (roles.has("dispatcher") && !c.STRIPE_SECRET_KEY) {
+      stops.push(
+        startSandboxDispatcher(pool(2), {
+          url: c.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${c.PORT}/api/webhooks/stripe`,
+          secret: sandboxWebhookSecret(c.SANDBOX_WEBHOOK_SECRET, authSecret(c)),
+          log: (msg, extra) => s.log.warn(extra ?? {}, msg),
+        }),
+      );
+      started.push("dispatcher");
+    }
+  } catch (err) {
+    await stopAll(stops);
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    roles: started,
+    stop: () => {
+      stopping ??= stopAll(stops);
+      return stopping;
+    },
+  };
+}
+
+/** Stop in reverse order of start (the pools last), each even if an earlier one failed. */
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of [...stops].reverse()) await stop().catch(() => {});
+}
