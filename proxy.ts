@@ -7,8 +7,8 @@ import { errorBody } from "@/lib/errors";
 import { MAX_JSON_BODY_BYTES } from "@/lib/http";
 
 /**
- * The gateway (docs/architecture.md): request IDs, security headers, body-size limit,
- * rate limit per token or IP, and the sign-in gate for private pages.
+ * The gateway (docs/architecture.md): request IDs, security headers, body-size limit, cross-origin
+ * form posts refused, rate limit per token or IP, and the sign-in gate for private pages.
  * Authorization (who may change what) is decided in lib/, not here.
  */
 const PRIVATE_PAGES = [/^\/dashboard(\/|$)/, /^\/campaigns\/new$/, /^\/campaigns\/[^/]+\/edit$/, /^\/settings(\/|$)/];
@@ -47,6 +47,23 @@ function jsonError(status: number, body: ReturnType<typeof errorBody>, requestId
   return res;
 }
 
+/**
+ * Whether a write to a page (a server action: the browser's forms post to the page they are on) comes
+ * from another site: its Origin is present and its host is not our Host. Next.js checks the same, but
+ * answers a forged action with a bare 500; this refuses it first with a 403. A request without Origin
+ * (not a browser's) passes, as in Next.js.
+ */
+function crossOriginPageWrite(req: NextRequest, isApi: boolean): boolean {
+  if (isApi || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return false;
+  const origin = req.headers.get("origin");
+  if (origin === null) return false;
+  try {
+    return new URL(origin).host !== req.headers.get("host");
+  } catch {
+    return true; // "null" (a sandboxed frame) or garbage
+  }
+}
+
 export async function proxy(req: NextRequest) {
   const requestId = req.headers.get("x-request-id")?.slice(0, 100) || crypto.randomUUID();
   const https = req.nextUrl.protocol === "https:";
@@ -56,6 +73,16 @@ export async function proxy(req: NextRequest) {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (isApi && declared > MAX_JSON_BODY_BYTES) {
     const res = jsonError(413, errorBody("PAYLOAD_TOO_LARGE", `The body is larger than ${MAX_JSON_BODY_BYTES} bytes`), requestId);
+    securityHeaders(res.headers, https);
+    return res;
+  }
+
+  if (crossOriginPageWrite(req, isApi)) {
+    const res = jsonError(
+      403,
+      errorBody("CROSS_ORIGIN_REQUEST", "Forms of this site may only be submitted from this site"),
+      requestId,
+    );
     securityHeaders(res.headers, https);
     return res;
   }

@@ -1,33 +1,21 @@
 "use client";
 
-import { useState } from "react";
-import { apiFetch } from "./api";
+import { connectPayoutAccountAction } from "@/app/actions/payouts";
+import { useActionForm } from "./useActionForm";
 
-/** Connect (or finish) the payout account: the API makes it and answers the provider's onboarding URL. */
+/** Connect (or finish) the payout account: the action makes it and redirects to the provider's onboarding page. */
 export function ConnectPayoutAccount({ label }: { label: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function connect() {
-    setBusy(true);
-    setError(null);
-    const res = await apiFetch<{ onboardingUrl: string }>("/api/me/payout-account", { method: "POST" });
-    if (res.ok) {
-      window.location.assign(res.data.onboardingUrl);
-      return;
-    }
-    setError(res.error.message);
-    setBusy(false);
-  }
+  const { state, pending, form } = useActionForm(connectPayoutAccountAction, undefined);
   return (
-    <div className="actions">
-      <button type="button" className="btn btn-primary" onClick={connect} disabled={busy}>
-        {busy ? "Connecting…" : label}
+    <form className="actions" {...form}>
+      <button type="submit" className="btn btn-primary" disabled={pending}>
+        {pending ? "Connecting…" : label}
       </button>
-      {error && (
+      {state && !state.ok && (
         <p className="form-error" role="alert">
-          {error}
+          {state.error.message}
         </p>
       )}
-    </div>
+    </form>
   );
 }

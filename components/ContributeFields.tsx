@@ -41,7 +41,7 @@ export function PaymentMethodField(p: {
         error={p.error}
         hint="Sandbox: no real money moves; these are Stripe's test cards."
       >
-        <select value={p.value} onChange={(e) => p.onChange(e.target.value)}>
+        <select name="paymentMethod" value={p.value} onChange={(e) => p.onChange(e.target.value)}>
           {p.methods.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}
@@ -60,6 +60,7 @@ export function PaymentMethodField(p: {
     >
       <input
         type="text"
+        name="paymentMethod"
         autoComplete="off"
         spellCheck={false}
         placeholder="pm_…"

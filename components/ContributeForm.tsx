@@ -1,10 +1,12 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { contributeAction } from "@/app/actions/contributions";
+import type { ActionResult } from "@/lib/actions";
 import { parseMajorAmount } from "@/lib/money/currency";
 import type { ContributionDto } from "@/lib/payments/schemas";
-import { apiFetch } from "./api";
+import { apiErrorOf } from "./api";
 import { PaymentMethodField, PresetAmounts, type SandboxMethod } from "./ContributeFields";
 import { ContributeResult } from "./ContributeResult";
 import {
@@ -20,6 +22,7 @@ import {
 import { Field } from "./Field";
 import { formatMoney } from "./format";
 import { type CardHandle, StripeCard } from "./StripeCard";
+import { useActionForm } from "./useActionForm";
 
 interface Props {
   campaignId: string;
@@ -32,10 +35,22 @@ interface Props {
   contributionCount: number;
   /** Set when real Stripe is configured with a publishable key: card entry through Stripe Elements. */
   stripePublishableKey?: string;
+  /** The Idempotency-Key of the first submission, made by the server so the form works without JavaScript. */
+  idempotencyKey: string;
 }
 
 type Values = { amount: string; method: string; message: string; anonymous: boolean };
 
+/** An answer of the contribute action → inline field errors and the result panel; `resetKey` once it is final. */
+function answerView(a: ActionResult<ContributionDto>, range: string): ReturnType<typeof errorOutcome> {
+  return a.ok ? { fields: {}, outcome: finalOutcome(a.data), resetKey: true } : errorOutcome(apiErrorOf(a.error), range);
+}
+
+/**
+ * The Contribute form: posts to contributeAction with the hidden Idempotency-Key (a double submit is one
+ * contribution; the key is kept for a retry until an answer is final or a field changes). Without JavaScript
+ * it works with the sandbox's methods; with it, a pending payment is followed until it settles.
+ */
 export function ContributeForm({
   campaignId,
   currency,
@@ -44,23 +59,27 @@ export function ContributeForm({
   maxAmount,
   contributionCount,
   stripePublishableKey,
+  idempotencyKey,
 }: Props) {
   const card = useRef<CardHandle | null>(null);
   /** The PaymentMethod created for the current key: a retry must send the same body, so it reuses it. */
   const cardMethod = useRef<string | null>(null);
   const router = useRouter();
   const presets = presetAmounts(currency);
+  const amountRange = `between ${formatMoney(minAmount, currency)} and ${formatMoney(maxAmount, currency)}`;
+  const { state, pending, form } = useActionForm(contributeAction, undefined, check);
   const [v, setV] = useState<Values>(() => ({
     amount: "",
     method: (sandboxMethods.find((m) => m.id === "pm_card_visa") ?? sandboxMethods[0])?.id ?? "",
     message: "",
     anonymous: false,
   }));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<Outcome>();
-  const [busy, setBusy] = useState(false);
-  /** One key per logical submission: reused by retries, dropped after a 201 or any edit. */
-  const key = useRef<string | null>(null);
+  const [key, setKey] = useState(idempotencyKey);
+  const [errors, setErrors] = useState<Record<string, string>>(() => (state ? answerView(state, amountRange).fields : {}));
+  const [outcome, setOutcome] = useState<Outcome | undefined>(() => (state ? answerView(state, amountRange).outcome : undefined));
+  /** Following a pending payment (and the totals) after the answer. */
+  const [following, setFollowing] = useState(false);
+  const answered = useRef(state);
   const alive = useRef(true);
   useEffect(() => {
     alive.current = true;
@@ -70,74 +89,72 @@ export function ContributeForm({
   }, []);
 
   const amount = parseMajorAmount(v.amount, currency);
-  const range = `between ${formatMoney(minAmount, currency)} and ${formatMoney(maxAmount, currency)}`;
+  function newKey() {
+    setKey(newIdempotencyKey());
+    cardMethod.current = null;
+  }
   function set<K extends keyof Values>(field: K, value: Values[K]) {
-    key.current = null;
+    newKey();
     setV((prev) => ({ ...prev, [field]: value }));
     const errorKey = field === "method" ? "paymentMethod" : field;
     if (errors[errorKey]) setErrors((prev) => ({ ...prev, [errorKey]: "" }));
   }
 
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    if (busy) return;
+  /** The browser's own checks, and the card's PaymentMethod (Stripe), before the form is sent. */
+  async function check(data: FormData): Promise<boolean> {
     const next: Record<string, string> = {};
     if (amount === undefined || amount <= 0) next.amount = `Enter an amount such as ${majorText(presets[1] ?? 0, currency)}.`;
-    else if (amount < minAmount || amount > maxAmount) next.amount = `Amount must be ${range}.`;
+    else if (amount < minAmount || amount > maxAmount) next.amount = `Amount must be ${amountRange}.`;
     if (!stripePublishableKey && !v.method.trim()) next.paymentMethod = "Enter a payment method ID (pm_…).";
     setErrors(next);
-    if (amount === undefined || Object.keys(next).length > 0) return;
-
-    if (!key.current) cardMethod.current = null;
-    let paymentMethod = v.method.trim();
+    if (Object.keys(next).length > 0) return false;
     if (stripePublishableKey) {
       if (!cardMethod.current) {
         const pm = (await card.current?.createPaymentMethod()) ?? { error: "The card form is still loading." };
         if ("error" in pm) {
           setErrors({ paymentMethod: pm.error });
           setOutcome({ tone: "error", text: pm.error });
-          return;
+          return false;
         }
         cardMethod.current = pm.id;
       }
-      paymentMethod = cardMethod.current;
+      data.set("paymentMethod", cardMethod.current);
     }
-    key.current ??= newIdempotencyKey();
-    setBusy(true);
     setOutcome(undefined);
-    const message = v.message.trim();
-    const res = await apiFetch<ContributionDto>(`/api/campaigns/${campaignId}/contributions`, {
-      method: "POST",
-      body: { amount, currency, paymentMethod, ...(message ? { message } : {}), anonymous: v.anonymous },
-      headers: { "Idempotency-Key": key.current },
-    });
-    if (!alive.current) return;
-    if (!res.ok) {
-      // No final answer: keep the key, so a retry can never charge twice.
-      const r = errorOutcome(res.error, range);
-      if (r.resetKey) key.current = null;
-      setErrors(r.fields);
-      setOutcome(r.outcome);
-      setBusy(false);
-      return;
-    }
-    key.current = null; // a final answer: the next submission is a new contribution
-    let c = res.data;
-    const wasPending = c.status === "pending";
-    if (wasPending) {
-      setOutcome({ tone: "pending", text: "Payment processing…" });
-      c = (await pollContribution(c.id, () => !alive.current)) ?? c;
-      if (!alive.current) return;
-    }
-    setOutcome(finalOutcome(c));
-    setBusy(false);
-    if (c.status === "succeeded") setV((prev) => ({ ...prev, amount: "", message: "" }));
-    if (c.status === "succeeded") await waitForTotals(campaignId, contributionCount);
-    if (wasPending || c.status === "succeeded") router.refresh();
+    return true;
   }
 
+  // Each new answer: show it, drop the key once it is final, follow a pending payment, then refresh the totals.
+  useEffect(() => {
+    if (!state || state === answered.current) return;
+    answered.current = state;
+    const view = answerView(state, amountRange);
+    if (view.resetKey) newKey();
+    setErrors(view.fields);
+    if (!state.ok) return setOutcome(view.outcome);
+    void (async () => {
+      let c = state.data;
+      const wasPending = c.status === "pending";
+      setFollowing(true);
+      if (wasPending) {
+        setOutcome({ tone: "pending", text: "Payment processing…" });
+        c = (await pollContribution(c.id, () => !alive.current)) ?? c;
+        if (!alive.current) return;
+      }
+      setOutcome(finalOutcome(c));
+      setFollowing(false);
+      if (c.status === "succeeded") setV((prev) => ({ ...prev, amount: "", message: "" }));
+      if (c.status === "succeeded") await waitForTotals(campaignId, contributionCount);
+      if (wasPending || c.status === "succeeded") router.refresh();
+    })();
+  });
+
+  const busy = pending || following;
   return (
-    <form className="form contribute-form" onSubmit={onSubmit} noValidate aria-label="Contribute">
+    <form className="form contribute-form" {...form} noValidate aria-label="Contribute">
+      <input type="hidden" name="campaignId" value={campaignId} />
+      <input type="hidden" name="currency" value={currency} />
+      <input type="hidden" name="idempotencyKey" value={key} />
       <fieldset className="bare-fieldset" disabled={busy}>
         <PresetAmounts
           presets={presets}
@@ -148,6 +165,7 @@ export function ContributeForm({
         <Field id="contribute-amount" label="Amount" error={errors.amount} hint={`In ${currency}.`}>
           <input
             type="text"
+            name="amount"
             inputMode="decimal"
             autoComplete="off"
             value={v.amount}
@@ -165,11 +183,12 @@ export function ContributeForm({
           />
         )}
         <Field id="contribute-message" label="Message (optional)" error={errors.message}>
-          <textarea rows={3} maxLength={500} value={v.message} onChange={(e) => set("message", e.target.value)} />
+          <textarea name="message" rows={3} maxLength={500} value={v.message} onChange={(e) => set("message", e.target.value)} />
         </Field>
         <div className="checkbox">
           <input
             id="contribute-anonymous"
+            name="anonymous"
             type="checkbox"
             checked={v.anonymous}
             onChange={(e) => set("anonymous", e.target.checked)}

@@ -1,9 +1,9 @@
 "use client";
 
-import { type FormEvent, useState } from "react";
-import { parseMajorAmount } from "@/lib/money/currency";
-import { apiFetch, describeError } from "./api";
+import { type CampaignFormValues, createCampaignAction, type NewCampaignState } from "@/app/actions/campaigns";
+import { apiErrorOf, describeError } from "./api";
 import { Field } from "./Field";
+import { useActionForm } from "./useActionForm";
 
 const CURRENCIES = [
   "USD",
@@ -33,73 +33,56 @@ const FIELD_OF: Record<string, [string, string]> = {
   endsAt: ["endsAt", "End date"],
 };
 
-type Errors = Record<string, string>;
+const EMPTY: CampaignFormValues = { title: "", story: "", goal: "", currency: "USD", endsAt: "", publish: true };
 
-export function NewCampaignForm({ minDate }: { minDate: string }) {
-  const [errors, setErrors] = useState<Errors>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const get = (k: string) => String(f.get(k) ?? "");
-    const currency = get("currency");
-    setFormError(undefined);
-    const goalAmount = parseMajorAmount(get("goal"), currency);
-    if (goalAmount === undefined) {
-      setErrors({ goal: "Enter an amount such as 500 or 12.50 (no more decimals than the currency uses)." });
-      return;
-    }
-    const date = get("endsAt");
-    const body = {
-      title: get("title"),
-      story: get("story"),
-      goalAmount,
-      currency,
-      ...(date ? { endsAt: `${date}T23:59:59Z` } : {}),
-      status: f.get("publish") ? "active" : "draft",
-    };
-    setBusy(true);
-    setErrors({});
-    const res = await apiFetch<{ id: string }>("/api/campaigns", { method: "POST", body });
-    if (res.ok) {
-      window.location.assign(`/campaigns/${res.data.id}`);
-      return;
-    }
-    setBusy(false);
-    const next: Errors = {};
-    const unplaced: string[] = [];
-    for (const d of res.error.details) {
-      const target = FIELD_OF[d.field];
-      if (target) next[target[0]] ??= `${target[1]} ${d.message}`;
-      else unplaced.push(d.field ? `${d.field}: ${d.message}` : d.message);
-    }
-    setErrors(next);
-    if (Object.keys(next).length === 0 || unplaced.length > 0) {
-      setFormError([describeError(res.error), ...unplaced].join(" "));
-    }
+/** The refused submission's field errors (next to their fields) and the rest (above the form). */
+function errorsOf(state: NewCampaignState): { fields: Record<string, string>; form?: string } {
+  if (!state) return { fields: {} };
+  const error = apiErrorOf(state.error);
+  const fields: Record<string, string> = {};
+  const unplaced: string[] = [];
+  for (const d of error.details) {
+    const target = FIELD_OF[d.field];
+    if (target) fields[target[0]] ??= `${target[1]} ${d.message}`;
+    else unplaced.push(d.field ? `${d.field}: ${d.message}` : d.message);
   }
+  const placedAll = Object.keys(fields).length > 0 && unplaced.length === 0;
+  return { fields, form: placedAll ? undefined : [describeError(error), ...unplaced].join(" ") };
+}
+
+/** The new-campaign form: posts to createCampaignAction, which redirects to the new campaign (works without JavaScript). */
+export function NewCampaignForm({ minDate }: { minDate: string }) {
+  const { state, pending, form } = useActionForm(createCampaignAction, undefined);
+  const v = state?.values ?? EMPTY;
+  const { fields: errors, form: formError } = errorsOf(state);
 
   return (
-    <form className="form" onSubmit={onSubmit} noValidate aria-label="New campaign">
+    <form className="form" {...form} noValidate aria-label="New campaign">
       {formError && (
         <p className="form-error" role="alert">
           {formError}
         </p>
       )}
       <Field id="title" label="Title" error={errors.title}>
-        <input name="title" type="text" required maxLength={120} autoComplete="off" />
+        <input name="title" type="text" required maxLength={120} autoComplete="off" defaultValue={v.title} />
       </Field>
       <Field id="story" label="Story" error={errors.story} hint="Why are you raising money? Blank lines separate paragraphs.">
-        <textarea name="story" rows={8} required maxLength={20000} />
+        <textarea name="story" rows={8} required maxLength={20000} defaultValue={v.story} />
       </Field>
       <div className="field-row">
         <Field id="goal" label="Goal" error={errors.goal}>
-          <input name="goal" type="text" inputMode="decimal" required placeholder="500" autoComplete="off" />
+          <input
+            name="goal"
+            type="text"
+            inputMode="decimal"
+            required
+            placeholder="500"
+            autoComplete="off"
+            defaultValue={v.goal}
+          />
         </Field>
         <Field id="currency" label="Currency" error={errors.currency}>
-          <select name="currency" defaultValue="USD">
+          <select name="currency" defaultValue={v.currency}>
             {CURRENCIES.map((c) => (
               <option key={c} value={c}>
                 {c}
@@ -109,15 +92,15 @@ export function NewCampaignForm({ minDate }: { minDate: string }) {
         </Field>
       </div>
       <Field id="endsAt" label="End date" error={errors.endsAt} hint="Optional. The campaign ends at the end of this day (UTC).">
-        <input name="endsAt" type="date" min={minDate} />
+        <input name="endsAt" type="date" min={minDate} defaultValue={v.endsAt} />
       </Field>
       <div className="checkbox">
-        <input id="publish" name="publish" type="checkbox" defaultChecked />
+        <input id="publish" name="publish" type="checkbox" defaultChecked={v.publish} />
         <label htmlFor="publish">Publish now</label>
         <span className="muted small">Unchecked keeps the campaign as a private draft.</span>
       </div>
-      <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-        {busy ? "Creating…" : "Create campaign"}
+      <button type="submit" className="btn btn-primary btn-block" disabled={pending}>
+        {pending ? "Creating…" : "Create campaign"}
       </button>
     </form>
   );

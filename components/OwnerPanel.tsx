@@ -1,9 +1,9 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
-import { apiFetch, describeError } from "./api";
+import { changeCampaignStatusAction } from "@/app/actions/campaigns";
+import { apiErrorOf, describeError } from "./api";
 import { STATUS_LABELS } from "./format";
+import { useActionForm } from "./useActionForm";
 
 export interface Move {
   status: "draft" | "active" | "ended" | "suspended";
@@ -18,24 +18,10 @@ interface Props {
   moves: Move[];
 }
 
-/** Status buttons for the campaign's creator (and admins): PATCH, then re-render the page. */
+/** Status buttons for the campaign's creator (and admins): a form per panel, the pressed button's status is sent. */
 export function OwnerPanel({ campaignId, status, heading, moves }: Props) {
-  const router = useRouter();
-  const [busy, setBusy] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [pending, startTransition] = useTransition();
-
-  async function move(m: Move) {
-    setBusy(m.status);
-    setError(undefined);
-    const res = await apiFetch(`/api/campaigns/${campaignId}`, { method: "PATCH", body: { status: m.status } });
-    setBusy(undefined);
-    if (!res.ok) {
-      setError(describeError(res.error));
-      return;
-    }
-    startTransition(() => router.refresh());
-  }
+  const { state, pending, submitted, form } = useActionForm(changeCampaignStatusAction, undefined);
+  const error = state && !state.ok ? describeError(apiErrorOf(state.error)) : undefined;
 
   return (
     <section className="card owner-panel" aria-labelledby="owner-panel-heading">
@@ -43,19 +29,21 @@ export function OwnerPanel({ campaignId, status, heading, moves }: Props) {
       <p className="muted small">
         Status: <strong>{STATUS_LABELS[status] ?? status}</strong>
       </p>
-      <div className="actions">
+      <form className="actions" {...form}>
+        <input type="hidden" name="campaignId" value={campaignId} />
         {moves.map((m) => (
           <button
             key={m.status}
-            type="button"
+            type="submit"
+            name="status"
+            value={m.status}
             className={m.primary ? "btn btn-primary" : m.status === "active" ? "btn btn-secondary" : "btn btn-danger"}
-            disabled={busy !== undefined || pending}
-            onClick={() => void move(m)}
+            disabled={pending}
           >
-            {busy === m.status ? "Saving…" : m.label}
+            {pending && submitted?.get("status") === m.status ? "Saving…" : m.label}
           </button>
         ))}
-      </div>
+      </form>
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -1,89 +1,51 @@
 "use client";
 
-import { type FormEvent, useState } from "react";
-import { apiFetch, describeError } from "./api";
+import { useState } from "react";
+import { createTokenAction, revokeTokenAction } from "@/app/actions/tokens";
+import type { TokenDto } from "@/lib/auth/tokens";
+import { apiErrorOf, describeError } from "./api";
 import { NewTokenSecret } from "./NewTokenSecret";
 import { TokenTable } from "./TokenTable";
+import { useActionForm } from "./useActionForm";
 
-export interface TokenRow {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** The user's API tokens (as the page rendered them): create one (its secret shown once), revoke one. */
+export function TokenManager({ tokens }: { tokens: TokenDto[] }) {
+  const create = useActionForm(createTokenAction, undefined);
+  const revoke = useActionForm(revokeTokenAction, undefined);
+  const [dismissed, setDismissed] = useState<string>();
 
-export function TokenManager({ initialTokens }: { initialTokens: TokenRow[] }) {
-  const [tokens, setTokens] = useState(initialTokens);
-  const [name, setName] = useState("");
-  const [secret, setSecret] = useState<{ name: string; token: string }>();
-  const [nameError, setNameError] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState<string>();
-
-  async function reload() {
-    const res = await apiFetch<{ items: TokenRow[] }>("/api/me/tokens");
-    if (res.ok) setTokens(res.data.items);
-  }
-
-  async function create(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    setError(undefined);
-    setNameError(undefined);
-    if (!name.trim()) {
-      setNameError("Token name is required");
-      return;
-    }
-    setBusy("create");
-    const res = await apiFetch<TokenRow & { token: string }>("/api/me/tokens", { method: "POST", body: { name: name.trim() } });
-    setBusy(undefined);
-    if (!res.ok) {
-      const issue = res.error.details.find((d) => d.field === "name");
-      if (issue) setNameError(`Token name ${issue.message}`);
-      else setError(describeError(res.error));
-      return;
-    }
-    const { token, ...info } = res.data;
-    setSecret({ name: info.name, token });
-    setName("");
-    setTokens((ts) => [info, ...ts.filter((t) => t.id !== info.id)]);
-    void reload();
-  }
-
-  async function revoke(t: TokenRow) {
-    setError(undefined);
-    setBusy(t.id);
-    const res = await apiFetch<TokenRow>(`/api/me/tokens/${t.id}`, { method: "DELETE" });
-    setBusy(undefined);
-    if (!res.ok) {
-      setError(describeError(res.error));
-      return;
-    }
-    setTokens((ts) => ts.map((x) => (x.id === t.id ? { ...x, revokedAt: res.data?.revokedAt ?? new Date().toISOString() } : x)));
-  }
+  const created = create.state?.ok ? create.state.data : undefined;
+  const createError = create.state && !create.state.ok ? apiErrorOf(create.state.error) : undefined;
+  const nameIssue = createError?.details.find((d) => d.field === "name");
+  const nameError = nameIssue ? `Token name ${nameIssue.message}` : undefined;
+  const error = [
+    createError && !nameIssue ? describeError(createError) : undefined,
+    revoke.state && !revoke.state.ok ? describeError(apiErrorOf(revoke.state.error)) : undefined,
+  ].find(Boolean);
+  const revoking = revoke.pending ? String(revoke.submitted?.get("tokenId")) : undefined;
 
   return (
     <div className="stack">
-      {secret && <NewTokenSecret name={secret.name} token={secret.token} onDismiss={() => setSecret(undefined)} />}
+      {created && created.id !== dismissed && (
+        <NewTokenSecret name={created.name} token={created.token} onDismiss={() => setDismissed(created.id)} />
+      )}
 
-      <form className="card form token-form" onSubmit={create} noValidate aria-label="Create an API token">
+      <form className="card form token-form" {...create.form} noValidate aria-label="Create an API token">
         <h2>Create a token</h2>
         <div className={nameError ? "field has-error" : "field"}>
           <label htmlFor="token-name">Token name</label>
           <div className="inline-input">
             <input
+              key={created?.id ?? "none"}
               id="token-name"
               name="name"
               type="text"
               maxLength={100}
               placeholder="e.g. deploy script"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
               aria-invalid={nameError ? true : undefined}
               aria-describedby={nameError ? "token-name-error" : undefined}
             />
-            <button type="submit" className="btn btn-primary" disabled={busy === "create"}>
+            <button type="submit" className="btn btn-primary" disabled={create.pending}>
               Create token
             </button>
           </div>
@@ -103,7 +65,7 @@ export function TokenManager({ initialTokens }: { initialTokens: TokenRow[] }) {
 
       <section className="card" aria-labelledby="tokens-heading">
         <h2 id="tokens-heading">Your tokens</h2>
-        <TokenTable tokens={tokens} busyId={busy} onRevoke={(t) => void revoke(t)} />
+        <TokenTable tokens={tokens} busyId={revoking} revokeForm={revoke.form} />
       </section>
     </div>
   );

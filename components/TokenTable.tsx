@@ -1,13 +1,15 @@
+import type { FormEvent } from "react";
+import type { TokenDto } from "@/lib/auth/tokens";
 import { formatDateTime } from "./format";
-import type { TokenRow } from "./TokenManager";
 
 interface Props {
-  tokens: TokenRow[];
+  tokens: TokenDto[];
   busyId?: string;
-  onRevoke: (t: TokenRow) => void;
+  /** The revoke form's handlers: each row's Revoke button submits its token's ID as `tokenId`. */
+  revokeForm: { action: (form: FormData) => void; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
 }
 
-export function TokenTable({ tokens, busyId, onRevoke }: Props) {
+export function TokenTable({ tokens, busyId, revokeForm }: Props) {
   if (tokens.length === 0) return <p className="muted">You have no API tokens yet.</p>;
   return (
     <div className="table-wrap">
@@ -42,15 +44,17 @@ export function TokenTable({ tokens, busyId, onRevoke }: Props) {
               </td>
               <td className="cell-actions">
                 {!t.revokedAt && (
-                  <button
-                    type="button"
-                    className="btn btn-danger btn-small"
-                    disabled={busyId === t.id}
-                    onClick={() => onRevoke(t)}
-                    aria-label={`Revoke ${t.name}`}
-                  >
-                    Revoke
-                  </button>
+                  <form {...revokeForm}>
+                    <input type="hidden" name="tokenId" value={t.id} />
+                    <button
+                      type="submit"
+                      className="btn btn-danger btn-small"
+                      disabled={busyId === t.id}
+                      aria-label={`Revoke ${t.name}`}
+                    >
+                      Revoke
+                    </button>
+                  </form>
                 )}
               </td>
             </tr>

@@ -1,4 +1,7 @@
 /** Client-side JSON API helper: same-origin fetch, errors as `{ code, message, details }`. */
+import type { ActionError } from "@/lib/actions";
+import { ERRORS } from "@/lib/errors";
+
 export interface FieldIssue {
   field: string;
   message: string;
@@ -51,9 +54,18 @@ export async function readApiResult<T>(res: Response, fallback: string): Promise
       status: res.status,
       code: err?.code ?? `HTTP_${res.status}`,
       message: err?.message ?? fallback,
-      details: Array.isArray(err?.details) ? err.details.filter((d): d is FieldIssue => typeof d?.field === "string") : [],
+      details: fieldIssues(err?.details),
     },
   };
+}
+
+/** A server action's error as the API's: with the HTTP status its code maps to (lib/errors). */
+export function apiErrorOf(e: ActionError): ApiError {
+  return { status: ERRORS[e.code], code: e.code, message: e.message, details: fieldIssues(e.details) };
+}
+
+function fieldIssues(details: unknown): FieldIssue[] {
+  return Array.isArray(details) ? details.filter((d): d is FieldIssue => typeof d?.field === "string") : [];
 }
 
 /** Message for an error: a friendlier line for the common HTTP statuses. */

@@ -6,7 +6,7 @@ test.describe("campaigns in the browser", () => {
     const page = await alice.newPage();
     await page.goto("/campaigns/new");
 
-    // inline validation: a goal that is not an amount is refused before anything is sent
+    // a goal that is not an amount is refused, next to its field
     await page.getByLabel("Title").fill("New roof for the community hall");
     await page.getByLabel("Story").fill("Last winter's storm tore the roof off. Help us rebuild before the snow.");
     await page.getByLabel("Goal").fill("lots");

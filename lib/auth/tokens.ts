@@ -19,6 +19,21 @@ export function hashToken(token: string): string {
 
 export type TokenInfo = Pick<typeof apiTokens.$inferSelect, "id" | "name" | "prefix" | "createdAt" | "lastUsedAt" | "revokedAt">;
 
+/** A token as the API answers it in JSON (dates as ISO 8601 strings). */
+export interface TokenDto {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export function tokenDto(t: TokenInfo): TokenDto {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return { ...t, createdAt: t.createdAt.toISOString(), lastUsedAt: iso(t.lastUsedAt), revokedAt: iso(t.revokedAt) };
+}
+
 const infoColumns = {
   id: apiTokens.id,
   name: apiTokens.name,

@@ -64,21 +64,22 @@ export function json(data: unknown, init?: { status?: number; headers?: HeadersI
   return NextResponse.json(data, { status: init?.status ?? 200, headers: init?.headers });
 }
 
+/**
+ * Any error as the API answers it: an `AppError` as it is, a `ZodError` as VALIDATION_FAILED, anything
+ * else as a generic INTERNAL_ERROR (logged with `context`, never shown). Route handlers and server actions share it.
+ */
+export function publicError(err: unknown, context: Record<string, unknown>): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) return validationError(err);
+  logger().error({ err, ...context }, "unexpected error");
+  return new AppError("INTERNAL_ERROR", "Something went wrong on our side");
+}
+
 export function errorResponse(err: unknown, requestId?: string): NextResponse {
   const headers: Record<string, string> = { "cache-control": "no-store" };
   if (requestId) headers["x-request-id"] = requestId;
-  if (err instanceof AppError) {
-    return NextResponse.json(errorBody(err.code, err.message, err.details), { status: err.status, headers });
-  }
-  if (err instanceof ZodError) {
-    const e = validationError(err);
-    return NextResponse.json(errorBody(e.code, e.message, e.details), { status: 400, headers });
-  }
-  logger().error({ err, requestId }, "unexpected error");
-  return NextResponse.json(errorBody("INTERNAL_ERROR", "Something went wrong on our side"), {
-    status: 500,
-    headers,
-  });
+  const e = publicError(err, { requestId });
+  return NextResponse.json(errorBody(e.code, e.message, e.details), { status: e.status, headers });
 }
 
 type Ctx<P> = { params: Promise<P> };

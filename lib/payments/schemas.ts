@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 
 export const contributeSchema = z
   .strictObject({
@@ -52,6 +53,15 @@ export const idempotencyKeySchema = z
   .min(1, "the Idempotency-Key header is required")
   .max(255, "must be at most 255 characters")
   .regex(/^[\x21-\x7E]+$/, "must be visible ASCII characters");
+
+/** An Idempotency-Key as sent (undefined when absent), or IDEMPOTENCY_KEY_MISSING naming what is wrong with it. */
+export function parseIdempotencyKey(raw: string | undefined): string {
+  const key = idempotencyKeySchema.safeParse(raw);
+  if (key.success) return key.data;
+  throw new AppError("IDEMPOTENCY_KEY_MISSING", "Send an Idempotency-Key header (1–255 characters)", [
+    { field: "Idempotency-Key", message: key.error.issues[0]?.message ?? "invalid" },
+  ]);
+}
 
 export type ContributeInput = z.infer<typeof contributeSchema>;
 export type ContributionDto = z.infer<typeof contributionSchema>;

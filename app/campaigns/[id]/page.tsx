@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -130,6 +131,7 @@ export default async function CampaignPage({ params }: Props) {
                   contributionCount={c.contributionCount}
                   maxAmount={config().CONTRIBUTION_MAX_MINOR}
                   stripePublishableKey={config().STRIPE_SECRET_KEY ? config().STRIPE_PUBLISHABLE_KEY : undefined}
+                  idempotencyKey={randomUUID()}
                 />
               ) : (
                 <Link className="btn btn-primary btn-block" href={`/signin?callbackUrl=/campaigns/${c.id}`}>

@@ -2,25 +2,19 @@ import { db } from "@/lib/app";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { listQuerySchema } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
-import { AppError } from "@/lib/errors";
 import { drainAfterSettle } from "@/lib/events/after-settle";
 import { json, methodNotAllowed, readJson, route, validationError } from "@/lib/http";
 import { contributeDeps } from "@/lib/payments";
 import { contribute, listCampaignContributions } from "@/lib/payments/contributions";
-import { contributeSchema, idempotencyKeySchema } from "@/lib/payments/schemas";
+import { contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
 
 type P = { id: string };
 
 export const POST = route<P>(async (req, { id }) => {
   const user = await requireUser(req);
-  const key = idempotencyKeySchema.safeParse(req.headers.get("idempotency-key") ?? undefined);
-  if (!key.success) {
-    throw new AppError("IDEMPOTENCY_KEY_MISSING", "Send an Idempotency-Key header (1–255 characters)", [
-      { field: "Idempotency-Key", message: key.error.issues[0]?.message ?? "invalid" },
-    ]);
-  }
+  const key = parseIdempotencyKey(req.headers.get("idempotency-key") ?? undefined);
   const input = await readJson(req, contributeSchema);
-  const r = await contribute(db(), contributeDeps(db()), { user, campaignId: id, key: key.data, input });
+  const r = await contribute(db(), contributeDeps(db()), { user, campaignId: id, key, input });
   // A payment the provider accepted at once settled in this request.
   if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
   return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });

@@ -1,0 +1,43 @@
+"use server";
+
+import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
+import { db } from "@/lib/app";
+import { config } from "@/lib/config";
+import { drainAfterSettle } from "@/lib/events/after-settle";
+import { parseMajorAmount } from "@/lib/money/currency";
+import { contributeDeps } from "@/lib/payments";
+import { contribute } from "@/lib/payments/contributions";
+import { type ContributionDto, contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
+
+/**
+ * Contribute to a campaign (what POST /api/campaigns/{id}/contributions does). Fields: campaignId,
+ * idempotencyKey (made by the form: a repeated submission is the same contribution), amount (major units),
+ * currency, paymentMethod, message, anonymous. Answers the contribution, which may still be pending.
+ */
+export async function contributeAction(
+  _prev: ActionResult<ContributionDto> | undefined,
+  form: FormData,
+): Promise<ActionResult<ContributionDto>> {
+  return runAction("contribute", async () => {
+    const user = await actionUser();
+    const key = parseIdempotencyKey(formText(form, "idempotencyKey") || undefined);
+    const campaignId = formText(form, "campaignId");
+    const currency = formText(form, "currency");
+    const message = formText(form, "message").trim();
+    const input = parseForm(
+      contributeSchema,
+      {
+        amount: parseMajorAmount(formText(form, "amount"), currency),
+        currency,
+        paymentMethod: formText(form, "paymentMethod"),
+        ...(message ? { message } : {}),
+        anonymous: form.has("anonymous"),
+      },
+      ["amount"],
+    );
+    const r = await contribute(db(), contributeDeps(db()), { user, campaignId, key, input });
+    // A payment the provider accepted at once settled in this request.
+    if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), campaignId);
+    return r.body;
+  });
+}

@@ -1,0 +1,28 @@
+"use server";
+
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { type ActionResult, actionUser, runAction } from "@/lib/actions";
+import { db } from "@/lib/app";
+import { config } from "@/lib/config";
+import { connectPayoutAccount, type PayoutAccountDto, payoutSettings } from "@/lib/payouts";
+
+/**
+ * Connect (or finish connecting) the signed-in user's payout account (what POST /api/me/payout-account
+ * does), then redirect to the provider's onboarding page, which returns to /settings/payouts.
+ * Answers only when refused (e.g. PAYOUT_PROVIDER_UNAVAILABLE).
+ */
+export async function connectPayoutAccountAction(
+  _prev: ActionResult<{ account: PayoutAccountDto; onboardingUrl: string }> | undefined,
+): Promise<ActionResult<{ account: PayoutAccountDto; onboardingUrl: string }>> {
+  const r = await runAction("connectPayoutAccount", async () => {
+    const user = await actionUser();
+    const h = await headers();
+    // The route's base is NEXTAUTH_URL, else the request's origin: here the Origin the proxy checked (or Host).
+    const base = config().NEXTAUTH_URL ?? h.get("origin") ?? `http://${h.get("host")}`;
+    const page = new URL("/settings/payouts", base).toString();
+    return connectPayoutAccount(db(), payoutSettings(db()), user, { returnUrl: page, refreshUrl: page });
+  });
+  if (r.ok) redirect(r.data.onboardingUrl);
+  return r;
+}
