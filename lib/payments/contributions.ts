@@ -4,6 +4,7 @@ import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { contributions, idempotencyKeys, users } from "@/db/schema";
 import { getCampaign } from "@/lib/campaigns";
+import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
 import type { PublicUser } from "@/lib/users";
 import { minimumAmount, type PaymentProvider, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
@@ -142,8 +143,7 @@ async function recordPending(
   provider: string,
 ) {
   const campaign = await getCampaign(db, campaignId, user);
-  const ended = campaign.endsAt !== null && Date.parse(campaign.endsAt) <= Date.now();
-  if (campaign.status !== "active" || ended) {
+  if (!acceptsContributions(campaign, new Date())) {
     throw new AppError("CAMPAIGN_CLOSED", "This campaign is not accepting contributions");
   }
   if (campaign.currency !== input.currency) {
