@@ -3,12 +3,19 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
 import { PayoutHistory } from "@/components/PayoutHistory";
-import { type PayoutBlocker, PayoutLine } from "@/components/PayoutLine";
+import { PayoutLine } from "@/components/PayoutLine";
 import { db } from "@/db/client";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
 import { config } from "@/lib/config";
-import { campaignPayoutSummaries, getPayoutAccount, listCreatorPayouts, payoutSettings } from "@/lib/payouts";
+import {
+  accountHold,
+  campaignPayoutSummaries,
+  getPayoutAccount,
+  listCreatorPayouts,
+  payoutHold,
+  payoutSettings,
+} from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My campaigns" };
@@ -37,7 +44,7 @@ export default async function DashboardPage({
     getPayoutAccount(db(), payoutSettings(db()), user.id, { refresh: false }),
     listCreatorPayouts(db(), { creatorId: user.id, limit: 20 }),
   ]);
-  const accountBlocker: PayoutBlocker = !account ? "no_payout_account" : account.payoutsEnabled ? null : "payouts_disabled";
+  const accountBlocker = accountHold(account);
 
   return (
     <>
@@ -78,7 +85,12 @@ export default async function DashboardPage({
                 {s && (
                   <PayoutLine
                     summary={s}
-                    blocker={campaign.status === "suspended" ? "campaign_suspended" : accountBlocker}
+                    hold={payoutHold({
+                      due: s.unpaid,
+                      minimum: c.PAYOUT_MINIMUM_MINOR,
+                      campaignStatus: campaign.status,
+                      account,
+                    })}
                     minimum={c.PAYOUT_MINIMUM_MINOR}
                     timeZone={c.PAYOUT_TIMEZONE}
                   />
