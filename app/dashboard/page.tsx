@@ -7,6 +7,7 @@ import { PayoutLine } from "@/components/PayoutLine";
 import { db } from "@/db/client";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
+import { pageCursor } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import {
   accountHold,
@@ -21,7 +22,6 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My campaigns" };
 
 const PAGE_SIZE = 12;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default async function DashboardPage({
   searchParams,
@@ -30,10 +30,8 @@ export default async function DashboardPage({
 }) {
   const user = await sessionUser();
   if (!user) redirect("/signin?callbackUrl=/dashboard");
-  const raw = (await searchParams).cursor;
-  const value = Array.isArray(raw) ? raw[0] : raw;
   // A cursor not made by us is ignored (first page) rather than sent to the database.
-  const cursor = value && UUID.test(value) ? value : undefined;
+  const cursor = pageCursor((await searchParams).cursor);
   const { items, nextCursor } = await listCreatorCampaigns(db(), { creatorId: user.id, limit: PAGE_SIZE, cursor });
   const c = config();
   const [summaries, account, history] = await Promise.all([
