@@ -123,7 +123,8 @@ async function cachedPublicCampaign(db: Db, id: string): Promise<Entry> {
  * caches and `viewer` is never asked; a draft is read from the database for its creator or an
  * admin. `viewer` is called only for a draft, so a public read costs no session or token lookup.
  * `isPublic` says whether the copy is the public one, which shared caches (CDNs) may keep.
- * Throws AppError CAMPAIGN_NOT_FOUND for an unknown or malformed ID and for someone else's draft.
+ * Throws AppError CAMPAIGN_NOT_FOUND for an unknown or malformed ID and for someone else's draft;
+ * what `viewer` throws (e.g. INVALID_TOKEN) passes through.
  */
 export async function readCampaign(
   db: Db,
