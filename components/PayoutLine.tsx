@@ -1,26 +1,27 @@
-import type { CampaignPayoutSummary } from "@/lib/payouts";
+import type { CampaignPayoutSummary, PayoutHold } from "@/lib/payouts";
 import { formatMoney } from "./format";
 
-export type PayoutBlocker = "no_payout_account" | "payouts_disabled" | "campaign_suspended" | null;
-
-/** Per campaign on the dashboard: what waits (and why), what is on its way, what was paid out. */
+/**
+ * Per campaign on the dashboard: what waits (and why: `hold`, from lib's payoutHold; null when the
+ * next run pays it), what is on its way, what was paid out. `minimum` in minor units.
+ */
 export function PayoutLine({
   summary: s,
-  blocker,
+  hold,
   minimum,
   timeZone,
 }: {
   summary: CampaignPayoutSummary;
-  blocker: PayoutBlocker;
+  hold: PayoutHold | null;
   minimum: number;
   timeZone: string;
 }) {
   const m = (n: number) => formatMoney(n, s.currency);
   let why = `paid in the next daily payout (what settled before 00:00 ${timeZone})`;
-  if (blocker === "no_payout_account") why = "not paid: connect a payout account";
-  else if (blocker === "payouts_disabled") why = "not paid: your payout account cannot receive payouts yet";
-  else if (blocker === "campaign_suspended") why = "held while the campaign is suspended";
-  else if (s.unpaid < minimum) why = `paid once it reaches ${m(minimum)}`;
+  if (hold === "no_payout_account") why = "not paid: connect a payout account";
+  else if (hold === "payouts_disabled") why = "not paid: your payout account cannot receive payouts yet";
+  else if (hold === "campaign_suspended") why = "held while the campaign is suspended";
+  else if (hold === "below_minimum") why = `paid once it reaches ${m(minimum)}`;
   return (
     <dl className="payout-line" aria-label="Payouts">
       <div>

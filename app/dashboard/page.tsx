@@ -3,18 +3,25 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
 import { PayoutHistory } from "@/components/PayoutHistory";
-import { type PayoutBlocker, PayoutLine } from "@/components/PayoutLine";
+import { PayoutLine } from "@/components/PayoutLine";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
+import { pageCursor } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
-import { campaignPayoutSummaries, getPayoutAccount, listCreatorPayouts, payoutSettings } from "@/lib/payouts";
+import {
+  accountHold,
+  campaignPayoutSummaries,
+  getPayoutAccount,
+  listCreatorPayouts,
+  payoutHold,
+  payoutSettings,
+} from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My campaigns" };
 
 const PAGE_SIZE = 12;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export default async function DashboardPage({
   searchParams,
@@ -23,10 +30,8 @@ export default async function DashboardPage({
 }) {
   const user = await sessionUser();
   if (!user) redirect("/signin?callbackUrl=/dashboard");
-  const raw = (await searchParams).cursor;
-  const value = Array.isArray(raw) ? raw[0] : raw;
   // A cursor not made by us is ignored (first page) rather than sent to the database.
-  const cursor = value && UUID.test(value) ? value : undefined;
+  const cursor = pageCursor((await searchParams).cursor);
   const { items, nextCursor } = await listCreatorCampaigns(db(), { creatorId: user.id, limit: PAGE_SIZE, cursor });
   const c = config();
   const [summaries, account, history] = await Promise.all([
@@ -37,7 +42,7 @@ export default async function DashboardPage({
     getPayoutAccount(db(), payoutSettings(db()), user.id, { refresh: false }),
     listCreatorPayouts(db(), { creatorId: user.id, limit: 20 }),
   ]);
-  const accountBlocker: PayoutBlocker = !account ? "no_payout_account" : account.payoutsEnabled ? null : "payouts_disabled";
+  const accountBlocker = accountHold(account);
 
   return (
     <>
@@ -78,7 +83,12 @@ export default async function DashboardPage({
                 {s && (
                   <PayoutLine
                     summary={s}
-                    blocker={campaign.status === "suspended" ? "campaign_suspended" : accountBlocker}
+                    hold={payoutHold({
+                      due: s.unpaid,
+                      minimum: c.PAYOUT_MINIMUM_MINOR,
+                      campaignStatus: campaign.status,
+                      account,
+                    })}
                     minimum={c.PAYOUT_MINIMUM_MINOR}
                     timeZone={c.PAYOUT_TIMEZONE}
                   />

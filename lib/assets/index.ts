@@ -5,6 +5,7 @@ import { and, count, eq, gt, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { assets, campaigns } from "@/db/schema";
+import { contentEditable } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
@@ -37,7 +38,7 @@ function assertWriter(c: CampaignRow | undefined, actor: PublicUser): CampaignRo
     if (c.status === "draft") throw campaignNotFound(); // a draft stays invisible to others
     throw new AppError("FORBIDDEN", "Only the campaign's creator can change its pictures and videos");
   }
-  if (c.status === "ended") throw new AppError("CAMPAIGN_CLOSED", "An ended campaign cannot be edited");
+  if (!contentEditable(c.status)) throw new AppError("CAMPAIGN_CLOSED", "An ended campaign cannot be edited");
   return c;
 }
 

@@ -2,11 +2,13 @@ import type { Logger } from "pino";
 import { Counter } from "prom-client";
 import type { Db } from "@/db/client";
 import { services } from "@/lib/app";
-import { getPublicCampaign } from "@/lib/campaigns";
+import { getCampaign, getPublicCampaign } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import type { Config } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import type { Metrics } from "@/lib/events/metrics";
 import { logger } from "@/lib/log";
+import type { PublicUser } from "@/lib/users";
 import { redisCache, type SharedCache, upstashCache } from "./l2";
 import { TinyLfu } from "./tinylfu";
 
@@ -102,7 +104,7 @@ async function load(db: Db, s: State, id: string): Promise<Entry> {
 }
 
 /** The public view of a campaign through the caches: a DTO, "draft" (not public) or "missing". */
-export async function cachedPublicCampaign(db: Db, id: string): Promise<Entry> {
+async function cachedPublicCampaign(db: Db, id: string): Promise<Entry> {
   const s = state();
   const hit = s.l1.get(id);
   s.counters.requests.inc({ layer: "l1", result: hit ? "hit" : "miss" });
@@ -116,6 +118,27 @@ export async function cachedPublicCampaign(db: Db, id: string): Promise<Entry> {
   const entry = await p;
   s.l1.set(id, entry);
   return entry;
+}
+
+/**
+ * One campaign as a viewer may see it: the one read of a campaign for its page and for
+ * `GET /api/campaigns/{id}`. A published campaign (active, ended, suspended) comes through the
+ * caches and `viewer` is never asked; a draft is read from the database for its creator or an
+ * admin. `viewer` is called only for a draft, so a public read costs no session or token lookup.
+ * `isPublic` says whether the copy is the public one, which shared caches (CDNs) may keep.
+ * Throws AppError CAMPAIGN_NOT_FOUND for an unknown or malformed ID and for someone else's draft;
+ * what `viewer` throws (e.g. INVALID_TOKEN) passes through.
+ */
+export async function readCampaign(
+  db: Db,
+  id: string,
+  viewer: () => Promise<PublicUser | undefined>,
+): Promise<{ campaign: CampaignDto; isPublic: boolean }> {
+  const entry = await cachedPublicCampaign(db, id);
+  if (typeof entry === "object") return { campaign: entry, isPublic: true };
+  const user = entry === "draft" ? await viewer() : undefined;
+  if (!user) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  return { campaign: await getCampaign(db, id, user), isPublic: false };
 }
 
 /** Drop campaigns from this instance's L1, from L2, and (through pub/sub) from every other instance's L1. */

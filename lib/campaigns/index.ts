@@ -8,7 +8,7 @@ import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
 import type { PublicUser } from "@/lib/users";
 import type { CampaignDto, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
-import { canMove } from "./status";
+import { contentEditable, movesFor } from "./status";
 
 type Row = typeof campaigns.$inferSelect & { creatorName: string };
 
@@ -125,16 +125,13 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
     const editsContent =
       input.title !== undefined || input.story !== undefined || input.goalAmount !== undefined || input.endsAt !== undefined;
     if (editsContent && !isCreator) throw new AppError("FORBIDDEN", "Only the campaign's creator can edit its content");
-    if (editsContent && locked.status === "ended") throw new AppError("CAMPAIGN_CLOSED", "An ended campaign cannot be edited");
-    if (input.status !== undefined) {
-      const allowed =
-        (isCreator && canMove("creator", locked.status, input.status)) ||
-        (isAdmin && canMove("admin", locked.status, input.status));
-      if (!allowed) {
-        throw new AppError("INVALID_STATUS_TRANSITION", `Cannot move a campaign from ${locked.status} to ${input.status}`, [
-          { field: "status", message: `not allowed from ${locked.status}` },
-        ]);
-      }
+    if (editsContent && !contentEditable(locked.status)) {
+      throw new AppError("CAMPAIGN_CLOSED", "An ended campaign cannot be edited");
+    }
+    if (input.status !== undefined && input.status !== locked.status && !movesFor(locked, actor).includes(input.status)) {
+      throw new AppError("INVALID_STATUS_TRANSITION", `Cannot move a campaign from ${locked.status} to ${input.status}`, [
+        { field: "status", message: `not allowed from ${locked.status}` },
+      ]);
     }
     await tx
       .update(campaigns)

@@ -68,10 +68,20 @@ export const campaignPageSchema = z
   .object({ items: z.array(campaignSchema), nextCursor: z.string().nullable() })
   .meta({ id: "CampaignPage" });
 
+const cursor = z.uuid({ message: "is not a cursor returned by this API" });
+
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.uuid({ message: "is not a cursor returned by this API" }).optional(),
+  cursor: cursor.optional(),
 });
+
+/**
+ * A list page's `cursor` search parameter (the first one if repeated), checked as the API checks
+ * it: a cursor this app made (a UUID), or undefined, the first page, for anything else.
+ */
+export function pageCursor(raw: string | string[] | undefined): string | undefined {
+  return cursor.safeParse(Array.isArray(raw) ? raw[0] : raw).data;
+}
 
 export type CreateCampaignInput = z.infer<typeof createCampaignSchema>;
 export type UpdateCampaignInput = z.infer<typeof updateCampaignSchema>;

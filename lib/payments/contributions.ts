@@ -4,6 +4,8 @@ import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { contributions, idempotencyKeys, users } from "@/db/schema";
 import { getCampaign } from "@/lib/campaigns";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
 import type { PublicUser } from "@/lib/users";
 import { minimumAmount, type PaymentProvider, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
@@ -142,8 +144,7 @@ async function recordPending(
   provider: string,
 ) {
   const campaign = await getCampaign(db, campaignId, user);
-  const ended = campaign.endsAt !== null && Date.parse(campaign.endsAt) <= Date.now();
-  if (campaign.status !== "active" || ended) {
+  if (!acceptsContributions(campaign, new Date())) {
     throw new AppError("CAMPAIGN_CLOSED", "This campaign is not accepting contributions");
   }
   if (campaign.currency !== input.currency) {
@@ -241,12 +242,15 @@ export async function getOwnContribution(db: Db, user: PublicUser, id: string): 
   return toContributionDto(c);
 }
 
-/** Succeeded contributions of a visible campaign, newest first, keyset-paginated. */
+/**
+ * Succeeded contributions of a campaign, newest first, keyset-paginated (`cursor`: the last ID of
+ * the previous page). `campaign` is the caller's read of it for the viewer (readCampaign, which
+ * answers CAMPAIGN_NOT_FOUND for unknown IDs and others' drafts): it is not read again here.
+ */
 export async function listCampaignContributions(
   db: Db,
-  p: { campaignId: string; viewer?: PublicUser; limit: number; cursor?: string },
+  p: { campaign: CampaignDto; limit: number; cursor?: string },
 ): Promise<{ items: PublicContribution[]; nextCursor: string | null }> {
-  await getCampaign(db, p.campaignId, p.viewer); // 404 for unknown IDs and others' drafts
   const rows = await db
     .select({
       id: contributions.id,
@@ -261,7 +265,7 @@ export async function listCampaignContributions(
     .innerJoin(users, eq(users.id, contributions.contributorId))
     .where(
       and(
-        eq(contributions.campaignId, p.campaignId),
+        eq(contributions.campaignId, p.campaign.id),
         eq(contributions.status, "succeeded"),
         p.cursor ? lt(contributions.id, p.cursor) : undefined,
       ),

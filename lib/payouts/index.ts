@@ -10,6 +10,8 @@ import type { PayoutSettings } from "./run";
 import { sandboxPayoutProvider } from "./sandbox";
 import { stripePayoutProvider } from "./stripe";
 
+export { type AccountHold, accountHold, type PayoutHold, payoutHold } from "./hold";
+
 /** The configured payout provider: Stripe Connect when STRIPE_SECRET_KEY is set, else the sandbox. */
 function payoutProvider(db: Db, c: Config): PayoutProvider {
   if (c.STRIPE_SECRET_KEY) return stripePayoutProvider({ secretKey: c.STRIPE_SECRET_KEY, apiBase: c.STRIPE_API_BASE });

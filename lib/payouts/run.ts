@@ -4,8 +4,10 @@ import type { Sql } from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { payoutRuns, payouts } from "@/db/schema";
+import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
 import { accounts, type EntryInput, postEntries } from "@/lib/ledger";
+import { type PayoutHold, payoutHold } from "./hold";
 import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
 
 /**
@@ -39,8 +41,6 @@ export interface PayoutSettings {
   concurrency: number;
 }
 
-export type SkipReason = "below_minimum" | "no_payout_account" | "payouts_disabled" | "campaign_suspended";
-
 export interface CurrencyTotals {
   created: number;
   paid: number;
@@ -58,7 +58,8 @@ export interface RunSummary {
   alreadyMade: number;
   /** Campaigns with nothing settled and unpaid before the cut-off. */
   nothingDue: number;
-  skipped: Record<SkipReason, number>;
+  /** Campaigns with money due that was not paid, by the reason payoutHold gives. */
+  skipped: Record<PayoutHold, number>;
   /** Transfers: paid, in flight at the provider, refused, and calls whose answer was lost (retried later). */
   paid: number;
   submitted: number;
@@ -177,7 +178,7 @@ interface DueRow extends Record<string, unknown> {
   currency: string;
   due: string;
   creator_id: string;
-  status: string;
+  status: CampaignStatus;
   existing: string | null;
   account_id: string | null;
   payouts_enabled: boolean | null;
@@ -218,14 +219,13 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       for (const r of rows) {
         summary.seen++;
         const due = Number(r.due);
+        const account = r.account_id ? { payoutsEnabled: r.payouts_enabled === true } : null;
+        const hold = payoutHold({ due, minimum: s.minimum, campaignStatus: r.status, account });
         if (r.existing) summary.alreadyMade++;
         else if (due <= 0) summary.nothingDue++;
-        else if (due < s.minimum) summary.skipped.below_minimum++;
-        else if (r.status === "suspended")
-          summary.skipped.campaign_suspended++; // held while an admin looks into it
-        else if (!r.account_id) summary.skipped.no_payout_account++;
-        else if (!r.payouts_enabled) summary.skipped.payouts_disabled++;
-        else
+        else if (hold) summary.skipped[hold]++;
+        else if (r.account_id)
+          // (always set once nothing holds the payout)
           make.push({
             id: uuidv7(),
             campaignId: r.campaign_id,

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { config } from "@/lib/config";
 import { startApp } from "../support/env";
-import { api, tokenFor, validCampaign } from "../support/http";
+import { api, signIn, tokenFor, validCampaign } from "../support/http";
 import { contribute, waitFor } from "../support/payments";
 
 describe("campaign reads through the caches", () => {
@@ -64,6 +64,42 @@ describe("campaign reads through the caches", () => {
     } finally {
       await app.stop();
     }
+  });
+});
+
+describe("the campaign page reads through the same caches", () => {
+  /** Lookups the campaign caches answered so far, over both layers (GET /api/metrics). */
+  const cacheHits = async () =>
+    [...(await api("/api/metrics")).text.matchAll(/crowdfund_campaign_cache_requests_total\{layer="l[12]",result="hit"\} (\d+)/g)]
+      .map((m) => Number(m[1]))
+      .reduce((a, b) => a + b, 0);
+
+  it("shows an anonymous visitor a contribution's total within a couple of seconds, from the cache", async () => {
+    const alice = await tokenFor("alice@example.com");
+    const bob = await tokenFor("bob@example.com");
+    const { id } = (await api("/api/campaigns", { token: alice, json: validCampaign({ title: "Page through the cache" }) })).body;
+    const collected = async () => /data-testid="collected">([^<]*)</.exec((await api(`/campaigns/${id}`)).text)?.[1];
+    expect(await collected()).toBe("$0.00"); // loads the caches
+    const before = await cacheHits();
+    expect(await collected()).toBe("$0.00");
+    expect(await cacheHits()).toBeGreaterThan(before);
+    await contribute(bob, id, { amount: 1500, currency: "USD" });
+    expect(await waitFor(collected, (v) => v === "$15.00", 3000)).toBe("$15.00");
+  });
+
+  it("answers 404 for someone else's draft and shows it to its creator", async () => {
+    const alice = await tokenFor("alice@example.com");
+    const { id } = (
+      await api("/api/campaigns", { token: alice, json: validCampaign({ status: "draft", title: "Secret draft" }) })
+    ).body;
+    expect((await api(`/campaigns/${id}`)).status).toBe(404);
+    const bobs = await api(`/campaigns/${id}`, { cookie: await signIn("bob@example.com") });
+    expect(bobs.status).toBe(404);
+    expect(bobs.text).not.toContain("Secret draft");
+    const mine = await api(`/campaigns/${id}`, { cookie: await signIn("alice@example.com") });
+    expect(mine.status).toBe(200);
+    expect(mine.text).toContain("Secret draft");
+    expect(mine.text).toContain("Publish");
   });
 });
 

@@ -13,14 +13,14 @@ import { ProgressBar } from "@/components/ProgressBar";
 import { StatusBadge } from "@/components/StatusBadge";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
-import { getCampaign } from "@/lib/campaigns";
-import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { readCampaign } from "@/lib/cache/campaigns";
+import type { CampaignDto, CampaignStatus } from "@/lib/campaigns/schemas";
+import { acceptsContributions, contentEditable, movesFor } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { listCampaignContributions } from "@/lib/payments/contributions";
 import { minimumAmount } from "@/lib/payments/provider";
 import { SANDBOX_METHODS } from "@/lib/payments/sandbox";
-import type { PublicUser } from "@/lib/users";
 
 export const dynamic = "force-dynamic";
 
@@ -28,10 +28,13 @@ type Props = { params: Promise<{ id: string }> };
 
 const viewer = cache(() => sessionUser());
 
-/** The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft). */
+/**
+ * The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft): the
+ * same read as GET /api/campaigns/{id}, so a published campaign comes from the cache.
+ */
 const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
   try {
-    return await getCampaign(db(), id, await viewer());
+    return (await readCampaign(db(), id, viewer)).campaign;
   } catch (err) {
     if (err instanceof AppError) return undefined;
     throw err;
@@ -47,18 +50,17 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   }
 }
 
-function movesFor(c: CampaignDto, user: PublicUser | undefined): Move[] {
-  if (!user) return [];
-  const moves: Move[] = [];
-  if (user.id === c.creator.id) {
-    if (c.status === "draft") moves.push({ status: "active", label: "Publish", primary: true });
-    if (c.status === "active") moves.push({ status: "ended", label: "End campaign" });
-  }
-  if (user.role === "admin") {
-    if (c.status === "draft" || c.status === "active") moves.push({ status: "suspended", label: "Suspend" });
-    if (c.status === "suspended") moves.push({ status: "active", label: "Reinstate", primary: true });
-  }
-  return moves;
+const MOVE_LABELS: Record<CampaignStatus, string> = {
+  active: "Publish",
+  ended: "End campaign",
+  suspended: "Suspend",
+  draft: "Back to draft",
+};
+
+/** A button for a move lib/campaigns/status.ts allows; going back to active from suspended is a reinstatement. */
+function moveButton(from: CampaignStatus, to: CampaignStatus): Move {
+  const label = to === "active" && from === "suspended" ? "Reinstate" : MOVE_LABELS[to];
+  return { status: to, label, primary: to === "active" };
 }
 
 /** The sandbox's test cards for the form's select; none when real Stripe is configured. */
@@ -73,10 +75,10 @@ export default async function CampaignPage({ params }: Props) {
   if (!c) notFound();
   const user = await viewer();
   const isOwner = user?.id === c.creator.id;
-  const moves = movesFor(c, user);
+  const moves = movesFor({ status: c.status, creatorId: c.creator.id }, user).map((to) => moveButton(c.status, to));
   const pct = percentOf(c.collectedAmount, c.goalAmount);
-  const open = c.status === "active" && (c.endsAt === null || Date.parse(c.endsAt) > Date.now());
-  const recent = await listCampaignContributions(db(), { campaignId: c.id, viewer: user, limit: 10 });
+  const open = acceptsContributions(c, new Date());
+  const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
 
   return (
     <article className="campaign">
@@ -140,7 +142,7 @@ export default async function CampaignPage({ params }: Props) {
               )}
             </section>
           )}
-          {isOwner && c.status !== "ended" && (
+          {isOwner && contentEditable(c.status) && (
             <Link className="btn btn-secondary btn-block" href={`/campaigns/${c.id}/edit`}>
               {c.assets.length ? "Edit pictures and videos" : "Add pictures and videos"}
             </Link>

@@ -5,7 +5,7 @@ import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { formatMoney } from "@/lib/money/currency";
-import { getPayoutAccount, payoutSettings } from "@/lib/payouts";
+import { accountHold, getPayoutAccount, payoutSettings } from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payout account" };
@@ -45,7 +45,7 @@ export default async function PayoutSettingsPage() {
         ) : (
           <p>You have no payout account yet: the money your campaigns collect waits until you connect one.</p>
         )}
-        {(!account || !account.payoutsEnabled) && (
+        {accountHold(account) && (
           <ConnectPayoutAccount label={account ? "Finish setting up payouts" : "Connect a payout account"} />
         )}
       </div>

@@ -1,20 +1,17 @@
 import { db } from "@/lib/app";
 import { currentUser, requireUser } from "@/lib/auth/session";
-import { cachedPublicCampaign, invalidateCampaigns } from "@/lib/cache/campaigns";
-import { getCampaign, updateCampaign } from "@/lib/campaigns";
+import { invalidateCampaigns, readCampaign } from "@/lib/cache/campaigns";
+import { updateCampaign } from "@/lib/campaigns";
 import { updateCampaignSchema } from "@/lib/campaigns/schemas";
-import { AppError } from "@/lib/errors";
 import { json, methodNotAllowed, readJson, route } from "@/lib/http";
 import { publicJson } from "@/lib/http/etag";
 
 type P = { id: string };
 
 export const GET = route<P>(async (req, { id }) => {
-  const entry = await cachedPublicCampaign(db(), id);
-  if (entry === "missing") throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
-  if (entry !== "draft") return publicJson(req, entry, { sMaxAge: 1, swr: 5 });
+  const { campaign, isPublic } = await readCampaign(db(), id, () => currentUser(req));
+  if (isPublic) return publicJson(req, campaign, { sMaxAge: 1, swr: 5 });
   // A draft: only its creator (or an admin) sees it, never through a shared cache.
-  const campaign = await getCampaign(db(), id, await currentUser(req));
   return json(campaign, { headers: { "cache-control": "private, no-store" } });
 });
 

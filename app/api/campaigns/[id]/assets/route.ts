@@ -4,9 +4,7 @@ import { reorderAssetsSchema } from "@/lib/assets/schemas";
 import { assetStorage } from "@/lib/assets/storage";
 import { enforceRateLimit } from "@/lib/auth/ratelimit";
 import { currentUser, requireUser } from "@/lib/auth/session";
-import { cachedPublicCampaign, invalidateCampaigns } from "@/lib/cache/campaigns";
-import { getCampaign } from "@/lib/campaigns";
-import { AppError } from "@/lib/errors";
+import { invalidateCampaigns, readCampaign } from "@/lib/cache/campaigns";
 import { json, methodNotAllowed, readJson, route } from "@/lib/http";
 
 // This path is outside proxy.ts (which would buffer the body in memory): the streamed upload
@@ -26,11 +24,9 @@ export const POST = route<P>(async (req, { id }) => {
 /** The campaign's assets in display order (a draft's only for its creator). */
 export const GET = route<P>(async (req, { id }) => {
   await enforceRateLimit(req.headers);
-  const entry = await cachedPublicCampaign(db(), id);
-  if (entry === "missing") throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
-  if (entry === "draft") await getCampaign(db(), id, await currentUser(req)); // 404 unless the creator asks
+  const { isPublic } = await readCampaign(db(), id, () => currentUser(req)); // 404 unless the viewer may see it
   const items = (await assetsOf(db(), [id])).get(id) ?? [];
-  return json({ items }, { headers: { ...headers, "cache-control": entry === "draft" ? "private, no-store" : "no-cache" } });
+  return json({ items }, { headers: { ...headers, "cache-control": isPublic ? "no-cache" : "private, no-store" } });
 });
 
 /** Reorder: `{ "order": [every asset ID, cover first] }`. */

@@ -1,5 +1,6 @@
 import { db } from "@/lib/app";
 import { currentUser, requireUser } from "@/lib/auth/session";
+import { readCampaign } from "@/lib/cache/campaigns";
 import { listQuerySchema } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
@@ -23,7 +24,9 @@ export const POST = route<P>(async (req, { id }) => {
 export const GET = route<P>(async (req, { id }) => {
   const q = listQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!q.success) throw validationError(q.error);
-  const page = await listCampaignContributions(db(), { campaignId: id, viewer: await currentUser(req), ...q.data });
+  const viewer = await currentUser(req); // before the campaign, as ever: a bad token is a 401 on any campaign
+  const { campaign } = await readCampaign(db(), id, async () => viewer);
+  const page = await listCampaignContributions(db(), { campaign, ...q.data });
   return json(page, { headers: { "cache-control": "no-cache" } });
 });
 

@@ -1,0 +1,116 @@
+/**
+ * Database work per anonymous read of one campaign with a warm cache: the campaign page
+ * (/campaigns/{id}) and the API (GET /api/campaigns/{id}). PostgreSQL counts it on a fresh
+ * database: transactions (pg_stat_database; a statement outside a transaction is one) and
+ * scans per table (pg_stat_user_tables), around N sequential requests, less the same wait
+ * with no requests. What else would poll the database is off (SERVICES=web: no event consumers,
+ * payout scheduler or sandbox webhook dispatcher), and the in-process cache keeps entries for
+ * the whole run, so what is left is the read path's own work.
+ *
+ *   npm run bench:page-queries -- [--views 50]
+ */
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { v7 as uuidv7 } from "uuid";
+import { startApp } from "@/tests/support/env";
+import { benchDatabase, machine, say } from "./support";
+
+const { values } = parseArgs({ options: { views: { type: "string", default: "50" } } });
+const VIEWS = Number(values.views);
+/** PostgreSQL (15+) backends flush their statistics within 10 s of going idle. */
+const STATS_FLUSH_MS = 11_000;
+
+type Counts = { xacts: number; scans: Record<string, number> };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Transactions and per-table scans (sequential + index) so far; costs one transaction itself. */
+async function counts(sql: postgres.Sql): Promise<Counts> {
+  const [row] = await sql<{ xacts: string; scans: Record<string, string> | null }[]>`
+    select (select xact_commit + xact_rollback from pg_stat_database where datname = current_database()) as xacts,
+           (select json_object_agg(relname, seq_scan + coalesce(idx_scan, 0)) from pg_stat_user_tables) as scans`;
+  if (!row) throw new Error("no statistics");
+  return {
+    xacts: Number(row.xacts),
+    scans: Object.fromEntries(Object.entries(row.scans ?? {}).map(([t, n]) => [t, Number(n)])),
+  };
+}
+
+function delta(a: Counts, b: Counts): Counts {
+  const scans: Record<string, number> = {};
+  for (const [t, n] of Object.entries(b.scans)) if (n !== (a.scans[t] ?? 0)) scans[t] = n - (a.scans[t] ?? 0);
+  return { xacts: b.xacts - a.xacts, scans };
+}
+
+/** What `requests` cost the database, less an idle wait of the same length. */
+async function measure(sql: postgres.Sql, idle: Counts, requests: () => Promise<void>): Promise<Counts> {
+  const before = await counts(sql);
+  await requests();
+  await sleep(STATS_FLUSH_MS);
+  const d = delta(before, await counts(sql));
+  return { xacts: d.xacts - idle.xacts, scans: d.scans };
+}
+
+async function main() {
+  say(`machine: ${machine()}`);
+  say(`command: npm run bench:page-queries -- --views ${VIEWS}`);
+  const db = await benchDatabase("pagequeries");
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const app = await startApp(db.url, {
+    SERVICES: "web", // no background role polls the database while statements are counted
+    RATE_LIMIT_MAX: "100000000",
+    CACHE_L1_TTL_MS: "3600000",
+  });
+  try {
+    const user = uuidv7();
+    const id = uuidv7();
+    await sql`insert into users (id, email, name) values (${user}, 'reader@example.com', 'Page Reader')`;
+    await sql`insert into campaigns (id, creator_id, title, story, goal_amount, currency, status, collected_amount, contribution_count)
+              values (${id}, ${user}, 'A campaign to read', 'A story.', 1000000, 'USD', 'active', 3000, 3)`;
+    for (let i = 0; i < 3; i++) {
+      await sql`insert into contributions (id, campaign_id, contributor_id, amount, currency, status, payment_method, provider)
+                values (${uuidv7()}, ${id}, ${user}, 1000, 'USD', 'succeeded', 'card_ok', 'sandbox')`;
+    }
+    const get = async (path: string) => {
+      const r = await fetch(`${app.baseUrl}${path}`);
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+    };
+    const views = (path: string) => async () => {
+      for (let i = 0; i < VIEWS; i++) await get(path);
+    };
+    for (const path of [`/campaigns/${id}`, `/api/campaigns/${id}`]) await get(path); // warm the caches
+    await sleep(STATS_FLUSH_MS);
+    const idle = await measure(sql, { xacts: 0, scans: {} }, async () => {});
+    say(`idle: ${idle.xacts} transactions in ${STATS_FLUSH_MS / 1000} s (this script's own reads included)`);
+
+    console.log("");
+    console.log(`Database work per anonymous read, warm cache, ${VIEWS} sequential reads — ${machine()}`);
+    console.log("| read | transactions per read | table scans per read |");
+    console.log("|---|---|---|");
+    for (const [name, path] of [
+      ["page /campaigns/{id}", `/campaigns/${id}`],
+      ["API GET /api/campaigns/{id}", `/api/campaigns/${id}`],
+      ["API GET /api/campaigns/{id}/contributions", `/api/campaigns/${id}/contributions`],
+    ] as const) {
+      const d = await measure(sql, idle, views(path));
+      const scans = Object.entries(d.scans)
+        .sort()
+        .map(([t, n]) => `${t} ${(n / VIEWS).toFixed(2)}`)
+        .join(", ");
+      console.log(`| ${name} | ${(d.xacts / VIEWS).toFixed(2)} | ${scans || "none"} |`);
+    }
+  } finally {
+    await sql.end();
+    await app.stop();
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
