@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { openDb } from "@/db/client";
 import { parseConfig } from "@/lib/config";
-import { payoutSettings } from "@/lib/payouts";
+import { createPayoutSettings } from "@/lib/payouts";
 import { type RunSummary, runPayouts } from "@/lib/payouts/run";
 import { benchDatabase, machine, say } from "./support";
 
@@ -60,7 +60,7 @@ async function flush(n: number) {
     await sql`vacuum analyze`;
 
     const c = parseConfig({ ...process.env, DATABASE_URL: tdb.url, NODE_ENV: "test", PAYOUT_CONCURRENCY: "16" });
-    const settings = payoutSettings(db, c);
+    const settings = createPayoutSettings(db, c);
     const baseRss = process.memoryUsage().rss;
     let peakRss = baseRss;
     let peakHeap = 0;

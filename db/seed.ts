@@ -1,7 +1,8 @@
 import bcrypt from "bcryptjs";
 import { inArray } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { payoutSettings, seedSandboxPayoutAccounts } from "@/lib/payouts";
+import { config } from "@/lib/config";
+import { createPayoutSettings, seedSandboxPayoutAccounts } from "@/lib/payouts";
 import type { Db } from "./client";
 import { users } from "./schema";
 
@@ -34,7 +35,7 @@ export async function seedDemoUsers(db: Db): Promise<number> {
     );
   await seedSandboxPayoutAccounts(
     db,
-    payoutSettings(db),
+    createPayoutSettings(db, config()),
     demo.map((u) => u.id),
   );
   return rows.length;

@@ -23,7 +23,7 @@ import { ConfigError, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
-import { payoutSettings } from "@/lib/payouts";
+import { createPayoutSettings } from "@/lib/payouts";
 import { type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
 import { findUserByEmail } from "@/lib/users";
 
@@ -89,7 +89,7 @@ async function main() {
       return;
     }
     if (area === "payouts") {
-      const s = payoutSettings(db, c);
+      const s = createPayoutSettings(db, c);
       const onProgress = progressPrinter();
       // A refused run (PAYOUT_DATE_INVALID, PAYOUT_CUTOFF_NOT_REACHED, PAYOUT_RUN_IN_PROGRESS) reaches the
       // handler at the bottom, which prints CODE: message and exits 1.

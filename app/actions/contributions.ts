@@ -1,11 +1,10 @@
 "use server";
 
 import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
 import { parseMajorAmount } from "@/lib/money/currency";
-import { contributeDeps } from "@/lib/payments";
 import { contribute } from "@/lib/payments/contributions";
 import { type ContributionDto, contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
 
@@ -35,7 +34,7 @@ export async function contributeAction(
       },
       ["amount"],
     );
-    const r = await contribute(db(), contributeDeps(db()), { user, campaignId, key, input });
+    const r = await contribute(db(), services().payments, { user, campaignId, key, input });
     // A payment the provider accepted at once settled in this request.
     if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), campaignId);
     return r.body;

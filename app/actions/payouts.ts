@@ -3,9 +3,9 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { type ActionResult, actionUser, runAction } from "@/lib/actions";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { config } from "@/lib/config";
-import { connectPayoutAccount, type PayoutAccountDto, payoutSettings } from "@/lib/payouts";
+import { connectPayoutAccount, type PayoutAccountDto } from "@/lib/payouts";
 
 /**
  * Connect (or finish connecting) the signed-in user's payout account (what POST /api/me/payout-account
@@ -21,7 +21,7 @@ export async function connectPayoutAccountAction(
     // The route's base is NEXTAUTH_URL, else the request's origin: here the Origin the proxy checked (or Host).
     const base = config().NEXTAUTH_URL ?? h.get("origin") ?? `http://${h.get("host")}`;
     const page = new URL("/settings/payouts", base).toString();
-    return connectPayoutAccount(db(), payoutSettings(db()), user, { returnUrl: page, refreshUrl: page });
+    return connectPayoutAccount(db(), services().payouts, user, { returnUrl: page, refreshUrl: page });
   });
   if (r.ok) redirect(r.data.onboardingUrl);
   return r;

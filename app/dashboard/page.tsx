@@ -4,19 +4,12 @@ import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
 import { PayoutHistory } from "@/components/PayoutHistory";
 import { PayoutLine } from "@/components/PayoutLine";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
 import { pageCursor } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
-import {
-  accountHold,
-  campaignPayoutSummaries,
-  getPayoutAccount,
-  listCreatorPayouts,
-  payoutHold,
-  payoutSettings,
-} from "@/lib/payouts";
+import { accountHold, campaignPayoutSummaries, getPayoutAccount, listCreatorPayouts, payoutHold } from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My campaigns" };
@@ -39,7 +32,7 @@ export default async function DashboardPage({
       db(),
       items.map((i) => i.id),
     ),
-    getPayoutAccount(db(), payoutSettings(db()), user.id, { refresh: false }),
+    getPayoutAccount(db(), services().payouts, user.id, { refresh: false }),
     listCreatorPayouts(db(), { creatorId: user.id, limit: 20 }),
   ]);
   const accountBlocker = accountHold(account);

@@ -10,6 +10,10 @@ import { TinyLfu } from "@/lib/cache/tinylfu";
 import { type Config, config } from "@/lib/config";
 import { createMetrics, type Metrics } from "@/lib/events/metrics";
 import { createLogger } from "@/lib/log";
+import { createContributeDeps } from "@/lib/payments";
+import type { ContributeDeps } from "@/lib/payments/contributions";
+import { createPayoutSettings } from "@/lib/payouts";
+import type { PayoutSettings } from "@/lib/payouts/run";
 
 /**
  * The composition root (docs/architecture.md, "Composition root"): every dependency the code needs
@@ -32,6 +36,10 @@ export interface Services {
   /** Asset rows seen recently (immutable but for deletion): spares the database on every picture. */
   readonly assetRows: TinyLfu<string, ServableAsset | "missing">;
   readonly rateLimiter: RateLimiterAbstract;
+  /** The payment provider (Stripe or the sandbox) and the contribution limits, on the web pool. */
+  readonly payments: ContributeDeps;
+  /** The payout provider (Stripe Connect or the sandbox) and the payout run's settings, on the web pool. */
+  readonly payouts: PayoutSettings;
   /** Hooks run after campaigns change (the cache registers one), by name: a second registration replaces the first. */
   readonly campaignHooks: Map<string, (campaignIds: string[]) => Promise<void> | void>;
   /** Close what was opened (the database pool); safe to call twice. */
@@ -74,6 +82,12 @@ export function createServices(c: Config): Services {
     },
     get rateLimiter() {
       return once("rateLimiter", () => createRateLimiter(c, s.log));
+    },
+    get payments() {
+      return once("payments", () => createContributeDeps(s.db, c));
+    },
+    get payouts() {
+      return once("payouts", () => createPayoutSettings(s.db, c));
     },
     campaignHooks: new Map(),
     async close() {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import Redis from "ioredis";
 import type { Logger } from "pino";
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from "rate-limiter-flexible";
 import { services } from "@/lib/app";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
@@ -53,12 +53,20 @@ export async function consume(key: string): Promise<RateDecision> {
     const r = await rateLimiter.consume(key);
     return { allowed: true, limit, remaining: r.remainingPoints, resetSeconds: Math.ceil(r.msBeforeNext / 1000) };
   } catch (e) {
-    if (e instanceof RateLimiterRes) {
+    if (isRejection(e)) {
       return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
     }
     log.warn({ err: String(e) }, "rate limiter failed; request allowed");
     return { allowed: true, limit, remaining: limit, resetSeconds: c.rateLimit.windowSeconds };
   }
+}
+
+/**
+ * A "limit reached" answer of rate-limiter-flexible (a RateLimiterRes, thrown rather than returned). Told
+ * by shape, not class: the limiter may have been built in another bundle's copy of the library (lib/app).
+ */
+function isRejection(e: unknown): e is RateLimiterRes {
+  return typeof e === "object" && e !== null && !(e instanceof Error) && typeof (e as RateLimiterRes).msBeforeNext === "number";
 }
 
 /** The gateway's rate limit for routes the proxy does not run in front of (streamed uploads). */

@@ -48,6 +48,21 @@ export interface FieldIssue {
   message: string;
 }
 
+/**
+ * Make `instanceof` of an error class hold across copies of its module. Next.js bundles the proxy,
+ * the instrumentation hook and the routes separately, and `npm start`'s launcher loads its own copy:
+ * an error thrown by a dependency the composition root (lib/app) built in one copy is caught in
+ * another, where a plain prototype check would miss it and turn a 4xx into a 500.
+ */
+export function brand<T extends new (...args: never[]) => Error>(cls: T, name: string): T {
+  const mark = Symbol.for(`crowdfund.error.${name}`);
+  Object.defineProperty(cls.prototype, mark, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value: (x: unknown) => typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[mark] === true,
+  });
+  return cls;
+}
+
 export class AppError extends Error {
   readonly status: number;
   constructor(
@@ -60,6 +75,7 @@ export class AppError extends Error {
     this.status = ERRORS[code];
   }
 }
+brand(AppError, "AppError");
 
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };

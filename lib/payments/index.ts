@@ -1,13 +1,13 @@
-import { type Db, perDbAndConfig } from "@/db/client";
+import type { Db } from "@/db/client";
 import { authSecret } from "@/lib/auth/options";
-import { type Config, config } from "@/lib/config";
+import type { Config } from "@/lib/config";
 import type { ContributeDeps } from "./contributions";
 import type { PaymentProvider } from "./provider";
 import { sandboxProvider, sandboxWebhookSecret } from "./sandbox";
 import { stripeProvider } from "./stripe";
 
 /** The configured provider: Stripe when STRIPE_SECRET_KEY is set, else the sandbox. */
-export function paymentProvider(db: Db, c: Config = config()): PaymentProvider {
+export function paymentProvider(db: Db, c: Config): PaymentProvider {
   if (c.STRIPE_SECRET_KEY && c.STRIPE_WEBHOOK_SECRET) {
     return stripeProvider({ secretKey: c.STRIPE_SECRET_KEY, webhookSecret: c.STRIPE_WEBHOOK_SECRET, apiBase: c.STRIPE_API_BASE });
   }
@@ -17,16 +17,11 @@ export function paymentProvider(db: Db, c: Config = config()): PaymentProvider {
   });
 }
 
-// One provider (and so one Stripe client with its connection pool) per database handle and
-// configuration, not one per request: contributions and webhooks are the hot money path.
-const buildDeps = perDbAndConfig(
-  (db: Db, c: Config): ContributeDeps => ({
-    provider: paymentProvider(db, c),
-    feeBps: c.PLATFORM_FEE_BPS,
-    maxAmount: c.CONTRIBUTION_MAX_MINOR,
-  }),
-);
-
-export function contributeDeps(db: Db, c: Config = config()): ContributeDeps {
-  return buildDeps(db, c);
+/**
+ * What a contribution needs from the configuration: the provider, the platform fee (basis points) and the
+ * largest amount (minor units). The composition root builds it once (`services().payments`): one Stripe
+ * client and its connection pool per process, not one per request.
+ */
+export function createContributeDeps(db: Db, c: Config): ContributeDeps {
+  return { provider: paymentProvider(db, c), feeBps: c.PLATFORM_FEE_BPS, maxAmount: c.CONTRIBUTION_MAX_MINOR };
 }

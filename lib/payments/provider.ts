@@ -1,3 +1,4 @@
+import { brand } from "@/lib/errors";
 /**
  * The payment-provider interface (docs/architecture.md, deployment modes): Stripe in production, the
  * sandbox by default. Both speak in Stripe's terms (PaymentIntents, events).
@@ -41,6 +42,7 @@ export class ProviderUnavailableError extends Error {
     this.name = "ProviderUnavailableError";
   }
 }
+brand(ProviderUnavailableError, "ProviderUnavailableError");
 
 /**
  * Stripe's minimum charge amounts (docs: "Minimum and maximum charge amounts"),

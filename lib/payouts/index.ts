@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
-import { type Db, perDbAndConfig } from "@/db/client";
+import type { Db } from "@/db/client";
 import { campaigns, payoutAccounts, payouts } from "@/db/schema";
-import { type Config, config } from "@/lib/config";
+import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import type { PublicUser } from "@/lib/users";
@@ -18,19 +18,19 @@ function payoutProvider(db: Db, c: Config): PayoutProvider {
   return sandboxPayoutProvider(db, { delayMs: c.SANDBOX_TRANSFER_DELAY_MS, pendingMs: c.SANDBOX_PENDING_MS });
 }
 
-// Built once per database handle and configuration (one Stripe client and its pool), like contributeDeps.
-const buildSettings = perDbAndConfig(
-  (db: Db, c: Config): PayoutSettings => ({
+/**
+ * The payout run's settings from the configuration: provider, minimum (minor units), time zone, batch
+ * size, concurrency. The composition root builds the process's once (`services().payouts`); the CLI, the
+ * benches and the scheduler's own pool build theirs.
+ */
+export function createPayoutSettings(db: Db, c: Config): PayoutSettings {
+  return {
     provider: payoutProvider(db, c),
     minimum: c.PAYOUT_MINIMUM_MINOR,
     timeZone: c.PAYOUT_TIMEZONE,
     batchSize: c.PAYOUT_BATCH_SIZE,
     concurrency: c.PAYOUT_CONCURRENCY,
-  }),
-);
-
-export function payoutSettings(db: Db, c: Config = config()): PayoutSettings {
-  return buildSettings(db, c);
+  };
 }
 
 export interface PayoutAccountDto {

@@ -5,7 +5,7 @@ import type { Db } from "@/db/client";
 import { payoutRuns } from "@/db/schema";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { payoutSettings } from ".";
+import { createPayoutSettings } from ".";
 import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
 
 /**
@@ -15,7 +15,7 @@ import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
  * today's run if none finished yet (the app was down at the scheduled time).
  */
 export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Promise<void> {
-  const s = payoutSettings(db, c);
+  const s = createPayoutSettings(db, c);
   const opts = { timezone: c.PAYOUT_TIMEZONE, protect: true };
   let running: Promise<unknown> = Promise.resolve();
 

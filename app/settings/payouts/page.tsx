@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { ConnectPayoutAccount } from "@/components/ConnectPayoutAccount";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { formatMoney } from "@/lib/money/currency";
-import { accountHold, getPayoutAccount, payoutSettings } from "@/lib/payouts";
+import { accountHold, getPayoutAccount } from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payout account" };
@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "Payout account" };
 export default async function PayoutSettingsPage() {
   const user = await sessionUser();
   if (!user) redirect("/signin?callbackUrl=/settings/payouts");
-  const s = payoutSettings(db());
+  const s = services().payouts;
   const account = await getPayoutAccount(db(), s, user.id);
   const c = config();
   return (

@@ -1,8 +1,7 @@
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { requireCronSecret } from "@/lib/auth/cron";
 import { config } from "@/lib/config";
 import { json, methodNotAllowed, route, validationError } from "@/lib/http";
-import { payoutSettings } from "@/lib/payouts";
 import { runPayouts, todayIn } from "@/lib/payouts/run";
 import { cronQuerySchema } from "@/lib/payouts/schemas";
 
@@ -20,7 +19,7 @@ export const GET = route(async (req) => {
   requireCronSecret(req.headers.get("authorization"), c.CRON_SECRET);
   const q = cronQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!q.success) throw validationError(q.error);
-  const summary = await runPayouts(db(), payoutSettings(db()), {
+  const summary = await runPayouts(db(), services().payouts, {
     date: q.data.date ?? todayIn(c.PAYOUT_TIMEZONE),
     deadline: Date.now() + BUDGET_MS,
   });

@@ -1,15 +1,15 @@
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { json, methodNotAllowed, route } from "@/lib/http";
-import { connectPayoutAccount, getPayoutAccount, payoutSettings } from "@/lib/payouts";
+import { connectPayoutAccount, getPayoutAccount } from "@/lib/payouts";
 
 const noStore = { "cache-control": "private, no-store" };
 
 /** My payout account with the provider in use (refreshed from it), or null. */
 export const GET = route(async (req) => {
   const user = await requireUser(req);
-  return json({ account: await getPayoutAccount(db(), payoutSettings(db()), user.id) }, { headers: noStore });
+  return json({ account: await getPayoutAccount(db(), services().payouts, user.id) }, { headers: noStore });
 });
 
 /** Connect one (made once), and get the provider's onboarding URL to finish it. */
@@ -17,7 +17,7 @@ export const POST = route(async (req) => {
   const user = await requireUser(req);
   const base = config().NEXTAUTH_URL ?? new URL(req.url).origin;
   const page = new URL("/settings/payouts", base).toString();
-  const out = await connectPayoutAccount(db(), payoutSettings(db()), user, { returnUrl: page, refreshUrl: page });
+  const out = await connectPayoutAccount(db(), services().payouts, user, { returnUrl: page, refreshUrl: page });
   return json(out, { status: 201, headers: noStore });
 });
 

@@ -1,11 +1,10 @@
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { readCampaign } from "@/lib/cache/campaigns";
 import { listQuerySchema } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
 import { json, methodNotAllowed, readJson, route, validationError } from "@/lib/http";
-import { contributeDeps } from "@/lib/payments";
 import { contribute, listCampaignContributions } from "@/lib/payments/contributions";
 import { contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
 
@@ -15,7 +14,7 @@ export const POST = route<P>(async (req, { id }) => {
   const user = await requireUser(req);
   const key = parseIdempotencyKey(req.headers.get("idempotency-key") ?? undefined);
   const input = await readJson(req, contributeSchema);
-  const r = await contribute(db(), contributeDeps(db()), { user, campaignId: id, key, input });
+  const r = await contribute(db(), services().payments, { user, campaignId: id, key, input });
   // A payment the provider accepted at once settled in this request.
   if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
   return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });
