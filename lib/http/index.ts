@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { ZodError, type z } from "zod";
+import type { Operation } from "@/lib/api/operations";
 import { AppError, errorBody, type FieldIssue } from "@/lib/errors";
 import { logger } from "@/lib/log";
 
@@ -111,6 +112,28 @@ export function route<P = Record<string, unknown>>(handler: (req: Request, param
     );
     return res;
   };
+}
+
+/**
+ * Build the handler of a declared operation (lib/api/operations): `body()` reads and validates the JSON
+ * body with the declared schema (415, 413, 400 as `readJson`); the handler calls it after authenticating,
+ * so an anonymous request is a 401 whatever its body. Errors and logging as `route`.
+ */
+type BodyOf<O> = O extends { body: infer S extends z.ZodType } ? z.infer<S> : never;
+
+export function operation<O extends Operation, P = Record<string, unknown>>(
+  declared: O,
+  handler: (req: Request, params: P, ctx: { body: () => Promise<BodyOf<O>>; requestId: string }) => Promise<Response>,
+) {
+  return route<P>((req, params, requestId) =>
+    handler(req, params, {
+      requestId,
+      body: async () => {
+        if (!declared.body) throw new Error("this operation declares no request body");
+        return (await readJson(req, declared.body)) as BodyOf<O>;
+      },
+    }),
+  );
 }
 
 /** Handlers for the methods a route does not support: a JSON 405 instead of Next.js's empty one. */

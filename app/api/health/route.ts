@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
+import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
 import { consumerLag } from "@/lib/events/lag";
-import { json, route } from "@/lib/http";
+import { json, operation } from "@/lib/http";
 
-export const GET = route(async () => {
+export const GET = operation(API.getHealth, async () => {
   const started = performance.now();
   try {
     await db().execute(sql`select 1`);

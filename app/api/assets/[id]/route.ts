@@ -1,3 +1,4 @@
+import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
 import { deleteAsset } from "@/lib/assets";
 import { variantQuerySchema } from "@/lib/assets/schemas";
@@ -5,12 +6,12 @@ import { forgetAsset, serveOriginal, serveVariant, visibleAsset } from "@/lib/as
 import { assetStorage } from "@/lib/assets/storage";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
-import { methodNotAllowed, route, validationError } from "@/lib/http";
+import { methodNotAllowed, operation, validationError } from "@/lib/http";
 
 type P = { id: string };
 
 /** The bytes of an asset (Range → 206, If-None-Match → 304), or `?variant=thumb|card|hero[&format=avif|webp]` of a picture. */
-export const GET = route<P>(async (req, { id }) => {
+export const GET = operation(API.getAsset, async (req, { id }: P) => {
   const q = variantQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!q.success) throw validationError(q.error);
   const { asset, cacheControl } = await visibleAsset(db(), id, () => currentUser(req));
@@ -22,7 +23,7 @@ export const GET = route<P>(async (req, { id }) => {
 export const HEAD = GET;
 
 /** Remove an asset (creator only): its row at once, its objects right after. */
-export const DELETE = route<P>(async (req, { id }) => {
+export const DELETE = operation(API.deleteAsset, async (req, { id }: P) => {
   const user = await requireUser(req);
   const { campaignId } = await deleteAsset(db(), assetStorage(), user, id);
   forgetAsset(id);

@@ -1,9 +1,10 @@
+import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
-import { json, methodNotAllowed, route } from "@/lib/http";
+import { json, methodNotAllowed, operation } from "@/lib/http";
 import { getOwnContribution } from "@/lib/payments/contributions";
 
-export const GET = route<{ id: string }>(async (req, { id }) => {
+export const GET = operation(API.getContribution, async (req, { id }: { id: string }) => {
   const user = await requireUser(req);
   return json(await getOwnContribution(db(), user, id), { headers: { "cache-control": "private, no-store" } });
 });

@@ -1,7 +1,8 @@
+import { API } from "@/lib/api/operations";
 import { db, services } from "@/lib/app";
 import { requireCronSecret } from "@/lib/auth/cron";
 import { config } from "@/lib/config";
-import { json, methodNotAllowed, route, validationError } from "@/lib/http";
+import { json, methodNotAllowed, operation, validationError } from "@/lib/http";
 import { runPayouts, todayIn } from "@/lib/payouts/run";
 import { cronQuerySchema } from "@/lib/payouts/schemas";
 
@@ -14,7 +15,7 @@ const BUDGET_MS = 270_000;
  * `Authorization: Bearer $CRON_SECRET`. Same function as the scheduler and the CLI.
  * `?date=YYYY-MM-DD` re-runs a past day (its cut-off must have come).
  */
-export const GET = route(async (req) => {
+export const GET = operation(API.runPayouts, async (req) => {
   const c = config();
   requireCronSecret(req.headers.get("authorization"), c.CRON_SECRET);
   const q = cronQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));

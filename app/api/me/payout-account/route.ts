@@ -1,19 +1,20 @@
+import { API } from "@/lib/api/operations";
 import { db, services } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
-import { json, methodNotAllowed, route } from "@/lib/http";
+import { json, methodNotAllowed, operation } from "@/lib/http";
 import { connectPayoutAccount, getPayoutAccount } from "@/lib/payouts";
 
 const noStore = { "cache-control": "private, no-store" };
 
 /** My payout account with the provider in use (refreshed from it), or null. */
-export const GET = route(async (req) => {
+export const GET = operation(API.getPayoutAccount, async (req) => {
   const user = await requireUser(req);
   return json({ account: await getPayoutAccount(db(), services().payouts, user.id) }, { headers: noStore });
 });
 
 /** Connect one (made once), and get the provider's onboarding URL to finish it. */
-export const POST = route(async (req) => {
+export const POST = operation(API.connectPayoutAccount, async (req) => {
   const user = await requireUser(req);
   const base = config().NEXTAUTH_URL ?? new URL(req.url).origin;
   const page = new URL("/settings/payouts", base).toString();

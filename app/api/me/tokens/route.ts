@@ -1,17 +1,17 @@
+import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
-import { createTokenSchema } from "@/lib/auth/schemas";
 import { requireUser } from "@/lib/auth/session";
 import { createApiToken, listApiTokens } from "@/lib/auth/tokens";
-import { json, methodNotAllowed, readJson, route } from "@/lib/http";
+import { json, methodNotAllowed, operation } from "@/lib/http";
 
-export const GET = route(async (req) => {
+export const GET = operation(API.listMyTokens, async (req) => {
   const user = await requireUser(req);
   return json({ items: await listApiTokens(db(), user.id) }, { headers: { "cache-control": "private, no-store" } });
 });
 
-export const POST = route(async (req) => {
+export const POST = operation(API.createToken, async (req, _params, { body }) => {
   const user = await requireUser(req);
-  const { name } = await readJson(req, createTokenSchema);
+  const { name } = await body();
   const { token, info } = await createApiToken(db(), { userId: user.id, name });
   return json({ ...info, token }, { status: 201, headers: { "cache-control": "no-store" } });
 });

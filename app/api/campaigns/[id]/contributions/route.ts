@@ -1,26 +1,27 @@
+import { API } from "@/lib/api/operations";
 import { db, services } from "@/lib/app";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { readCampaign } from "@/lib/cache/campaigns";
 import { listQuerySchema } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
-import { json, methodNotAllowed, readJson, route, validationError } from "@/lib/http";
+import { json, methodNotAllowed, operation, validationError } from "@/lib/http";
 import { contribute, listCampaignContributions } from "@/lib/payments/contributions";
-import { contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
+import { parseIdempotencyKey } from "@/lib/payments/schemas";
 
 type P = { id: string };
 
-export const POST = route<P>(async (req, { id }) => {
+export const POST = operation(API.createContribution, async (req, { id }: P, { body }) => {
   const user = await requireUser(req);
   const key = parseIdempotencyKey(req.headers.get("idempotency-key") ?? undefined);
-  const input = await readJson(req, contributeSchema);
+  const input = await body();
   const r = await contribute(db(), services().payments, { user, campaignId: id, key, input });
   // A payment the provider accepted at once settled in this request.
   if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
   return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });
 });
 
-export const GET = route<P>(async (req, { id }) => {
+export const GET = operation(API.listCampaignContributions, async (req, { id }: P) => {
   const q = listQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!q.success) throw validationError(q.error);
   const viewer = await currentUser(req); // before the campaign, as ever: a bad token is a 401 on any campaign

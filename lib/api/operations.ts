@@ -1,0 +1,304 @@
+import type { z } from "zod";
+import { directUploadRequestSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
+import { createTokenSchema } from "@/lib/auth/schemas";
+import { createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
+import { contributeSchema } from "@/lib/payments/schemas";
+
+/**
+ * The JSON API's operations, declared once: each route handler is built from its declaration
+ * (`operation(API.createCampaign, …)` in lib/http, which validates the body with the declared schema)
+ * and `/api/openapi.json` is generated from the same declarations (lib/openapi). The key is the
+ * operationId, the method name a generated client gives the operation: renaming one breaks clients.
+ * `lib/api/operations.test.ts` checks that every declaration has exactly one handler at its path and
+ * every JSON handler a declaration.
+ *
+ * Besides `method`, `path` and `body` (the zod schema of a JSON request body, published as a
+ * component), the fields are OpenAPI 3.1 operation fields as they appear in the document.
+ */
+export interface Operation {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  /** The JSON request body, validated by the handler (415 unless JSON, 413 over 1 MB, 400 invalid). */
+  body?: z.ZodType;
+  summary: string;
+  description?: string;
+  /** Omitted: bearer token or session cookie; `[]`: public. */
+  security?: Record<string, string[]>[];
+  parameters?: object[];
+  requestBody?: object;
+  responses: Record<string, object>;
+}
+
+export const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+export const jsonBody = (id: string) => ({ content: { "application/json": { schema: ref(id) } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: `Error (${c})`, ...jsonBody("Error") }]));
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const limitParam = { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } };
+const cursorParam = { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" };
+const listOf = (id: string) => ({
+  content: {
+    "application/json": { schema: { type: "object", properties: { items: { type: "array", items: ref(id) } } } },
+  },
+});
+const binary = (types: string[]) => Object.fromEntries(types.map((t) => [t, { schema: { type: "string", format: "binary" } }]));
+
+export const API = {
+  createCampaign: {
+    method: "post",
+    path: "/api/campaigns",
+    body: createCampaignSchema,
+    summary: "Create a campaign",
+    responses: { "201": { description: "Created (committed)", ...jsonBody("Campaign") }, ...errors(400, 401, 413, 415, 429) },
+  },
+  getCampaign: {
+    method: "get",
+    path: "/api/campaigns/{id}",
+    summary: "Get a campaign by ID (drafts only for their creator)",
+    security: [],
+    parameters: [idParam],
+    responses: { "200": { description: "The campaign", ...jsonBody("Campaign") }, ...errors(404, 429) },
+  },
+  updateCampaign: {
+    method: "patch",
+    path: "/api/campaigns/{id}",
+    body: updateCampaignSchema,
+    summary: "Change a campaign (creator; admins may suspend)",
+    parameters: [idParam],
+    responses: {
+      "200": { description: "Updated", ...jsonBody("Campaign") },
+      ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    },
+  },
+  createContribution: {
+    method: "post",
+    path: "/api/campaigns/{id}/contributions",
+    body: contributeSchema,
+    summary: "Contribute to a campaign (sandbox or Stripe)",
+    description:
+      "Idempotent: the same Idempotency-Key with the same body returns the same answer (header Idempotent-Replayed: true); with a different body 422; while the first request still runs 409 (retry). A declined card is a 201 with status failed.",
+    parameters: [
+      idParam,
+      { name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: 255 } },
+    ],
+    responses: {
+      "201": { description: "Recorded; status succeeded, pending or failed", ...jsonBody("Contribution") },
+      ...errors(400, 401, 404, 409, 413, 415, 422, 429, 503),
+    },
+  },
+  listCampaignContributions: {
+    method: "get",
+    path: "/api/campaigns/{id}/contributions",
+    summary: "Recent succeeded contributions (public), newest first",
+    security: [],
+    parameters: [idParam, limitParam, { name: "cursor", in: "query", schema: { type: "string" } }],
+    responses: { "200": { description: "A page", ...jsonBody("PublicContributionPage") }, ...errors(400, 404) },
+  },
+  uploadAsset: {
+    method: "post",
+    path: "/api/campaigns/{id}/assets",
+    summary: "Upload a picture or video to a campaign (creator only)",
+    description:
+      "multipart/form-data with the file in the field `file`, streamed. The type comes from the file's bytes (JPEG, PNG, WebP, GIF, AVIF; MP4, WebM), never its name or declared type: anything else is a 415. Size limits per kind (ASSET_MAX_IMAGE_BYTES, default 10 MB; ASSET_MAX_VIDEO_BYTES, default 200 MB) answer 413 as soon as they are passed. Pictures lose their EXIF/XMP/IPTC metadata (GPS positions). A refused or interrupted upload leaves nothing behind.",
+    parameters: [idParam],
+    requestBody: {
+      required: true,
+      content: {
+        "multipart/form-data": {
+          schema: { type: "object", required: ["file"], properties: { file: { type: "string", format: "binary" } } },
+        },
+      },
+    },
+    responses: {
+      "201": { description: "Stored (committed)", ...jsonBody("Asset") },
+      ...errors(400, 401, 403, 404, 409, 413, 415, 429),
+    },
+  },
+  listCampaignAssets: {
+    method: "get",
+    path: "/api/campaigns/{id}/assets",
+    summary: "A campaign's pictures and videos in display order (the first picture is the cover)",
+    security: [],
+    parameters: [idParam],
+    responses: { "200": { description: "The assets", ...listOf("Asset") }, ...errors(404, 429) },
+  },
+  reorderCampaignAssets: {
+    method: "patch",
+    path: "/api/campaigns/{id}/assets",
+    body: reorderAssetsSchema,
+    summary: "Reorder a campaign's assets (creator only)",
+    parameters: [idParam],
+    responses: { "200": { description: "The new order", ...listOf("Asset") }, ...errors(400, 401, 403, 404, 409, 415, 429) },
+  },
+  createDirectUpload: {
+    method: "post",
+    path: "/api/campaigns/{id}/assets/uploads",
+    body: directUploadRequestSchema,
+    summary: "Where to upload a file of this size",
+    description:
+      "S3 storage and a file of ASSET_DIRECT_UPLOAD_BYTES or more: a presigned PUT straight to the bucket plus a completeUrl to POST afterwards. UploadThing storage: UploadThing's client flow at /api/uploadthing (route campaignAsset). Otherwise: the multipart POST.",
+    parameters: [idParam],
+    responses: {
+      "200": { description: "The upload target", ...jsonBody("DirectUpload") },
+      ...errors(400, 401, 403, 404, 409, 413, 415),
+    },
+  },
+  completeDirectUpload: {
+    method: "post",
+    path: "/api/campaigns/{id}/assets/uploads/{uploadId}",
+    summary: "Complete a presigned upload: the object is checked like any upload, then becomes an asset",
+    parameters: [
+      idParam,
+      { name: "uploadId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+      { name: "token", in: "query", required: true, schema: { type: "string" }, description: "from completeUrl" },
+    ],
+    responses: { "201": { description: "Stored", ...jsonBody("Asset") }, ...errors(401, 403, 404, 409, 413, 415) },
+  },
+  getAsset: {
+    method: "get",
+    path: "/api/assets/{id}",
+    summary: "An asset's bytes, or a resized variant of a picture",
+    description:
+      "Strong ETag (304 on If-None-Match), Range (206/416), X-Content-Type-Options: nosniff, Cache-Control public for shared caches once the campaign is published (drafts' assets: their creator only, private). `variant` gives a picture at most 320 (thumb), 800 (card) or 1600 (hero) pixels wide as AVIF or WebP (`format`, else negotiated from Accept), made once and kept.",
+    security: [],
+    parameters: [
+      idParam,
+      { name: "variant", in: "query", schema: { type: "string", enum: ["thumb", "card", "hero"] } },
+      { name: "format", in: "query", schema: { type: "string", enum: ["avif", "webp"] } },
+      { name: "Range", in: "header", schema: { type: "string", example: "bytes=0-1023" } },
+    ],
+    responses: {
+      "200": { description: "The bytes", content: binary(["image/*", "video/mp4", "video/webm"]) },
+      "206": { description: "A byte range", content: binary(["video/mp4", "video/webm"]) },
+      "304": { description: "Not modified" },
+      "416": { description: "Range not satisfiable" },
+      ...errors(400, 404),
+    },
+  },
+  deleteAsset: {
+    method: "delete",
+    path: "/api/assets/{id}",
+    summary: "Remove an asset (creator only)",
+    parameters: [idParam],
+    responses: { "204": { description: "Removed" }, ...errors(401, 403, 404, 409) },
+  },
+  getContribution: {
+    method: "get",
+    path: "/api/contributions/{id}",
+    summary: "My contribution's current status",
+    parameters: [idParam],
+    responses: { "200": { description: "The contribution", ...jsonBody("Contribution") }, ...errors(401, 404) },
+  },
+  receiveStripeWebhook: {
+    method: "post",
+    path: "/api/webhooks/stripe",
+    summary: "Stripe (and sandbox) webhook: Stripe-Signature verified, payment_intent.succeeded / payment_failed applied once",
+    security: [],
+    responses: { "200": { description: "Applied, duplicate or ignored" }, ...errors(400, 413) },
+  },
+  listMyCampaigns: {
+    method: "get",
+    path: "/api/me/campaigns",
+    summary: "The signed-in creator's campaigns, newest first",
+    parameters: [limitParam, cursorParam],
+    responses: { "200": { description: "A page", ...jsonBody("CampaignPage") }, ...errors(400, 401, 429) },
+  },
+  listMyTokens: {
+    method: "get",
+    path: "/api/me/tokens",
+    summary: "List my API tokens",
+    responses: { "200": { description: "Tokens (never their secrets)", ...listOf("ApiToken") }, ...errors(401) },
+  },
+  createToken: {
+    method: "post",
+    path: "/api/me/tokens",
+    body: createTokenSchema,
+    summary: "Create an API token (the secret is in this response only)",
+    responses: { "201": { description: "Created", ...jsonBody("ApiToken") }, ...errors(400, 401, 415) },
+  },
+  revokeToken: {
+    method: "delete",
+    path: "/api/me/tokens/{id}",
+    summary: "Revoke an API token",
+    parameters: [idParam],
+    responses: { "200": { description: "Revoked", ...jsonBody("ApiToken") }, ...errors(401, 404) },
+  },
+  listMyPayouts: {
+    method: "get",
+    path: "/api/payouts",
+    summary: "My payouts (as a creator), newest first",
+    parameters: [
+      limitParam,
+      cursorParam,
+      { name: "campaignId", in: "query", schema: { type: "string", format: "uuid" }, description: "One campaign's only" },
+    ],
+    responses: { "200": { description: "A page", ...jsonBody("PayoutPage") }, ...errors(400, 401, 429) },
+  },
+  getPayoutAccount: {
+    method: "get",
+    path: "/api/me/payout-account",
+    summary: "My payout account with the provider in use (null when none), refreshed from the provider",
+    responses: {
+      "200": {
+        description: "The account",
+        content: {
+          "application/json": {
+            schema: { type: "object", properties: { account: { anyOf: [ref("PayoutAccount"), { type: "null" }] } } },
+          },
+        },
+      },
+      ...errors(401),
+    },
+  },
+  connectPayoutAccount: {
+    method: "post",
+    path: "/api/me/payout-account",
+    summary: "Connect a payout account (Stripe Connect or a simulated one) and get the onboarding URL",
+    responses: {
+      "201": {
+        description: "The account and where to finish onboarding",
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              properties: { account: ref("PayoutAccount"), onboardingUrl: { type: "string", format: "uri" } },
+            },
+          },
+        },
+      },
+      ...errors(401, 503),
+    },
+  },
+  runPayouts: {
+    method: "get",
+    path: "/api/cron/payouts",
+    summary: "Run the day's payouts (Vercel Cron; Authorization: Bearer CRON_SECRET; refused when it is not set)",
+    security: [{ bearer: [] }],
+    parameters: [{ name: "date", in: "query", schema: { type: "string", format: "date" }, description: "Default: today" }],
+    responses: { "200": { description: "The run's summary" }, ...errors(400, 401, 409) },
+  },
+  drainEvents: {
+    method: "get",
+    path: "/api/cron/events",
+    summary:
+      "Apply pending outbox events for up to 45 s where no consumer runs in the background (Vercel Cron, every minute; Authorization: Bearer CRON_SECRET; refused when it is not set)",
+    security: [{ bearer: [] }],
+    responses: {
+      "200": { description: "What was applied: { drained: { events, failed, caughtUp, ms } }, or { skipped } on NATS" },
+      ...errors(401),
+    },
+  },
+  getHealth: {
+    method: "get",
+    path: "/api/health",
+    summary: "Liveness and database reachability",
+    security: [],
+    responses: {
+      "200": { description: "Healthy", ...jsonBody("Health") },
+      "503": { description: "Database unreachable", ...jsonBody("Health") },
+      ...errors(429),
+    },
+  },
+} satisfies Record<string, Operation>;
+
+export type OperationId = keyof typeof API;
