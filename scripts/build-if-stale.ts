@@ -32,7 +32,9 @@ export function buildIfStale(say: (msg: string) => void = console.log) {
     "next.config.ts",
     "package-lock.json",
   ];
-  const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
+  // A plain `next build` (npm run build) writes no standalone server: that build is not enough here.
+  const standalone = existsSync(path.join(root, ".next", "standalone", "server.js"));
+  const built = existsSync(buildId) && standalone ? statSync(buildId).mtimeMs : 0;
   const changed = Math.max(...sources.map((s) => newestMtime(path.join(root, s))));
   if (built > changed) return say("build is up to date");
   say(built ? "sources changed since the last build: building" : "no build yet: building (about a minute)");
