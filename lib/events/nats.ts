@@ -211,9 +211,17 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
         while (!stopped) {
           // Runs to the end of the batch (500 messages or 1 s, the client's minimum) even when
           // stopping: every message handed to us gets applied and acked rather than waiting out ack_wait.
+          // A fetch that fails half-way (a missed heartbeat on a loaded machine) still applies what it
+          // handed over, instead of leaving it to come back after ack_wait.
           const batch: JsMsg[] = [];
-          for await (const msg of await consumer.fetch({ max_messages: 500, expires: 1000 })) batch.push(msg);
+          let fetchFailed: unknown;
+          try {
+            for await (const msg of await consumer.fetch({ max_messages: 500, expires: 1000 })) batch.push(msg);
+          } catch (err) {
+            fetchFailed = err;
+          }
           if (batch.length > 0) await handle(gr, batch);
+          if (fetchFailed) throw fetchFailed;
         }
       } catch (err) {
         if (stopped) break;
