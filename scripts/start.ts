@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import next from "next";
 import { type EmbeddedHandle, localSecrets, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { stopRoles } from "@/lib/app/process";
 import { ConfigError, config, parseConfig, resetConfig } from "@/lib/config";
 import { buildIfStale } from "./build-if-stale";
 
@@ -72,7 +73,6 @@ async function main() {
       s.closeAllConnections();
     }
     // The roles (consumers, scheduler, dispatcher) run inside the Next.js bundle, started by instrumentation.ts.
-    const { stopRoles } = await import("@/lib/app/boot");
     await stopRoles();
     await embedded?.stop();
     process.exit(0);

@@ -1,9 +1,8 @@
 import { services } from "./index";
+import { processState as g } from "./process";
 import { type RunningRoles, startRoles } from "./roles";
 
-// The roles this process started. On globalThis: `npm start`'s launcher (tsx) stops what the Next.js
-// bundle's copy of this module started.
-const g = globalThis as unknown as { __cfRoles?: Promise<RunningRoles> };
+export { stopRoles } from "./process";
 
 /**
  * Start this process's roles (SERVICES) once, whatever started the process: `instrumentation.ts`
@@ -22,12 +21,4 @@ export function bootRoles(roles = services().config.services): Promise<RunningRo
     },
   );
   return g.__cfRoles;
-}
-
-/** Stop the roles this process started (if any) and close the composition root's pool; idempotent. */
-export async function stopRoles(): Promise<void> {
-  const running = g.__cfRoles;
-  if (!running) return;
-  await (await running.catch(() => undefined))?.stop();
-  await services().close();
 }

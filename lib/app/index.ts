@@ -14,6 +14,7 @@ import { createContributeDeps } from "@/lib/payments";
 import type { ContributeDeps } from "@/lib/payments/contributions";
 import { createPayoutSettings } from "@/lib/payouts";
 import type { PayoutSettings } from "@/lib/payouts/run";
+import { processState } from "./process";
 
 /**
  * The composition root (docs/architecture.md, "Composition root"): every dependency the code needs
@@ -100,9 +101,8 @@ export function createServices(c: Config): Services {
   return s;
 }
 
-// The one process-wide instance. On globalThis because the launcher (tsx) and the Next.js bundle hold
-// separate copies of this module in one process, and `next dev` reloads modules without a new process.
-const g = globalThis as unknown as { __cfServices?: Services };
+// The one process-wide instance (./process says why it sits on globalThis).
+const g = processState;
 
 /** The process's services, built from `config()` on first use. */
 export function services(): Services {

@@ -6,6 +6,7 @@
  * (c) the standalone server (`node .next/standalone/server.js`), every role from instrumentation.ts,
  * (d) SERVICES=web with nothing in the background but the cron route (Vercel).
  */
+import { execFileSync } from "node:child_process";
 import pLimit from "p-limit";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
@@ -25,6 +26,7 @@ import { waitFor } from "../support/wait";
 
 const CRON_SECRET = "test-cron-secret-for-deployments";
 const CONTRIBUTIONS = 60;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -127,11 +129,22 @@ async function expectExact(base: string, url: string, want: Expected, poke: () =
 }
 
 describe("the same burst, every deployment mode", () => {
-  it("(a) npm start: every role in one process", async () => {
+  it("(a) npm start: every role in one process, and SIGTERM stops them all", async () => {
     const tdb = await database("deploy_a");
-    const a = await app(tdb, "npm start");
+    // No compile cache: a module the launcher first loaded while shutting down would fail to compile
+    // then and leave the process running with its roles (found with `timeout`, which signals the group).
+    const a = await app(tdb, "npm start", { TSX_DISABLE_CACHE: "1" });
     const want = await burst(a.baseUrl, tdb.url, true);
     await expectExact(a.baseUrl, tdb.url, want);
+    // Ctrl-C, `timeout` and container stops signal the whole process group: tsx's esbuild service (a
+    // child process) goes too, so nothing may need compiling during shutdown.
+    const children = execFileSync("pgrep", ["-P", String(a.process.pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    for (const pid of children) process.kill(Number(pid), "SIGTERM");
+    const exited = await Promise.race([a.stop("SIGTERM").then(() => true), sleep(20_000).then(() => false)]);
+    expect(exited, a.output()).toBe(true);
+    expect(a.output()).toContain("SIGTERM: shutting down");
   }, 180_000);
 
   it("(b) next start with SERVICES=web, and npm run worker for the background roles", async () => {
