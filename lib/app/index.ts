@@ -47,6 +47,12 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** DATABASE_URL of `c`; throws when it is unset (every process but `npm start`'s launcher needs it given). */
+export function databaseUrl(c: Config): string {
+  if (!c.DATABASE_URL) throw new Error("DATABASE_URL is not set: start the app with `npm start` (embedded PostgreSQL) or set it");
+  return c.DATABASE_URL;
+}
+
 /** Build the services of `c`, each lazily. Tests and tools build their own; the process uses `services()`. */
 export function createServices(c: Config): Services {
   let pool: ReturnType<typeof openDb> | undefined;
@@ -59,10 +65,7 @@ export function createServices(c: Config): Services {
     config: c,
     get db() {
       return once("db", () => {
-        if (!c.DATABASE_URL) {
-          throw new Error("DATABASE_URL is not set: start the app with `npm start` (embedded PostgreSQL) or set it");
-        }
-        pool = openDb(c.DATABASE_URL, c.DATABASE_POOL_SIZE);
+        pool = openDb(databaseUrl(c), c.DATABASE_POOL_SIZE);
         return pool.db;
       });
     },

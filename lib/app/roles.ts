@@ -7,7 +7,7 @@ import { startConsumers } from "@/lib/events";
 import { onCampaignsChanged } from "@/lib/events/consumers";
 import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
 import { startPayoutScheduler } from "@/lib/payouts/scheduler";
-import type { Services } from "./index";
+import { databaseUrl, type Services } from "./index";
 
 /**
  * The process roles (docs/architecture.md, "Process roles"), started from the composition root:
@@ -30,8 +30,7 @@ export interface RunningRoles {
  */
 export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise<RunningRoles> {
   const c = s.config;
-  const url = c.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start` (embedded PostgreSQL) or set it");
+  const url = databaseUrl(c);
   await migrateDatabase(url);
   const stops: (() => Promise<void>)[] = [];
   const started: Role[] = roles.has("web") ? ["web"] : [];

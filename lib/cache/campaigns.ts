@@ -36,8 +36,6 @@ export interface CampaignCache {
   counters: { requests: Counter<"layer" | "result"> };
 }
 
-type State = CampaignCache;
-
 /** The cache `c` configures (CACHE_L1_*, REDIS_URL or Upstash); the composition root makes the process's one. */
 export function createCampaignCache(c: Config, deps: { metrics: Metrics; log: Logger }): CampaignCache {
   const l2 = c.REDIS_URL
@@ -45,7 +43,7 @@ export function createCampaignCache(c: Config, deps: { metrics: Metrics; log: Lo
     : c.UPSTASH_REDIS_REST_URL && c.UPSTASH_REDIS_REST_TOKEN
       ? upstashCache({ url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN })
       : undefined;
-  const s: State = {
+  const s: CampaignCache = {
     l1: new TinyLfu<string, Entry>({ maximumSize: c.CACHE_L1_SIZE, ttlMs: c.CACHE_L1_TTL_MS }),
     l2,
     l2DownUntil: 0,
@@ -69,18 +67,18 @@ const state = () => services().campaignCache;
 
 const L2_BREAK_MS = 5000;
 
-function l2Usable(s: State): s is State & { l2: SharedCache } {
+function l2Usable(s: CampaignCache): s is CampaignCache & { l2: SharedCache } {
   return s.l2 !== undefined && Date.now() >= s.l2DownUntil;
 }
 
-function l2Failed(s: State, err: unknown, what: string) {
+function l2Failed(s: CampaignCache, err: unknown, what: string) {
   s.counters.requests.inc({ layer: "l2", result: "error" });
   if (Date.now() >= s.l2DownUntil)
     logger().warn({ err: String(err) }, `L2 cache ${what} failed; using the database for ${L2_BREAK_MS} ms`);
   s.l2DownUntil = Date.now() + L2_BREAK_MS;
 }
 
-async function fromL2(s: State, id: string): Promise<Entry | undefined> {
+async function fromL2(s: CampaignCache, id: string): Promise<Entry | undefined> {
   if (!l2Usable(s)) return undefined;
   try {
     const v = await s.l2.get(key(id));
@@ -92,7 +90,7 @@ async function fromL2(s: State, id: string): Promise<Entry | undefined> {
   }
 }
 
-async function load(db: Db, s: State, id: string): Promise<Entry> {
+async function load(db: Db, s: CampaignCache, id: string): Promise<Entry> {
   const cached = await fromL2(s, id);
   if (cached) return cached;
   const found = await getPublicCampaign(db, id);
