@@ -20,6 +20,13 @@ export const campaigns = pgTable(
     /** Maintained by the event consumers (eventually consistent with the ledger). */
     collectedAmount: bigint("collected_amount", { mode: "number" }).notNull().default(0),
     contributionCount: integer("contribution_count").notNull().default(0),
+    /** What open disputes hold of the collected amount (minor units); kept by the event consumers. */
+    heldAmount: bigint("held_amount", { mode: "number" }).notNull().default(0),
+    /**
+     * Set when an admin suspends the campaign: its money stays unpaid until an admin reinstates it,
+     * even if the campaign is ended meanwhile (docs/payouts.md).
+     */
+    payoutsFrozenAt: timestamp("payouts_frozen_at", { withTimezone: true }),
     status: campaignStatus("status").notNull().default("draft"),
     endsAt: timestamp("ends_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -17,7 +17,17 @@ import {
 import { campaigns } from "./campaigns";
 import { users } from "./users";
 
-export const contributionStatus = pgEnum("contribution_status", ["pending", "succeeded", "failed"]);
+/**
+ * pending → succeeded | failed; a succeeded contribution becomes partially_refunded, then refunded, as
+ * refunds take its money back (a failed refund moves it back). All three count as paid.
+ */
+export const contributionStatus = pgEnum("contribution_status", [
+  "pending",
+  "succeeded",
+  "failed",
+  "partially_refunded",
+  "refunded",
+]);
 
 export const contributions = pgTable(
   "contributions",
@@ -40,6 +50,10 @@ export const contributions = pgTable(
     providerPaymentId: text("provider_payment_id").unique(),
     failureCode: text("failure_code"),
     failureMessage: text("failure_message"),
+    /** Platform fee taken when it succeeded (minor units), so a refund gives back its share of that fee. */
+    feeAmount: bigint("fee_amount", { mode: "number" }),
+    /** What refunds took back so far (pending and succeeded refunds, minor units); never above `amount`. */
+    refundedAmount: bigint("refunded_amount", { mode: "number" }).notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true }),
   },
@@ -47,6 +61,87 @@ export const contributions = pgTable(
     index("contributions_campaign_idx").on(t.campaignId, t.id),
     index("contributions_contributor_idx").on(t.contributorId, t.id),
     check("contributions_amount_positive", sql`${t.amount} > 0`),
+    check("contributions_refunded_range", sql`${t.refundedAmount} >= 0 and ${t.refundedAmount} <= ${t.amount}`),
+  ],
+);
+
+export const refundStatus = pgEnum("refund_status", ["pending", "succeeded", "failed"]);
+
+/**
+ * Money given back to a donor (Stripe: a Refund on the PaymentIntent). Asked for through the API (by the
+ * campaign's creator or an admin), by the close-for-abuse job, or made at the provider (its dashboard:
+ * only a webhook tells us, `requestedBy` is null). The row exists before the provider is called; its ID
+ * is the provider call's idempotency key. Its ledger entry is posted with the row, so money on its way
+ * back is never paid out; a failed refund posts the reversal (lib/payments/refunds.ts).
+ */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: uuid("id").primaryKey(),
+    contributionId: uuid("contribution_id")
+      .notNull()
+      .references(() => contributions.id),
+    campaignId: uuid("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    status: refundStatus("status").notNull().default("pending"),
+    reason: text("reason"),
+    provider: text("provider").notNull(),
+    /** The provider's refund ID (re_…) once it answered. */
+    providerRefundId: text("provider_refund_id").unique(),
+    requestedBy: uuid("requested_by").references(() => users.id),
+    /** `scope:key`: the requesting user's ID and their Idempotency-Key, or the bulk job's own key. */
+    idempotencyKey: text("idempotency_key").unique(),
+    /** What the first request with this key asked (amount, reason), to refuse the key's reuse for another. */
+    requestHash: text("request_hash"),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("refunds_contribution_idx").on(t.contributionId),
+    index("refunds_campaign_idx").on(t.campaignId, t.id),
+    index("refunds_pending_idx").on(t.createdAt).where(sql`${t.status} = 'pending'`),
+    check("refunds_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+/**
+ * A cardholder's dispute (chargeback) of a contribution, as the provider reports it (Stripe: a Dispute,
+ * dp_…). While open, its amount is held: the campaign cannot be paid it. Won releases it; lost takes it
+ * for good (lib/payments/disputes.ts). `status` is Stripe's dispute status.
+ */
+export const disputes = pgTable(
+  "disputes",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider").notNull(),
+    contributionId: uuid("contribution_id")
+      .notNull()
+      .references(() => contributions.id),
+    campaignId: uuid("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    currency: char("currency", { length: 3 }).notNull(),
+    status: text("status").notNull(),
+    reason: text("reason"),
+    /** The provider's dispute fee (minor units), carried by the platform. */
+    fee: bigint("fee", { mode: "number" }).notNull().default(0),
+    fundsWithdrawnAt: timestamp("funds_withdrawn_at", { withTimezone: true }),
+    fundsReinstatedAt: timestamp("funds_reinstated_at", { withTimezone: true }),
+    /** won or lost once closed; null while open. */
+    outcome: text("outcome"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("disputes_contribution_idx").on(t.contributionId),
+    index("disputes_open_idx").on(t.createdAt).where(sql`${t.outcome} is null`),
+    check("disputes_amount_positive", sql`${t.amount} > 0`),
   ],
 );
 
@@ -112,6 +207,32 @@ export const sandboxPayments = pgTable("sandbox_payments", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** The sandbox's refunds (Stripe's Refund objects): made through its API or "in its dashboard" (the CLI). */
+export const sandboxRefunds = pgTable("sandbox_refunds", {
+  id: text("id").primaryKey(),
+  paymentId: text("payment_id").notNull(),
+  idempotencyKey: text("idempotency_key").unique(),
+  amount: bigint("amount", { mode: "number" }).notNull(),
+  currency: char("currency", { length: 3 }).notNull(),
+  status: text("status").notNull(),
+  reason: text("reason"),
+  metadata: jsonb("metadata").notNull(),
+  failureReason: text("failure_reason"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The sandbox's disputes (Stripe's Dispute objects), opened by its dispute test card. */
+export const sandboxDisputes = pgTable("sandbox_disputes", {
+  id: text("id").primaryKey(),
+  paymentId: text("payment_id").notNull(),
+  amount: bigint("amount", { mode: "number" }).notNull(),
+  currency: char("currency", { length: 3 }).notNull(),
+  status: text("status").notNull(),
+  reason: text("reason").notNull(),
+  fee: bigint("fee", { mode: "number" }).notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Webhook events the sandbox still has to deliver (at least once, with retries, like Stripe). */
 export const sandboxEvents = pgTable(
   "sandbox_events",
@@ -119,6 +240,8 @@ export const sandboxEvents = pgTable(
     id: text("id").primaryKey(),
     paymentId: text("payment_id").notNull(),
     type: text("type").notNull(),
+    /** The event's data.object as it was when the event happened (refunds, disputes); null: the PaymentIntent now. */
+    object: jsonb("object"),
     deliverAfter: timestamp("deliver_after", { withTimezone: true }).notNull(),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
     attempts: integer("attempts").notNull().default(0),

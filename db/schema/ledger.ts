@@ -5,6 +5,10 @@ export const ledgerAccountKind = pgEnum("ledger_account_kind", [
   "provider_clearing",
   "platform_fees",
   "creator_payable",
+  /** What open disputes keep from a campaign (credit-normal, like campaign_collected). */
+  "campaign_held",
+  /** Money the provider withdrew for open disputes, returned if they are won (debit-normal). */
+  "dispute_reserve",
 ]);
 
 /** One account per (kind, owner, currency). Balances are derived from lines, never stored. */

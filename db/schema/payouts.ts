@@ -63,6 +63,11 @@ export const payouts = pgTable(
       .notNull()
       .references(() => users.id),
     payoutDate: date("payout_date", { mode: "string" }).notNull(),
+    /**
+     * The run's cut-off less PAYOUT_HOLD_HOURS: contributions settled before it were payable. Kept so
+     * that the ledger audit can check no payout exceeded what was available (null: made before it existed).
+     */
+    availableBefore: timestamp("available_before", { withTimezone: true }),
     amount: bigint("amount", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
     status: payoutStatus("status").notNull().default("pending"),

@@ -32,7 +32,8 @@ export interface CampaignCache {
   l2?: SharedCache;
   /** Circuit breaker: after an L2 failure, go straight to the database until this time. */
   l2DownUntil: number;
-  inflight: Map<string, Promise<Entry>>;
+  /** Loads in flight, one per key; `stale` is set when the key is invalidated while it runs. */
+  inflight: Map<string, { promise: Promise<Entry>; stale: boolean }>;
   counters: { requests: Counter<"layer" | "result"> };
 }
 
@@ -58,12 +59,22 @@ export function createCampaignCache(c: Config, deps: { metrics: Metrics; log: Lo
     },
   };
   l2?.subscribe(CHANNEL, (msg) => {
-    for (const id of msg.split(",")) s.l1.delete(id);
+    for (const id of msg.split(",")) forget(s, id);
   }).catch((err) => deps.log.warn({ err: String(err) }, "cache invalidation subscription failed"));
   return s;
 }
 
 const state = () => services().campaignCache;
+
+/** Drop this instance's copy of a campaign, and keep a load already in flight from storing what it read. */
+function forget(s: CampaignCache, id: string): void {
+  s.l1.delete(id);
+  const flight = s.inflight.get(id);
+  if (flight) {
+    flight.stale = true;
+    s.inflight.delete(id);
+  }
+}
 
 const L2_BREAK_MS = 5000;
 
@@ -107,14 +118,21 @@ async function cachedPublicCampaign(db: Db, id: string): Promise<Entry> {
   const hit = s.l1.get(id);
   s.counters.requests.inc({ layer: "l1", result: hit ? "hit" : "miss" });
   if (hit) return hit;
-  let p = s.inflight.get(id);
-  if (!p) {
+  let flight = s.inflight.get(id);
+  if (!flight) {
     // One loader per key at a time: a stampede on a cold viral campaign costs one query.
-    p = load(db, s, id).finally(() => s.inflight.delete(id));
-    s.inflight.set(id, p);
+    const f = { promise: load(db, s, id), stale: false };
+    f.promise.then(
+      () => s.inflight.get(id) === f && s.inflight.delete(id),
+      () => s.inflight.get(id) === f && s.inflight.delete(id),
+    );
+    s.inflight.set(id, f);
+    flight = f;
   }
-  const entry = await p;
-  s.l1.set(id, entry);
+  const entry = await flight.promise;
+  // A load that began before an invalidation may hold the old row: answer with it (it was current
+  // when asked), but do not keep it, or this instance would serve it for a whole L1 TTL.
+  if (!flight.stale) s.l1.set(id, entry);
   return entry;
 }
 
@@ -143,7 +161,7 @@ export async function readCampaign(
 export async function invalidateCampaigns(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const s = state();
-  for (const id of ids) s.l1.delete(id);
+  for (const id of ids) forget(s, id);
   if (!s.l2) return;
   try {
     await s.l2.del(ids.map(key));
@@ -152,7 +170,7 @@ export async function invalidateCampaigns(ids: string[]): Promise<void> {
     // this delete; a second delete a moment later closes that window ("delayed double delete").
     const l2 = s.l2;
     setTimeout(() => {
-      for (const id of ids) s.l1.delete(id);
+      for (const id of ids) forget(s, id);
       l2.del(ids.map(key)).catch(() => {});
     }, 500).unref();
   } catch (err) {

@@ -54,8 +54,12 @@ export const campaignSchema = z
     story: z.string(),
     goalAmount: z.number().int().describe("minor units"),
     currency: z.string().length(3),
-    collectedAmount: z.number().int().describe("minor units; eventually consistent"),
-    contributionCount: z.number().int(),
+    collectedAmount: z.number().int().describe("minor units, net of refunds and lost disputes; eventually consistent"),
+    contributionCount: z.number().int().describe("paid contributions not fully refunded"),
+    heldAmount: z
+      .number()
+      .int()
+      .describe("minor units of collectedAmount that open disputes hold (not paid out until they close)"),
     status: campaignStatusSchema,
     endsAt: z.string().nullable(),
     createdAt: z.string(),

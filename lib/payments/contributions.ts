@@ -38,6 +38,7 @@ export function toContributionDto(c: Row): ContributionDto {
     amount: c.amount,
     currency: c.currency,
     status: c.status,
+    refundedAmount: c.refundedAmount,
     createdAt: c.createdAt.toISOString(),
     failure:
       c.status === "failed"

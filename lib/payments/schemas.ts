@@ -26,7 +26,10 @@ export const contributionSchema = z
     campaignId: z.uuid(),
     amount: z.number().int(),
     currency: z.string().length(3),
-    status: z.enum(["succeeded", "pending", "failed"]),
+    status: z
+      .enum(["pending", "succeeded", "failed", "partially_refunded", "refunded"])
+      .describe("pending → succeeded | failed; refunds move a succeeded one to partially_refunded, then refunded"),
+    refundedAmount: z.number().int().describe("minor units given back so far (pending and succeeded refunds)"),
     createdAt: z.string(),
     failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   })
