@@ -59,7 +59,13 @@ async function flush(n: number) {
     }
     await sql`vacuum analyze`;
 
-    const c = parseConfig({ ...process.env, DATABASE_URL: tdb.url, NODE_ENV: "test", PAYOUT_CONCURRENCY: "16" });
+    const c = parseConfig({
+      ...process.env,
+      DATABASE_URL: tdb.url,
+      NODE_ENV: "test",
+      PAYOUT_CONCURRENCY: "16",
+      PAYOUT_HOLD_HOURS: "0",
+    });
     const settings = createPayoutSettings(db, c);
     const baseRss = process.memoryUsage().rss;
     let peakRss = baseRss;

@@ -8,6 +8,7 @@ async function runPayouts(): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const r = await runCli(["payouts", "run", "--date", tomorrow, "--allow-future-cutoff"], {
       DATABASE_URL: process.env.E2E_DATABASE_URL,
+      PAYOUT_HOLD_HOURS: "0", // what settled a moment ago is payable
     });
     out = r.out;
     if (r.code === 0) return out;

@@ -145,24 +145,27 @@ async function main() {
 }
 
 async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolean> {
-  console.log("auditing the ledger against succeeded contributions…");
+  console.log("auditing the ledger against contributions, refunds, disputes and payouts…");
   const r = await auditLedger(db);
   for (const c of r.campaigns) {
     const m = (n: number) => formatMoney(n, c.currency);
     console.log(
-      `${c.ok ? "ok      " : "MISMATCH"} campaign ${c.campaignId}  contributions ${m(c.succeededSum)} (${c.succeededCount})  ledger ${m(c.ledgerCollected)} (${c.ledgerCount})  fees ${m(c.ledgerFees)}  displayed ${m(c.displayedTotal)} (${c.displayedCount})${c.ok ? "" : `  differs: ${c.differences.join(", ")}`}`,
+      `${c.ok ? "ok      " : "MISMATCH"} campaign ${c.campaignId}  paid ${m(c.paidSum)} (${c.paidCount})  ledger ${m(c.ledgerCollected)} (${c.ledgerCount})  fees ${m(c.ledgerFees)}  net ${m(c.netSum)} (${c.countedCount})  displayed ${m(c.displayedTotal)} (${c.displayedCount})  held ${m(c.openDisputes)}${c.ok ? "" : `  differs: ${c.differences.join(", ")}`}`,
     );
   }
   for (const u of r.unbalancedEntries) console.log(`UNBALANCED entry ${u.entryId}: ${u.sum} ${u.currency}`);
-  for (const p of r.payoutMismatches) console.log(`PAYOUT ${p.payoutId} (${p.status}): ${p.problem}`);
+  for (const p of r.payoutMismatches) console.log(`PAYOUT ${p.payoutId} of campaign ${p.campaignId} (${p.status}): ${p.problem}`);
+  for (const x of r.contributionMismatches)
+    console.log(`CONTRIBUTION ${x.contributionId} of campaign ${x.campaignId}: ${x.problem}`);
+  for (const x of r.refundMismatches) console.log(`REFUND ${x.refundId} of campaign ${x.campaignId} (${x.status}): ${x.problem}`);
   const bad = r.campaigns.filter((c) => !c.ok).length;
   if (r.totalsLagEvents > 0) {
     console.log(
-      `note: the campaign-totals consumer is ${r.totalsLagEvents} events behind; a displayed total may differ until it catches up`,
+      `note: the campaign-totals consumer is ${r.totalsLagEvents} events behind; a displayed figure may differ until it catches up`,
     );
   }
   console.log(
-    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.payoutMismatches.length} payout mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
+    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
 }

@@ -80,6 +80,7 @@ export default async function DashboardPage({
                       due: s.unpaid,
                       minimum: c.PAYOUT_MINIMUM_MINOR,
                       campaignStatus: campaign.status,
+                      frozen: s.frozen,
                       account,
                     })}
                     minimum={c.PAYOUT_MINIMUM_MINOR}

@@ -27,6 +27,7 @@ CREATE TABLE "refunds" (
 	"campaign_id" uuid NOT NULL,
 	"amount" bigint NOT NULL,
 	"currency" char(3) NOT NULL,
+	"fee_amount" bigint DEFAULT 0 NOT NULL,
 	"status" "refund_status" DEFAULT 'pending' NOT NULL,
 	"reason" text,
 	"provider" text NOT NULL,
@@ -92,3 +93,4 @@ UPDATE contributions c SET fee_amount = coalesce((
   JOIN ledger_accounts a ON a.id = l.account_id
   WHERE e.kind = 'contribution' AND e.reference = c.id::text AND a.kind = 'platform_fees'), 0)
 WHERE c.status = 'succeeded';
+

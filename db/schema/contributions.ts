@@ -86,6 +86,8 @@ export const refunds = pgTable(
       .references(() => campaigns.id),
     amount: bigint("amount", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
+    /** The share of the contribution's platform fee this refund gives back (minor units). */
+    feeAmount: bigint("fee_amount", { mode: "number" }).notNull().default(0),
     status: refundStatus("status").notNull().default("pending"),
     reason: text("reason"),
     provider: text("provider").notNull(),

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { directUploadRequestSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema } from "@/lib/auth/schemas";
 import { createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
-import { contributeSchema } from "@/lib/payments/schemas";
+import { contributeSchema, createRefundSchema } from "@/lib/payments/schemas";
 
 /**
  * The JSON API's operations, declared once: each route handler is built from its declaration
@@ -189,10 +189,41 @@ export const API = {
     parameters: [idParam],
     responses: { "200": { description: "The contribution", ...jsonBody("Contribution") }, ...errors(401, 404) },
   },
+  createRefund: {
+    method: "post",
+    path: "/api/contributions/{id}/refunds",
+    body: createRefundSchema,
+    summary: "Refund a contribution, in full or in part (the campaign's creator or an admin)",
+    description:
+      "Idempotent like contributions: the same Idempotency-Key with the same body returns the same refund (Idempotent-Replayed: true); with a different body 422. The refunds of a contribution never add up to more than it (409 REFUND_EXCEEDS_CONTRIBUTION); a pending, failed or disputed contribution cannot be refunded (409). The money is reserved at once; status pending means the provider has not confirmed yet (a provider outage leaves it pending and it is sent again).",
+    parameters: [
+      idParam,
+      { name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: 255 } },
+    ],
+    responses: {
+      "201": { description: "Recorded; status pending, succeeded or failed", ...jsonBody("Refund") },
+      ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    },
+  },
+  listContributionRefunds: {
+    method: "get",
+    path: "/api/contributions/{id}/refunds",
+    summary: "A contribution's refunds, newest first (its donor, the campaign's creator, admins)",
+    parameters: [idParam],
+    responses: { "200": { description: "The refunds", ...listOf("Refund") }, ...errors(401, 404) },
+  },
+  listDisputes: {
+    method: "get",
+    path: "/api/disputes",
+    summary: "Disputes (chargebacks), newest first (admins)",
+    parameters: [{ name: "open", in: "query", schema: { type: "boolean" }, description: "only disputes not closed yet" }],
+    responses: { "200": { description: "The disputes", ...listOf("Dispute") }, ...errors(401, 403) },
+  },
   receiveStripeWebhook: {
     method: "post",
     path: "/api/webhooks/stripe",
-    summary: "Stripe (and sandbox) webhook: Stripe-Signature verified, payment_intent.succeeded / payment_failed applied once",
+    summary:
+      "Stripe (and sandbox) webhook: Stripe-Signature verified; payment_intent.succeeded / payment_failed, refund and charge.refunded, charge.dispute.* applied once",
     security: [],
     responses: { "200": { description: "Applied, duplicate or ignored" }, ...errors(400, 413) },
   },

@@ -144,6 +144,14 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
         goalAmount: input.goalAmount,
         endsAt: input.endsAt === undefined ? undefined : input.endsAt === null ? null : new Date(input.endsAt),
         status: input.status,
+        // A suspension freezes the campaign's payouts until an admin reinstates it; ending a suspended
+        // campaign keeps them frozen (its money may have to go back: docs/payouts.md).
+        payoutsFrozenAt:
+          input.status === "suspended" && locked.status !== "suspended"
+            ? new Date()
+            : input.status === "active" && locked.status === "suspended"
+              ? null
+              : undefined,
         updatedAt: new Date(),
       })
       .where(eq(campaigns.id, id));

@@ -82,6 +82,16 @@ const envSchema = z
       }, "must be an IANA time zone such as UTC or Europe/Paris"),
     /** A campaign is paid out once its settled, unpaid balance reaches this many minor units. */
     PAYOUT_MINIMUM_MINOR: z.coerce.number().int().min(1).default(100),
+    /**
+     * A contribution is paid out only once it settled at least this many hours before the run's cut-off,
+     * so that most refunds and early disputes arrive before its money leaves (0: pay all that settled).
+     */
+    PAYOUT_HOLD_HOURS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 90)
+      .default(24),
     /** When the in-process scheduler runs the day's payouts (cron syntax, in PAYOUT_TIMEZONE). */
     PAYOUT_SCHEDULE: z.string().min(9).default("5 0 * * *"),
     /** When it retries unsubmitted transfers and looks up pending ones. */

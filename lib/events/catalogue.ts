@@ -37,6 +37,44 @@ export const EVENTS = {
     /** The provider's decline code, e.g. "card_declined". */
     code: z.string().nullish(),
   }),
+  /** A refund took money back from a contribution (asked for; a later failure sends refund.failed). */
+  "contribution.refunded": z.object({
+    contributionId: uuid,
+    campaignId: uuid,
+    refundId: uuid,
+    /** Minor units of `currency` taken back. */
+    amount: z.number().int().positive(),
+    currency,
+    /** -1 when this refund made the contribution fully refunded (it no longer counts), else 0. */
+    countChange: z.number().int().min(-1).max(0),
+  }),
+  /** A refund failed at the provider: its money is the campaign's again. */
+  "refund.failed": z.object({
+    contributionId: uuid,
+    campaignId: uuid,
+    refundId: uuid,
+    amount: z.number().int().positive(),
+    currency,
+    /** +1 when the contribution counts again (it was fully refunded), else 0. */
+    countChange: z.number().int().min(0).max(1),
+  }),
+  /** A cardholder disputed a contribution: `amount` is held until the dispute closes. */
+  "dispute.opened": z.object({
+    disputeId: z.string(),
+    contributionId: uuid,
+    campaignId: uuid,
+    amount: z.number().int().positive(),
+    currency,
+  }),
+  /** A dispute closed: won releases the held amount; lost takes it out of the collected total for good. */
+  "dispute.closed": z.object({
+    disputeId: z.string(),
+    contributionId: uuid,
+    campaignId: uuid,
+    amount: z.number().int().positive(),
+    currency,
+    outcome: z.enum(["won", "lost"]),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENTS;

@@ -33,30 +33,75 @@ export interface ConsumerGroup {
   afterCommit?(events: Applied): Promise<void>;
 }
 
-type Succeeded = EventPayload<"contribution.succeeded">;
+/** The events that move a campaign's displayed figures. */
+const TOTALS_EVENTS = [
+  "contribution.succeeded",
+  "contribution.refunded",
+  "refund.failed",
+  "dispute.opened",
+  "dispute.closed",
+] as const;
+type TotalsEvent = (typeof TOTALS_EVENTS)[number];
 
-/** Fold a batch into one delta per key: a viral campaign's 500 events become one UPDATE. */
-function fold<K>(items: Succeeded[], keyOf: (s: Succeeded) => K): Map<K, { amount: number; count: number }> {
-  const m = new Map<K, { amount: number; count: number }>();
-  for (const s of items) {
-    const k = keyOf(s);
-    const cur = m.get(k) ?? { amount: 0, count: 0 };
-    m.set(k, { amount: cur.amount + s.amount, count: cur.count + 1 });
+/** What one event changes on its campaign, in minor units and contributions. */
+interface Delta {
+  collected: number;
+  count: number;
+  held: number;
+}
+
+/**
+ * The change one event makes to its campaign's collected amount (net of refunds and lost disputes),
+ * contribution count (paid and not fully refunded) and held amount (open disputes).
+ */
+export function totalsDelta(type: TotalsEvent, data: unknown): { campaignId: string } & Delta {
+  switch (type) {
+    case "contribution.succeeded": {
+      const d = data as EventPayload<"contribution.succeeded">;
+      return { campaignId: d.campaignId, collected: d.amount, count: 1, held: 0 };
+    }
+    case "contribution.refunded": {
+      const d = data as EventPayload<"contribution.refunded">;
+      return { campaignId: d.campaignId, collected: -d.amount, count: d.countChange, held: 0 };
+    }
+    case "refund.failed": {
+      const d = data as EventPayload<"refund.failed">;
+      return { campaignId: d.campaignId, collected: d.amount, count: d.countChange, held: 0 };
+    }
+    case "dispute.opened": {
+      const d = data as EventPayload<"dispute.opened">;
+      return { campaignId: d.campaignId, collected: 0, count: 0, held: d.amount };
+    }
+    case "dispute.closed": {
+      const d = data as EventPayload<"dispute.closed">;
+      return { campaignId: d.campaignId, collected: d.outcome === "lost" ? -d.amount : 0, count: 0, held: -d.amount };
+    }
+  }
+}
+
+/** Fold a batch into one delta per campaign: a viral campaign's 500 events become one UPDATE. */
+function fold(events: Applied): Map<string, Delta> {
+  const m = new Map<string, Delta>();
+  for (const e of events) {
+    const d = totalsDelta(e.event.type as TotalsEvent, e.data);
+    const cur = m.get(d.campaignId) ?? { collected: 0, count: 0, held: 0 };
+    m.set(d.campaignId, {
+      collected: cur.collected + d.collected,
+      count: cur.count + d.count,
+      held: cur.held + d.held,
+    });
   }
   return m;
 }
 
 export const campaignTotals: ConsumerGroup = {
   name: "campaign-totals",
-  types: ["contribution.succeeded"],
-  parse: (e) => EVENTS["contribution.succeeded"].parse(e.payload),
+  types: TOTALS_EVENTS,
+  parse: (e) => EVENTS[e.type as TotalsEvent].parse(e.payload),
   // Only once the new totals are committed may caches drop their copies (else they would re-cache the old total).
-  afterCommit: (events) => notifyChanged(events.map((e) => (e.data as Succeeded).campaignId)),
+  afterCommit: (events) => notifyChanged(events.map((e) => (e.data as { campaignId: string }).campaignId)),
   async apply(tx, events) {
-    const deltas = fold(
-      events.map((e) => e.data as Succeeded),
-      (s) => s.campaignId,
-    );
+    const deltas = fold(events);
     if (deltas.size === 0) return;
     const rows = [...deltas].sort(([a], [b]) => a.localeCompare(b));
     // Lock in ID order first, so two workers folding overlapping campaigns cannot deadlock,
@@ -70,12 +115,14 @@ export const campaignTotals: ConsumerGroup = {
     );
     await tx.execute(sql`select 1 from campaigns where id in (${ids}) order by id for no key update`);
     const values = sql.join(
-      rows.map(([id, d]) => sql`(${id}::uuid, ${d.amount}::bigint, ${d.count}::int)`),
+      rows.map(([id, d]) => sql`(${id}::uuid, ${d.collected}::bigint, ${d.count}::int, ${d.held}::bigint)`),
       sql`, `,
     );
     await tx.execute(sql`
-      update campaigns c set collected_amount = c.collected_amount + v.amount, contribution_count = c.contribution_count + v.n
-      from (values ${values}) as v(id, amount, n) where c.id = v.id`);
+      update campaigns c set collected_amount = c.collected_amount + v.amount,
+                             contribution_count = c.contribution_count + v.n,
+                             held_amount = c.held_amount + v.held
+      from (values ${values}) as v(id, amount, n, held) where c.id = v.id`);
   },
 };
 

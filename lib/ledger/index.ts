@@ -21,6 +21,10 @@ export const accounts = {
   providerClearing: (provider: string): AccountRef => ({ kind: "provider_clearing", owner: provider }),
   platformFees: (): AccountRef => ({ kind: "platform_fees", owner: "platform" }),
   creatorPayable: (userId: string): AccountRef => ({ kind: "creator_payable", owner: userId }),
+  /** What open disputes keep from a campaign (credit-normal). */
+  campaignHeld: (campaignId: string): AccountRef => ({ kind: "campaign_held", owner: campaignId }),
+  /** Money a provider withdrew for open disputes (debit-normal; returned if they are won). */
+  disputeReserve: (provider: string): AccountRef => ({ kind: "dispute_reserve", owner: provider }),
 };
 
 export interface EntryInput {

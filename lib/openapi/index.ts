@@ -7,8 +7,11 @@ import { ERRORS } from "@/lib/errors";
 import {
   contributeSchema,
   contributionSchema,
+  createRefundSchema,
+  disputeSchema,
   publicContributionPageSchema,
   publicContributionSchema,
+  refundSchema,
 } from "@/lib/payments/schemas";
 import { payoutAccountSchema, payoutPageSchema, payoutSchema } from "@/lib/payouts/schemas";
 
@@ -45,6 +48,9 @@ const documented = [
   contributionSchema,
   publicContributionSchema,
   publicContributionPageSchema,
+  createRefundSchema,
+  refundSchema,
+  disputeSchema,
   payoutSchema,
   payoutPageSchema,
   payoutAccountSchema,

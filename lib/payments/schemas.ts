@@ -66,6 +66,51 @@ export function parseIdempotencyKey(raw: string | undefined): string {
   ]);
 }
 
+export const createRefundSchema = z
+  .strictObject({
+    amount: z
+      .number({ error: "must be an integer amount in minor units" })
+      .int("must be an integer amount in minor units (e.g. cents)")
+      .positive("must be positive")
+      .optional()
+      .describe("minor units; default: what remains unrefunded"),
+    reason: z.string().trim().max(500, "must be at most 500 characters").optional(),
+  })
+  .meta({ id: "CreateRefund" });
+
+export const refundSchema = z
+  .object({
+    id: z.uuid(),
+    contributionId: z.uuid(),
+    campaignId: z.uuid(),
+    amount: z.number().int().describe("minor units"),
+    currency: z.string().length(3),
+    status: z.enum(["pending", "succeeded", "failed"]),
+    reason: z.string().nullable(),
+    createdAt: z.string(),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: "Refund" });
+
+export const disputeSchema = z
+  .object({
+    id: z.string().describe("the provider's dispute ID (dp_…)"),
+    contributionId: z.uuid(),
+    campaignId: z.uuid(),
+    amount: z.number().int().describe("minor units held while open"),
+    currency: z.string().length(3),
+    status: z.string().describe("the provider's dispute status (Stripe's: needs_response, under_review, won, lost, …)"),
+    reason: z.string().nullable(),
+    fee: z.number().int().describe("the provider's dispute fee, minor units, carried by the platform"),
+    outcome: z.enum(["won", "lost"]).nullable(),
+    createdAt: z.string(),
+    closedAt: z.string().nullable(),
+  })
+  .meta({ id: "Dispute" });
+
+export type CreateRefundInput = z.infer<typeof createRefundSchema>;
+export type RefundDto = z.infer<typeof refundSchema>;
+export type DisputeDto = z.infer<typeof disputeSchema>;
 export type ContributeInput = z.infer<typeof contributeSchema>;
 export type ContributionDto = z.infer<typeof contributionSchema>;
 export type PublicContribution = z.infer<typeof publicContributionSchema>;

@@ -34,25 +34,39 @@ type Contribution = typeof contributions.$inferSelect;
  */
 export async function settlePayment(db: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
   return db.transaction(async (tx) => {
-    if (input.event) {
-      const fresh = await tx
-        .insert(providerEvents)
-        .values({
-          eventId: input.event.id,
-          provider: input.provider,
-          type: input.event.type,
-          paymentId: input.payment.id,
-          outcome: "processing",
-        })
-        .onConflictDoNothing()
-        .returning({ id: providerEvents.eventId });
-      if (fresh.length === 0) return { result: "duplicate_event" as const };
-    }
+    if (input.event && !(await recordProviderEvent(tx, input.provider, input.event, input.payment.id)))
+      return { result: "duplicate_event" as const };
     const out = await apply(tx, input);
-    if (input.event)
-      await tx.update(providerEvents).set({ outcome: out.result }).where(eq(providerEvents.eventId, input.event.id));
+    if (input.event) await providerEventOutcome(tx, input.event.id, out.result);
     return out;
   });
+}
+
+/** Statuses of a contribution whose money arrived (refunds may have given some or all of it back since). */
+export const PAID_STATUSES = ["succeeded", "partially_refunded", "refunded"] as const;
+export const isPaid = (status: Contribution["status"]): boolean => (PAID_STATUSES as readonly string[]).includes(status);
+
+/**
+ * Record a provider event inside the settling transaction; false when it was recorded before (a
+ * redelivery), in which case the caller changes nothing. Every settle function starts with it.
+ */
+export async function recordProviderEvent(
+  tx: Db,
+  provider: string,
+  event: { id: string; type: string },
+  paymentId: string,
+): Promise<boolean> {
+  const fresh = await tx
+    .insert(providerEvents)
+    .values({ eventId: event.id, provider, type: event.type, paymentId, outcome: "processing" })
+    .onConflictDoNothing()
+    .returning({ id: providerEvents.eventId });
+  return fresh.length > 0;
+}
+
+/** What applying a recorded provider event did (kept for operators reading provider_events). */
+export async function providerEventOutcome(tx: Db, eventId: string, outcome: string): Promise<void> {
+  await tx.update(providerEvents).set({ outcome }).where(eq(providerEvents.eventId, eventId));
 }
 
 async function findLocked(tx: Db, p: ProviderPayment): Promise<Contribution | undefined> {
@@ -76,14 +90,21 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
   if (p.amount !== c.amount || p.currency.toUpperCase() !== c.currency) return discrepancy(tx, c, input);
 
   if (p.status === "succeeded") {
-    if (c.status === "succeeded") return { result: "already_settled", contribution: c };
+    if (isPaid(c.status)) return { result: "already_settled", contribution: c };
     // pending → succeeded, or failed → succeeded (money did arrive after a retry on the provider's side)
+    const fee = platformFee(c.amount, input.feeBps);
     const [updated] = await tx
       .update(contributions)
-      .set({ status: "succeeded", settledAt: new Date(), failureCode: null, failureMessage: null, providerPaymentId: p.id })
+      .set({
+        status: "succeeded",
+        settledAt: new Date(),
+        failureCode: null,
+        failureMessage: null,
+        providerPaymentId: p.id,
+        feeAmount: fee,
+      })
       .where(eq(contributions.id, c.id))
       .returning();
-    const fee = platformFee(c.amount, input.feeBps);
     await postEntry(tx, {
       kind: "contribution",
       reference: c.id,

@@ -1,17 +1,29 @@
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { AppError } from "@/lib/errors";
+import { settleDispute } from "./disputes";
 import type { PaymentProvider } from "./provider";
+import { settleRefund } from "./refunds";
 import { type SettleResult, settlePayment } from "./settle";
-import { fromIntent } from "./stripe";
+import { fromDispute, fromIntent, fromRefund } from "./stripe";
 
 /** Stripe's own default tolerance: a signature older than 5 minutes is refused (replay protection). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 
-const HANDLED = new Set(["payment_intent.succeeded", "payment_intent.payment_failed"]);
+const PAYMENT_EVENTS = new Set(["payment_intent.succeeded", "payment_intent.payment_failed"]);
+/** Events whose data.object is a Refund. */
+const REFUND_EVENTS = new Set(["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"]);
+/** Events whose data.object is a Dispute. */
+const DISPUTE_EVENTS = new Set([
+  "charge.dispute.created",
+  "charge.dispute.updated",
+  "charge.dispute.closed",
+  "charge.dispute.funds_withdrawn",
+  "charge.dispute.funds_reinstated",
+]);
 
-export type WebhookResult = { received: true; ignored?: string; result?: SettleResult };
+export type WebhookResult = { received: true; ignored?: string; result?: string };
 
 /**
  * Verify and apply one webhook delivery. Bad or stale signatures are 400s (Stripe
@@ -39,7 +51,48 @@ export async function handleStripeWebhook(
       "The Stripe-Signature header does not verify (wrong secret, altered body or too old)",
     );
   }
-  if (!HANDLED.has(event.type)) return { received: true, ignored: event.type };
+  const settled = (campaignId: string | undefined) => campaignId && deps.onSettled?.(campaignId);
+  if (REFUND_EVENTS.has(event.type)) {
+    const refund = event.data.object as Stripe.Refund;
+    if (refund?.object !== "refund" || typeof refund.payment_intent !== "string" || !Number.isSafeInteger(refund.amount))
+      return { received: true, ignored: "malformed refund" };
+    const out = await settleRefund(db, {
+      provider: deps.provider.name,
+      refund: fromRefund(refund),
+      event: { id: event.id, type: event.type },
+    });
+    if (out.result === "applied" || out.result === "recorded") settled(out.campaignId);
+    return { received: true, result: out.result };
+  }
+  if (event.type === "charge.refunded") {
+    // Since API version 2022-11-15 a Charge no longer lists its refunds unless expanded: ask the provider.
+    const charge = event.data.object as Stripe.Charge;
+    if (charge?.object !== "charge" || typeof charge.payment_intent !== "string")
+      return { received: true, ignored: "malformed charge" };
+    const listed = charge.refunds?.data?.length
+      ? charge.refunds.data.map(fromRefund)
+      : await deps.provider.listRefunds(charge.payment_intent);
+    const results = [];
+    for (const refund of listed) {
+      const out = await settleRefund(db, { provider: deps.provider.name, refund });
+      if (out.result === "applied" || out.result === "recorded") settled(out.campaignId);
+      results.push(out.result);
+    }
+    return { received: true, result: results.join(",") || "no_refunds" };
+  }
+  if (DISPUTE_EVENTS.has(event.type)) {
+    const dispute = event.data.object as Stripe.Dispute;
+    if (dispute?.object !== "dispute" || typeof dispute.payment_intent !== "string" || !Number.isSafeInteger(dispute.amount))
+      return { received: true, ignored: "malformed dispute" };
+    const out = await settleDispute(db, {
+      provider: deps.provider.name,
+      dispute: fromDispute(dispute),
+      event: { id: event.id, type: event.type },
+    });
+    if (out.result === "applied") settled(out.campaignId);
+    return { received: true, result: out.result };
+  }
+  if (!PAYMENT_EVENTS.has(event.type)) return { received: true, ignored: event.type };
   const intent = event.data.object as Stripe.PaymentIntent;
   if (intent?.object !== "payment_intent" || typeof intent.id !== "string" || !Number.isSafeInteger(intent.amount)) {
     return { received: true, ignored: "malformed payment_intent" };
@@ -53,6 +106,6 @@ export async function handleStripeWebhook(
     event: { id: event.id, type: event.type },
     feeBps: deps.feeBps,
   });
-  if (result === "applied" && contribution) deps.onSettled?.(contribution.campaignId);
-  return { received: true, result };
+  if (result === "applied" && contribution) settled(contribution.campaignId);
+  return { received: true, result: result satisfies SettleResult };
 }

@@ -22,8 +22,10 @@ export function payoutHold(p: {
   due: number;
   minimum: number;
   campaignStatus: CampaignStatus;
+  /** Payouts frozen by a suspension that no reinstatement lifted (the campaign may have been ended since). */
+  frozen?: boolean;
   account: { payoutsEnabled: boolean } | null;
 }): PayoutHold | null {
-  if (p.campaignStatus === "suspended") return "campaign_suspended";
+  if (p.campaignStatus === "suspended" || p.frozen) return "campaign_suspended";
   return accountHold(p.account) ?? (p.due < p.minimum ? "below_minimum" : null);
 }

@@ -27,6 +27,7 @@ export function createPayoutSettings(db: Db, c: Config): PayoutSettings {
   return {
     provider: payoutProvider(db, c),
     minimum: c.PAYOUT_MINIMUM_MINOR,
+    holdHours: c.PAYOUT_HOLD_HOURS,
     timeZone: c.PAYOUT_TIMEZONE,
     batchSize: c.PAYOUT_BATCH_SIZE,
     concurrency: c.PAYOUT_CONCURRENCY,
@@ -204,8 +205,15 @@ export async function listCreatorPayouts(
 export interface CampaignPayoutSummary {
   campaignId: string;
   currency: string;
-  /** Settled and not yet in a payout (net of fees), and why it was not paid. */
+  /**
+   * Settled and not yet in a payout (net of fees, refunds and disputed amounts), minor units. Negative
+   * when money came back after it was paid out: later payouts are reduced until it is recovered.
+   */
   unpaid: number;
+  /** What open disputes hold (minor units): paid out only if they are won. */
+  held: number;
+  /** Payouts frozen by a suspension (kept when the campaign is then ended). */
+  frozen: boolean;
   inTransit: number;
   paidOut: number;
   lastFailure: string | null;
@@ -218,6 +226,8 @@ export async function campaignPayoutSummaries(db: Db, campaignIds: string[]): Pr
     id: string;
     currency: string;
     unpaid: string;
+    held: string;
+    frozen: boolean;
     in_transit: string;
     paid_out: string;
     last_failure: string | null;
@@ -225,6 +235,9 @@ export async function campaignPayoutSummaries(db: Db, campaignIds: string[]): Pr
     select c.id, c.currency,
       coalesce((select -sum(l.amount) from ledger_accounts a join ledger_lines l on l.account_id = a.id
                 where a.kind = 'campaign_collected' and a.owner = c.id::text), 0) as unpaid,
+      coalesce((select -sum(l.amount) from ledger_accounts a join ledger_lines l on l.account_id = a.id
+                where a.kind = 'campaign_held' and a.owner = c.id::text), 0) as held,
+      c.payouts_frozen_at is not null as frozen,
       coalesce((select sum(amount) from payouts p where p.campaign_id = c.id and p.status in ('pending', 'submitted')), 0) as in_transit,
       coalesce((select sum(amount) from payouts p where p.campaign_id = c.id and p.status = 'paid'), 0) as paid_out,
       (select p.failure_code from payouts p where p.campaign_id = c.id order by p.id desc limit 1) as last_failure
@@ -240,6 +253,8 @@ export async function campaignPayoutSummaries(db: Db, campaignIds: string[]): Pr
         campaignId: r.id,
         currency: r.currency,
         unpaid: Number(r.unpaid),
+        held: Number(r.held),
+        frozen: r.frozen,
         inTransit: Number(r.in_transit),
         paidOut: Number(r.paid_out),
         lastFailure: r.last_failure,

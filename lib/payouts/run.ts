@@ -36,6 +36,8 @@ export interface PayoutSettings {
   provider: PayoutProvider;
   /** Smallest amount paid out, in minor units. */
   minimum: number;
+  /** Contributions are payable once settled this many hours before the cut-off (PAYOUT_HOLD_HOURS). */
+  holdHours: number;
   timeZone: string;
   batchSize: number;
   concurrency: number;
@@ -179,6 +181,7 @@ interface DueRow extends Record<string, unknown> {
   due: string;
   creator_id: string;
   status: CampaignStatus;
+  frozen: boolean;
   existing: string | null;
   account_id: string | null;
   payouts_enabled: boolean | null;
@@ -186,14 +189,18 @@ interface DueRow extends Record<string, unknown> {
 
 async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Date, summary: RunSummary) {
   let after = "";
+  // Contributions settled after this are not payable yet (PAYOUT_HOLD_HOURS before the cut-off).
+  const availableBefore = new Date(cutoff.getTime() - s.holdHours * 3_600_000);
   for (;;) {
     if (o.deadline && Date.now() > o.deadline) {
       summary.complete = false;
       return;
     }
     const last = await db.transaction(async (tx) => {
-      // What each campaign of the batch is owed: contributions settled before the cut-off, less
-      // every payout movement so far (payouts made, transfers failed and credited back), whenever.
+      // What each campaign of the batch is owed: contributions settled before the cut-off less the hold,
+      // less every other movement so far, whenever it happened: payouts made, transfers failed and
+      // credited back, refunds (reserved when asked for), disputed amounts moved to held. Money that came
+      // back after a payout makes this negative: nothing is paid until later contributions cover it.
       const rows = await tx.execute<DueRow>(sql`
         with acct as (
           select id, owner, currency from ledger_accounts
@@ -201,13 +208,14 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
           order by owner limit ${s.batchSize}
         ), due as (
           select a.owner, a.currency,
-                 coalesce(-sum(l.amount) filter (where e.kind <> 'contribution' or e.created_at < ${cutoff.toISOString()}::timestamptz), 0) as due
+                 coalesce(-sum(l.amount) filter (where e.kind <> 'contribution' or e.created_at < ${availableBefore.toISOString()}::timestamptz), 0) as due
           from acct a
           left join ledger_lines l on l.account_id = a.id
           left join ledger_entries e on e.id = l.entry_id
           group by a.owner, a.currency
         )
         select d.owner as campaign_id, d.currency, d.due, c.creator_id, c.status,
+               c.payouts_frozen_at is not null as frozen,
                p.id as existing, pa.account_id, pa.payouts_enabled
         from due d
         join campaigns c on c.id = d.owner::uuid
@@ -220,7 +228,7 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
         summary.seen++;
         const due = Number(r.due);
         const account = r.account_id ? { payoutsEnabled: r.payouts_enabled === true } : null;
-        const hold = payoutHold({ due, minimum: s.minimum, campaignStatus: r.status, account });
+        const hold = payoutHold({ due, minimum: s.minimum, campaignStatus: r.status, frozen: r.frozen, account });
         if (r.existing) summary.alreadyMade++;
         else if (due <= 0) summary.nothingDue++;
         else if (hold) summary.skipped[hold]++;
@@ -231,6 +239,7 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
             campaignId: r.campaign_id,
             creatorId: r.creator_id,
             payoutDate: o.date,
+            availableBefore,
             amount: due,
             currency: r.currency,
             provider: s.provider.name,

@@ -5,6 +5,8 @@ import type { Db } from "@/db/client";
 import { payoutRuns } from "@/db/schema";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { paymentProvider } from "@/lib/payments";
+import { resumeRefunds } from "@/lib/payments/refunds";
 import { createPayoutSettings } from ".";
 import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
 
@@ -38,7 +40,15 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
     new Cron(
       c.PAYOUT_RECONCILE_SCHEDULE,
       opts,
-      guard("reconcile", () => reconcilePayouts(db, s)),
+      guard("reconcile", async () => {
+        // Refunds asked for while the provider was unreachable are sent again here too.
+        const resent = await resumeRefunds(db, paymentProvider(db, c)).catch((err) => {
+          log.error({ err }, "refunds: resume failed");
+          return 0;
+        });
+        if (resent > 0) log.info({ resent }, "refunds: pending refunds sent again");
+        return reconcilePayouts(db, s);
+      }),
     ),
   ];
 

@@ -17,6 +17,7 @@ const MINIMUM = 1000;
 const FEE_BPS = 500;
 const APP_ENV = {
   SERVICES: "web,consumers,dispatcher",
+  PAYOUT_HOLD_HOURS: "0", // what settled a moment ago is payable (the hold has its own test)
   CRON_SECRET,
   PAYOUT_MINIMUM_MINOR: String(MINIMUM),
   PLATFORM_FEE_BPS: String(FEE_BPS),
@@ -35,6 +36,7 @@ const net = (amount: number) => amount - Math.floor((amount * FEE_BPS) / 10_000)
 
 const cliEnv = (env: Record<string, string> = {}) => ({
   DATABASE_URL: tdb.url,
+  PAYOUT_HOLD_HOURS: "0",
   PAYOUT_MINIMUM_MINOR: String(MINIMUM),
   PLATFORM_FEE_BPS: String(FEE_BPS),
   ...env,
