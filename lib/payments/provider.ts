@@ -26,11 +26,65 @@ export interface CreatePaymentInput {
   idempotencyKey: string;
 }
 
+/** Stripe's Refund states folded onto ours: requires_action is pending, canceled is failed. */
+export type RefundStatus = "pending" | "succeeded" | "failed";
+
+/** A refund as the provider reports it (Stripe: a Refund, re_…). Amounts in minor units. */
+export interface ProviderRefund {
+  /** The provider's refund ID; null when the provider refused the request outright (nothing was made). */
+  id: string | null;
+  /** The PaymentIntent refunded (pi_…). */
+  paymentId: string;
+  amount: number;
+  currency: string; // upper case ISO 4217
+  status: RefundStatus;
+  /** Our refund's ID, from the refund's metadata; absent for a refund made at the provider (its dashboard). */
+  refundId?: string;
+  /** Why it failed (Stripe: failure_reason, or the error code of a refused request). */
+  failureCode?: string;
+  failureMessage?: string;
+}
+
+export interface CreateRefundInput {
+  /** Our refund row's ID: sent as metadata.refund_id, so the webhooks name it. */
+  refundId: string;
+  contributionId: string;
+  /** The PaymentIntent to refund (pi_…). */
+  paymentId: string;
+  amount: number;
+  currency: string;
+  /** Free text kept with the refund (Stripe metadata; its `reason` enum gets requested_by_customer). */
+  reason?: string;
+  /** Derived from the refund ID (`refundIdempotencyKey`), so a retried call can never refund twice. */
+  idempotencyKey: string;
+}
+
+/** A dispute (chargeback) as the provider reports it (Stripe: a Dispute, dp_…). Amounts in minor units. */
+export interface ProviderDispute {
+  id: string;
+  /** The disputed PaymentIntent (pi_…). */
+  paymentId: string;
+  amount: number;
+  currency: string; // upper case ISO 4217
+  /** Stripe's dispute status: warning_needs_response, needs_response, under_review, won, lost, warning_closed, … */
+  status: string;
+  reason?: string;
+  /** The dispute fee the provider charged (Stripe: the fees of the dispute's balance transactions). */
+  fee: number;
+}
+
 export interface PaymentProvider {
   readonly name: "stripe" | "sandbox";
   /** Create and confirm a payment; a declined card is a `failed` payment, not an exception. */
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
   retrievePayment(id: string): Promise<ProviderPayment>;
+  /**
+   * Refund (part of) a succeeded payment. A refund the provider refuses (already refunded, disputed) is a
+   * `failed` refund with `id: null`, not an exception. Throws ProviderUnavailableError when unreachable.
+   */
+  createRefund(input: CreateRefundInput): Promise<ProviderRefund>;
+  /** Every refund of a PaymentIntent, as the provider has them (a `charge.refunded` event may not list them). */
+  listRefunds(paymentId: string): Promise<ProviderRefund[]>;
   /** Secret our webhook endpoint verifies this provider's signatures with. */
   readonly webhookSecret: string;
 }
@@ -82,4 +136,8 @@ export function minimumAmount(currency: string): number {
 
 export function paymentIdempotencyKey(contributionId: string): string {
   return `contribution-${contributionId}`;
+}
+
+export function refundIdempotencyKey(refundId: string): string {
+  return `refund-${refundId}`;
 }
