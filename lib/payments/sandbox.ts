@@ -1,9 +1,17 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, lte, ne, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
-import { sandboxEvents, sandboxPayments } from "@/db/schema";
-import type { CreatePaymentInput, PaymentProvider, ProviderPayment } from "./provider";
+import { sandboxDisputes, sandboxEvents, sandboxPayments, sandboxRefunds } from "@/db/schema";
+import type {
+  CreatePaymentInput,
+  CreateRefundInput,
+  PaymentProvider,
+  ProviderDispute,
+  ProviderPayment,
+  ProviderRefund,
+} from "./provider";
+import { fromDispute, fromRefund, refundMetadata } from "./stripe";
 
 /**
  * The sandbox provider: behaves like Stripe in test mode, with Stripe's test
@@ -29,6 +37,10 @@ export const SANDBOX_METHODS = {
   },
   /** Our choice for "stays pending, succeeds a few seconds later" (like a bank debit that is processing). */
   pm_card_processing: { label: "Slow bank — pending, then succeeds", outcome: "pending" },
+  /** Stripe's: the payment succeeds; a refund is answered `succeeded`, then fails a while later (pendingMs). */
+  pm_card_refundFail: { label: "Visa — succeeds, but its refunds fail later", outcome: "succeeded", refundsFail: true },
+  /** Stripe's: the payment succeeds, then a dispute (chargeback, reason fraudulent) is opened a few seconds later. */
+  pm_card_createDispute: { label: "Visa — succeeds, then is disputed (chargeback)", outcome: "succeeded", disputed: true },
 } as const;
 
 type Method = keyof typeof SANDBOX_METHODS;
@@ -42,6 +54,30 @@ export function sandboxWebhookSecret(configured: string | undefined, appSecret: 
 }
 
 type Row = typeof sandboxPayments.$inferSelect;
+type RefundRow = typeof sandboxRefunds.$inferSelect;
+type DisputeRow = typeof sandboxDisputes.$inferSelect;
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * Steps the sandbox takes later on its own side, as Stripe's clock does in test mode (a pm_card_refundFail refund
+ * failing, a pm_card_createDispute payment being disputed). They are stored as sandbox_events rows of a type
+ * starting with `sandbox.` (never a Stripe event type), due at `deliver_after`: the dispatcher runs them instead
+ * of delivering them. So they share the events' durability (a restart loses nothing: the due row stays), their
+ * claiming across instances (SKIP LOCKED) and their retry with back-off, and need no table of their own. A step's
+ * parameters are in the row's `object`. A timer in the request would be lost with the process.
+ */
+const STEP_PREFIX = "sandbox.";
+const FAIL_REFUND = "sandbox.refund.fail";
+const OPEN_DISPUTE = "sandbox.dispute.open";
+
+/**
+ * Stripe's dispute fee ($15.00). The sandbox charges 1500 minor units whatever the dispute's currency: we have
+ * no offline table of Stripe's per-country dispute fees, and a fixed amount is easy to assert on.
+ */
+export const SANDBOX_DISPUTE_FEE = 1500;
+
+/** Stripe's Refund reason for our refunds (our free text goes in metadata.reason). */
+const REFUND_REASON = "requested_by_customer";
 
 function toPayment(r: Row): ProviderPayment {
   return {
@@ -75,7 +111,296 @@ function intentJson(r: Row) {
   };
 }
 
-export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs: number }): PaymentProvider {
+/** The Charge ID of a sandbox PaymentIntent (one charge each): stable, derived from the PaymentIntent's ID. */
+export const chargeIdOf = (paymentId: string): string => `ch_${paymentId.replace(/^pi_/, "")}`;
+
+/** The Refund JSON Stripe would send (lower-case currency, minor units). */
+function refundJson(r: RefundRow) {
+  return {
+    id: r.id,
+    object: "refund" as const,
+    amount: r.amount,
+    currency: r.currency.toLowerCase(),
+    payment_intent: r.paymentId,
+    charge: chargeIdOf(r.paymentId),
+    status: r.status,
+    reason: r.reason ?? REFUND_REASON,
+    metadata: r.metadata as Record<string, string>,
+    failure_reason: r.failureReason,
+    created: Math.floor(r.createdAt.getTime() / 1000),
+  };
+}
+
+/** The Charge JSON Stripe would send in `charge.refunded`: cumulative amount_refunded over its non-failed refunds. */
+function chargeJson(p: Row, refunds: RefundRow[]) {
+  const amountRefunded = refunds.filter((r) => r.status !== "failed").reduce((sum, r) => sum + r.amount, 0);
+  return {
+    id: chargeIdOf(p.id),
+    object: "charge" as const,
+    payment_intent: p.id,
+    amount: p.amount,
+    amount_captured: p.amount,
+    amount_refunded: amountRefunded,
+    refunded: amountRefunded >= p.amount,
+    captured: true,
+    paid: true,
+    status: "succeeded",
+    currency: p.currency.toLowerCase(),
+    metadata: p.metadata,
+    payment_method: p.paymentMethod,
+    livemode: false,
+    created: Math.floor(p.createdAt.getTime() / 1000),
+    refunds: {
+      object: "list" as const,
+      data: refunds.map(refundJson),
+      has_more: false,
+      total_count: refunds.length,
+      url: `/v1/charges/${chargeIdOf(p.id)}/refunds`,
+    },
+  };
+}
+
+/** The Dispute JSON Stripe would send: its balance transactions follow from its status (withdrawn; reinstated if won). */
+function disputeJson(d: DisputeRow) {
+  const transactions = [{ amount: -d.amount, fee: d.fee, reporting_category: "dispute" }];
+  if (d.status === "won") transactions.push({ amount: d.amount, fee: 0, reporting_category: "dispute_reversal" });
+  return {
+    id: d.id,
+    object: "dispute" as const,
+    amount: d.amount,
+    currency: d.currency.toLowerCase(),
+    payment_intent: d.paymentId,
+    charge: chargeIdOf(d.paymentId),
+    status: d.status,
+    reason: d.reason,
+    balance_transactions: transactions.map((t) => ({
+      object: "balance_transaction",
+      amount: t.amount,
+      currency: d.currency.toLowerCase(),
+      fee: t.fee,
+      net: t.amount - t.fee,
+      reporting_category: t.reporting_category,
+      type: "adjustment",
+    })),
+    is_charge_refundable: false,
+    livemode: false,
+    metadata: {},
+    created: Math.floor(d.createdAt.getTime() / 1000),
+  };
+}
+
+/**
+ * Queue events (and internal steps) of one payment, due `delayMs` from now, in the given order: each is due 1 ms
+ * after the previous, so the dispatcher (which takes them by due time) delivers them in order.
+ */
+async function queue(tx: Tx, paymentId: string, events: { type: string; object?: unknown }[], delayMs = 0) {
+  if (events.length === 0) return;
+  await tx.insert(sandboxEvents).values(
+    events.map((e, i) => ({
+      id: newId("evt"),
+      paymentId,
+      type: e.type,
+      object: e.object ?? null,
+      deliverAfter: sql`now() + make_interval(secs => ${(delayMs + i) / 1000})`,
+    })),
+  );
+}
+
+const refundsOf = (tx: Tx, paymentId: string) =>
+  tx.select().from(sandboxRefunds).where(eq(sandboxRefunds.paymentId, paymentId)).orderBy(asc(sandboxRefunds.createdAt));
+
+interface RefundRequest {
+  paymentId: string;
+  /** Minor units; absent: what remains unrefunded (as Stripe). */
+  amount?: number;
+  /** For the refused answer only: the refund keeps the payment's currency (Stripe takes none for a PaymentIntent). */
+  currency?: string;
+  metadata: Record<string, string>;
+  idempotencyKey?: string;
+  pendingMs: number;
+}
+
+/**
+ * Stripe's refund endpoint: validate, store a `succeeded` refund and queue `refund.created` + `charge.refunded`
+ * (and, for pm_card_refundFail, the step that fails it after `pendingMs`). A refusal is a failed refund with
+ * `id: null` and Stripe's error code, and stores nothing. Serialized per payment by locking its row.
+ */
+async function refundPayment(tx: Tx, req: RefundRequest): Promise<ProviderRefund> {
+  const refused = (code: string, message: string, currency?: string): ProviderRefund => ({
+    id: null,
+    paymentId: req.paymentId,
+    amount: req.amount ?? 0,
+    currency: (currency ?? req.currency ?? "").toUpperCase(),
+    status: "failed",
+    ...(req.metadata.refund_id ? { refundId: req.metadata.refund_id } : {}),
+    failureCode: code,
+    failureMessage: message,
+  });
+  const [p] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, req.paymentId)).for("update");
+  if (!p) return refused("resource_missing", `No such payment_intent: '${req.paymentId}'`);
+  if (req.idempotencyKey) {
+    // Stripe semantics: the same idempotency key returns the first answer.
+    const [existing] = await tx.select().from(sandboxRefunds).where(eq(sandboxRefunds.idempotencyKey, req.idempotencyKey));
+    if (existing) return fromRefund(refundJson(existing));
+  }
+  if (p.status !== "succeeded") {
+    // Stripe's code for a PaymentIntent in the wrong state for the operation.
+    return refused(
+      "payment_intent_unexpected_state",
+      `This PaymentIntent (${p.id}) does not have a successful charge to refund.`,
+      p.currency,
+    );
+  }
+  const [dispute] = await tx
+    .select()
+    .from(sandboxDisputes)
+    .where(and(eq(sandboxDisputes.paymentId, p.id), ne(sandboxDisputes.status, "won")));
+  if (dispute) {
+    return refused("charge_disputed", `Charge ${chargeIdOf(p.id)} has been charged back; cannot issue a refund.`, p.currency);
+  }
+  const refunds = await refundsOf(tx, p.id);
+  const refunded = refunds.filter((r) => r.status !== "failed").reduce((sum, r) => sum + r.amount, 0);
+  const remaining = p.amount - refunded;
+  const amount = req.amount ?? remaining;
+  if (remaining <= 0) {
+    return refused("charge_already_refunded", `Charge ${chargeIdOf(p.id)} has already been refunded.`, p.currency);
+  }
+  if (!Number.isSafeInteger(amount) || amount < 1) {
+    return refused("parameter_invalid_integer", `Invalid positive integer: ${amount}`, p.currency);
+  }
+  if (amount > remaining) {
+    return refused(
+      "amount_too_large",
+      `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining}).`,
+      p.currency,
+    );
+  }
+  const [row] = await tx
+    .insert(sandboxRefunds)
+    .values({
+      id: newId("re"),
+      paymentId: p.id,
+      idempotencyKey: req.idempotencyKey ?? null,
+      amount,
+      currency: p.currency,
+      status: "succeeded",
+      reason: REFUND_REASON,
+      metadata: req.metadata,
+    })
+    .returning();
+  if (!row) throw new Error("sandbox insert returned nothing");
+  await queue(tx, p.id, [
+    { type: "refund.created", object: refundJson(row) },
+    { type: "charge.refunded", object: chargeJson(p, [...refunds, row]) },
+  ]);
+  const m = isMethod(p.paymentMethod) ? SANDBOX_METHODS[p.paymentMethod] : undefined;
+  if (m && "refundsFail" in m) await queue(tx, p.id, [{ type: FAIL_REFUND, object: { refund: row.id } }], req.pendingMs);
+  return fromRefund(refundJson(row));
+}
+
+/**
+ * A refund made "in the provider's dashboard" (the sandbox's stand-in for Stripe's): no metadata.refund_id (our
+ * webhook handler has to adopt it), Stripe's validation and events as for `createRefund`. `amount` in minor units,
+ * default: all that remains unrefunded. A refusal (unknown, unpaid, disputed or already refunded payment, amount
+ * too large) is a failed refund with `id: null`; throws only on database errors. `pendingMs`: how long before a
+ * pm_card_refundFail refund fails (default 5 s).
+ */
+export async function sandboxDashboardRefund(
+  db: Db,
+  paymentId: string,
+  amount?: number,
+  opts: { pendingMs?: number } = {},
+): Promise<ProviderRefund> {
+  return db.transaction((tx) => refundPayment(tx, { paymentId, amount, metadata: {}, pendingMs: opts.pendingMs ?? 5_000 }));
+}
+
+/**
+ * Close a sandbox dispute, standing in for submitting winning or losing evidence in Stripe's test mode. `won`:
+ * status won, events `charge.dispute.funds_reinstated` (the amount comes back, the fee does not) then
+ * `charge.dispute.closed`; `lost`: status lost, event `charge.dispute.closed`. Returns the closed dispute.
+ * Throws an Error for an unknown dispute ID or a dispute already closed.
+ */
+export async function closeSandboxDispute(db: Db, disputeId: string, outcome: "won" | "lost"): Promise<ProviderDispute> {
+  return db.transaction(async (tx) => {
+    const [d] = await tx.select().from(sandboxDisputes).where(eq(sandboxDisputes.id, disputeId)).for("update");
+    if (!d) throw new Error(`No such dispute: '${disputeId}'`);
+    if (d.status === "won" || d.status === "lost") {
+      throw new Error(`Dispute ${disputeId} is already closed (${d.status})`);
+    }
+    const [closed] = await tx
+      .update(sandboxDisputes)
+      .set({ status: outcome })
+      .where(eq(sandboxDisputes.id, disputeId))
+      .returning();
+    if (!closed) throw new Error("sandbox update returned nothing");
+    const json = disputeJson(closed);
+    await queue(tx, closed.paymentId, [
+      ...(outcome === "won" ? [{ type: "charge.dispute.funds_reinstated", object: json }] : []),
+      { type: "charge.dispute.closed", object: json },
+    ]);
+    return fromDispute(json);
+  });
+}
+
+/** pm_card_refundFail's later step: the refund fails (expired_or_canceled_card); `refund.failed` + `charge.refund.updated`. */
+async function failRefundStep(tx: Tx, step: { refund?: string }) {
+  const [r] = await tx
+    .select()
+    .from(sandboxRefunds)
+    .where(eq(sandboxRefunds.id, step.refund ?? ""))
+    .for("update");
+  if (r?.status !== "succeeded") return;
+  const [failed] = await tx
+    .update(sandboxRefunds)
+    .set({ status: "failed", failureReason: "expired_or_canceled_card" })
+    .where(eq(sandboxRefunds.id, r.id))
+    .returning();
+  if (!failed) return;
+  await queue(tx, r.paymentId, [
+    { type: "refund.failed", object: refundJson(failed) },
+    { type: "charge.refund.updated", object: refundJson(failed) },
+  ]);
+}
+
+/**
+ * pm_card_createDispute's later step: a dispute (needs_response, fraudulent) over what remains unrefunded — our
+ * choice: a fully refunded payment is not disputed — with its funds withdrawn at once, as Stripe does for cards:
+ * `charge.dispute.created` then `charge.dispute.funds_withdrawn`.
+ */
+async function openDisputeStep(tx: Tx, paymentId: string) {
+  const [p] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, paymentId)).for("update");
+  if (p?.status !== "succeeded") return;
+  const [already] = await tx.select().from(sandboxDisputes).where(eq(sandboxDisputes.paymentId, p.id));
+  if (already) return;
+  const refunded = (await refundsOf(tx, p.id)).filter((r) => r.status !== "failed").reduce((s, r) => s + r.amount, 0);
+  if (p.amount - refunded <= 0) return;
+  const [d] = await tx
+    .insert(sandboxDisputes)
+    .values({
+      id: newId("dp"),
+      paymentId: p.id,
+      amount: p.amount - refunded,
+      currency: p.currency,
+      status: "needs_response",
+      reason: "fraudulent",
+      fee: SANDBOX_DISPUTE_FEE,
+    })
+    .returning();
+  if (!d) throw new Error("sandbox insert returned nothing");
+  const json = disputeJson(d);
+  await queue(tx, p.id, [
+    { type: "charge.dispute.created", object: json },
+    { type: "charge.dispute.funds_withdrawn", object: json },
+  ]);
+}
+
+/**
+ * The sandbox provider. `pendingMs`: how long a pm_card_processing payment stays pending, and a pm_card_refundFail
+ * refund stays succeeded before failing; `disputeMs` (default `pendingMs`): how long after a pm_card_createDispute
+ * payment its dispute opens.
+ */
+export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs: number; disputeMs?: number }): PaymentProvider {
+  const disputeMs = opts.disputeMs ?? opts.pendingMs;
   return {
     name: "sandbox",
     webhookSecret: opts.webhookSecret,
@@ -103,12 +428,8 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
         const [created] = await tx.insert(sandboxPayments).values(row).returning();
         if (!created) throw new Error("sandbox insert returned nothing");
         const delay = m?.outcome === "pending" ? opts.pendingMs : 0;
-        await tx.insert(sandboxEvents).values({
-          id: newId("evt"),
-          paymentId: created.id,
-          type: failed ? "payment_intent.payment_failed" : "payment_intent.succeeded",
-          deliverAfter: sql`now() + make_interval(secs => ${delay / 1000})`,
-        });
+        await queue(tx, created.id, [{ type: failed ? "payment_intent.payment_failed" : "payment_intent.succeeded" }], delay);
+        if (m && "disputed" in m) await queue(tx, created.id, [{ type: OPEN_DISPUTE }], disputeMs);
         return toPayment(created);
       });
     },
@@ -117,13 +438,61 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
       if (!row) throw new Error(`No such PaymentIntent: '${id}'`);
       return toPayment(row);
     },
+    async createRefund(input: CreateRefundInput) {
+      return db.transaction((tx) =>
+        refundPayment(tx, {
+          paymentId: input.paymentId,
+          amount: input.amount,
+          currency: input.currency,
+          metadata: refundMetadata(input),
+          idempotencyKey: input.idempotencyKey,
+          pendingMs: opts.pendingMs,
+        }),
+      );
+    },
+    async listRefunds(paymentId: string) {
+      const rows = await db
+        .select()
+        .from(sandboxRefunds)
+        .where(eq(sandboxRefunds.paymentId, paymentId))
+        .orderBy(desc(sandboxRefunds.createdAt)); // newest first, as Stripe lists
+      return rows.map((r) => fromRefund(refundJson(r)));
+    },
   };
+}
+
+/**
+ * Run one of the sandbox's own delayed steps (not delivered anywhere) in a savepoint: done, it is marked delivered
+ * in the same transaction as its effects; failed, it is retried with the events' back-off.
+ */
+async function runStep(tx: Tx, ev: typeof sandboxEvents.$inferSelect, log: (msg: string, extra?: object) => void) {
+  try {
+    await tx.transaction(async (sp) => {
+      if (ev.type === FAIL_REFUND) await failRefundStep(sp, (ev.object ?? {}) as { refund?: string });
+      else if (ev.type === OPEN_DISPUTE) await openDisputeStep(sp, ev.paymentId);
+      else log("unknown sandbox step; dropped", { eventId: ev.id, type: ev.type });
+      await sp
+        .update(sandboxEvents)
+        .set({ deliveredAt: sql`now()`, attempts: ev.attempts + 1 })
+        .where(eq(sandboxEvents.id, ev.id));
+    });
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    const backoff = Math.min(60, 2 ** ev.attempts);
+    await tx
+      .update(sandboxEvents)
+      .set({ attempts: ev.attempts + 1, lastError: error, deliverAfter: sql`now() + make_interval(secs => ${backoff})` })
+      .where(eq(sandboxEvents.id, ev.id));
+    log("sandbox step failed; will retry", { eventId: ev.id, type: ev.type, error, attempt: ev.attempts + 1 });
+  }
 }
 
 /**
  * Deliver due sandbox events to the webhook URL, at least once, with
  * exponential back-off on failure (like Stripe). Several instances may run it:
- * rows are claimed with SKIP LOCKED. Returns a stop function.
+ * rows are claimed with SKIP LOCKED. An event's data.object is its stored snapshot (refunds, disputes), else the
+ * PaymentIntent as it is now. Rows of a `sandbox.` type are the sandbox's own delayed steps (a refund failing, a
+ * dispute opening): run here, not delivered. Returns a stop function.
  */
 export function startSandboxDispatcher(
   db: Db,
@@ -143,12 +512,21 @@ export function startSandboxDispatcher(
         .limit(20)
         .for("update", { skipLocked: true });
       for (const ev of due) {
-        const [p] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, ev.paymentId));
-        if (!p) continue;
-        if (p.status === "processing" && ev.type === "payment_intent.succeeded") {
-          // the delayed payment completes on the provider's side now
-          await tx.update(sandboxPayments).set({ status: "succeeded" }).where(eq(sandboxPayments.id, p.id));
-          p.status = "succeeded";
+        if (ev.type.startsWith(STEP_PREFIX)) {
+          await runStep(tx, ev, log);
+          continue;
+        }
+        let object: unknown = ev.object;
+        if (object === null) {
+          // No snapshot: the PaymentIntent as it is now (payment events).
+          const [p] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, ev.paymentId));
+          if (!p) continue;
+          if (p.status === "processing" && ev.type === "payment_intent.succeeded") {
+            // the delayed payment completes on the provider's side now
+            await tx.update(sandboxPayments).set({ status: "succeeded" }).where(eq(sandboxPayments.id, p.id));
+            p.status = "succeeded";
+          }
+          object = intentJson(p);
         }
         const payload = JSON.stringify({
           id: ev.id,
@@ -158,7 +536,7 @@ export function startSandboxDispatcher(
           livemode: false,
           pending_webhooks: 1,
           type: ev.type,
-          data: { object: intentJson(p) },
+          data: { object },
         });
         const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret });
         let error: string | undefined;

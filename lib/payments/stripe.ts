@@ -1,5 +1,14 @@
 import Stripe from "stripe";
-import type { CreatePaymentInput, PaymentProvider, PaymentStatus, ProviderPayment } from "./provider";
+import type {
+  CreatePaymentInput,
+  CreateRefundInput,
+  PaymentProvider,
+  PaymentStatus,
+  ProviderDispute,
+  ProviderPayment,
+  ProviderRefund,
+  RefundStatus,
+} from "./provider";
 import { ProviderUnavailableError } from "./provider";
 
 /** Stripe's PaymentIntent states mapped onto ours. */
@@ -25,6 +34,115 @@ export function fromIntent(pi: Stripe.PaymentIntent): ProviderPayment {
     contributionId: pi.metadata?.contribution_id,
     failureCode: err ? (err.decline_code ?? err.code ?? "payment_failed") : undefined,
     failureMessage: err?.message,
+  };
+}
+
+/**
+ * The fields of a Stripe Refund that `fromRefund` reads: a `Stripe.Refund` (API answer or event payload) fits,
+ * and so does the sandbox's Refund JSON (lib/payments/sandbox.ts).
+ */
+export interface RefundLike {
+  id: string;
+  amount: number;
+  /** Lower case, as Stripe sends it. */
+  currency: string;
+  status: string | null;
+  payment_intent: string | { id: string } | null;
+  metadata: Record<string, string> | null;
+  failure_reason?: string | null;
+}
+
+/** Stripe's Refund states folded onto ours: requires_action and pending are pending, canceled and failed are failed. */
+export function refundStatusOf(status: string | null): RefundStatus {
+  switch (status) {
+    case "succeeded":
+      return "succeeded";
+    case "failed":
+    case "canceled":
+      return "failed";
+    default: // pending, requires_action (and null, which Stripe sends for a refund still being created)
+      return "pending";
+  }
+}
+
+const idOf = (v: string | { id: string } | null | undefined): string | undefined => (typeof v === "string" ? v : v?.id);
+
+/**
+ * A Stripe Refund (re_…; amounts in minor units, currency lower case) as our ProviderRefund (currency upper
+ * case). `refundId` is our refund's ID from `metadata.refund_id`, absent for a refund made in the dashboard;
+ * `failureCode` is Stripe's `failure_reason` (e.g. expired_or_canceled_card). Never throws; a refund without
+ * a PaymentIntent (a charge-only refund, never one of ours) gets `paymentId: ""`.
+ */
+export function fromRefund(r: RefundLike): ProviderRefund {
+  const status = refundStatusOf(r.status);
+  const refundId = r.metadata?.refund_id;
+  return {
+    id: r.id,
+    paymentId: idOf(r.payment_intent) ?? "",
+    amount: r.amount,
+    currency: r.currency.toUpperCase(),
+    status,
+    ...(refundId ? { refundId } : {}),
+    ...(status === "failed" && r.failure_reason ? { failureCode: r.failure_reason } : {}),
+  };
+}
+
+/** The fields of a Stripe Dispute that `fromDispute` reads: a `Stripe.Dispute` fits, and so does the sandbox's JSON. */
+export interface DisputeLike {
+  id: string;
+  amount: number;
+  /** Lower case, as Stripe sends it. */
+  currency: string;
+  status: string;
+  reason?: string | null;
+  payment_intent: string | { id: string } | null;
+  /** The money movements of the dispute: the withdrawal (amount < 0, with the dispute fee) and any reinstatement. */
+  balance_transactions?: ReadonlyArray<{ amount: number; fee: number }> | null;
+}
+
+/**
+ * A Stripe Dispute (dp_…; amounts in minor units) as our ProviderDispute (currency upper case). `fee` is the
+ * dispute fee Stripe charged: the sum of the fees of its withdrawing balance transactions (amount < 0), in the
+ * dispute's currency's minor units; 0 before the funds are withdrawn. Never throws; a dispute without a
+ * PaymentIntent (a charge-only payment, never one of ours) gets `paymentId: ""`.
+ */
+export function fromDispute(d: DisputeLike): ProviderDispute {
+  const fee = (d.balance_transactions ?? []).filter((t) => t.amount < 0).reduce((sum, t) => sum + t.fee, 0);
+  return {
+    id: d.id,
+    paymentId: idOf(d.payment_intent) ?? "",
+    amount: d.amount,
+    currency: d.currency.toUpperCase(),
+    status: d.status,
+    ...(d.reason ? { reason: d.reason } : {}),
+    fee,
+  };
+}
+
+/**
+ * Whether a Stripe error is the provider refusing the request for its content (an answer: the caller must not
+ * retry it as is), as opposed to an outage, a rate limit, bad credentials or an idempotency conflict, which are
+ * not the payer's fault and which the caller retries.
+ */
+function isRefusal(err: unknown): err is Stripe.errors.StripeInvalidRequestError {
+  const retryable =
+    err instanceof Stripe.errors.StripeConnectionError ||
+    err instanceof Stripe.errors.StripeRateLimitError ||
+    err instanceof Stripe.errors.StripeAuthenticationError ||
+    err instanceof Stripe.errors.StripePermissionError ||
+    err instanceof Stripe.errors.StripeIdempotencyError;
+  return err instanceof Stripe.errors.StripeInvalidRequestError && !retryable && (err.statusCode ?? 500) < 500;
+}
+
+/**
+ * The metadata a refund carries at the provider (both adapters): our refund and contribution IDs, and the free-text
+ * reason when there is one, cut to Stripe's 500-character limit for a metadata value.
+ */
+export function refundMetadata(input: Pick<CreateRefundInput, "refundId" | "contributionId" | "reason">): Record<string, string> {
+  return {
+    refund_id: input.refundId,
+    contribution_id: input.contributionId,
+    ...(input.reason ? { reason: input.reason.slice(0, 500) } : {}),
   };
 }
 
@@ -69,13 +187,7 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
         }
         // A request Stripe refused for its own content (e.g. an unknown payment method) is a failed payment.
         // Rate limits, bad credentials and idempotency conflicts are not the payer's fault: the caller retries.
-        const retryable =
-          err instanceof Stripe.errors.StripeConnectionError ||
-          err instanceof Stripe.errors.StripeRateLimitError ||
-          err instanceof Stripe.errors.StripeAuthenticationError ||
-          err instanceof Stripe.errors.StripePermissionError ||
-          err instanceof Stripe.errors.StripeIdempotencyError;
-        if (err instanceof Stripe.errors.StripeInvalidRequestError && !retryable && (err.statusCode ?? 500) < 500) {
+        if (isRefusal(err)) {
           return {
             id: `failed-${input.contributionId}`,
             status: "failed",
@@ -92,6 +204,45 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
     async retrievePayment(id: string) {
       try {
         return fromIntent(await stripe.paymentIntents.retrieve(id));
+      } catch (err) {
+        throw new ProviderUnavailableError("Stripe could not be reached", { cause: err });
+      }
+    },
+    async createRefund(input: CreateRefundInput) {
+      try {
+        const refund = await stripe.refunds.create(
+          {
+            payment_intent: input.paymentId,
+            amount: input.amount,
+            // Stripe's enum has no room for our free text: that goes in the metadata.
+            reason: "requested_by_customer",
+            metadata: refundMetadata(input),
+          },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return fromRefund(refund);
+      } catch (err) {
+        // charge_already_refunded, amount_too_large, charge_disputed, an unknown PaymentIntent …: nothing was made.
+        if (isRefusal(err)) {
+          return {
+            id: null,
+            paymentId: input.paymentId,
+            amount: input.amount,
+            currency: input.currency.toUpperCase(),
+            status: "failed",
+            refundId: input.refundId,
+            failureCode: err.code ?? err.type,
+            failureMessage: err.message,
+          };
+        }
+        throw new ProviderUnavailableError("Stripe could not be reached", { cause: err });
+      }
+    },
+    async listRefunds(paymentId: string) {
+      try {
+        const out: ProviderRefund[] = [];
+        for await (const r of stripe.refunds.list({ payment_intent: paymentId, limit: 100 })) out.push(fromRefund(r));
+        return out;
       } catch (err) {
         throw new ProviderUnavailableError("Stripe could not be reached", { cause: err });
       }

@@ -14,7 +14,32 @@
  *     pm_card_chargeDeclined                  → 402 card_declined / generic_decline
  *     pm_card_chargeDeclinedInsufficientFunds → 402 card_declined / insufficient_funds
  *     pm_card_pending (test helper)           → processing
+ *     pm_card_refundFail                      → succeeded; its refunds succeed, then fail (see failRefund)
+ *     pm_card_createDispute                   → succeeded; then disputed (see openDispute)
  *     anything else                           → 400 resource_missing
+ *   Each PaymentIntent has one charge, `ch_<the PaymentIntent ID's suffix>`.
+ *
+ * Refunds
+ *   `POST /v1/refunds` (payment_intent, amount — default: what remains —, reason, metadata),
+ *   `GET /v1/refunds/:id`, `GET /v1/refunds` (filters payment_intent, limit, starting_after; a list
+ *   object, newest first, with has_more, so the SDK's auto-pagination works).
+ *   Refused with Stripe's 400 invalid_request_error codes: unknown PaymentIntent → resource_missing
+ *   (param payment_intent); PaymentIntent not succeeded → payment_intent_unexpected_state; a dispute not won
+ *   → charge_disputed; nothing left to refund → charge_already_refunded; more than what remains (the sum of
+ *   the non-failed refunds) → amount_too_large. These refusals are saved under the idempotency key (the
+ *   endpoint ran), like Stripe.
+ *
+ * Webhook events: `events()` returns, in order, the Event JSONs Stripe would have sent for what happened
+ *   (payment_intent.succeeded / .payment_failed / .processing; refund.created + charge.refunded;
+ *   refund.failed + charge.refund.updated; charge.dispute.created + charge.dispute.funds_withdrawn;
+ *   charge.dispute.funds_reinstated + charge.dispute.closed), each data.object a snapshot. Sign one with
+ *   `Stripe.webhooks.generateTestHeaderString` to deliver it. Test helpers stand in for what Stripe does on
+ *   its own later in test mode:
+ *   `failRefund(id)`: a pm_card_refundFail refund turns failed (failure_reason expired_or_canceled_card);
+ *   `openDispute(paymentIntentId)`: a pm_card_createDispute payment is disputed (needs_response, fraudulent,
+ *     funds withdrawn with Stripe's 1500 fee);
+ *   `closeDispute(id, "won" | "lost")`: the evidence won or lost (won reinstates the amount, not the fee).
+ *   They throw for an unknown object or one in the wrong state.
  *
  * Connect (payouts to creators)
  *   `POST /v1/accounts` (type, email, capabilities[…][requested], metadata),
@@ -127,6 +152,58 @@ export interface TransferJson {
   transfer_group: string | null;
 }
 
+export interface RefundJson {
+  id: string;
+  object: "refund";
+  amount: number;
+  balance_transaction: string;
+  charge: string;
+  created: number;
+  currency: string;
+  failure_reason: string | null;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string | null;
+  receipt_number: null;
+  status: "succeeded" | "failed" | "pending" | "canceled" | "requires_action";
+}
+
+export interface DisputeJson {
+  id: string;
+  object: "dispute";
+  amount: number;
+  balance_transactions: {
+    id: string;
+    object: "balance_transaction";
+    amount: number;
+    fee: number;
+    net: number;
+    currency: string;
+    reporting_category: string;
+    type: "adjustment";
+  }[];
+  charge: string;
+  created: number;
+  currency: string;
+  is_charge_refundable: boolean;
+  livemode: false;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string;
+  status: string;
+}
+
+export interface EventJson {
+  id: string;
+  object: "event";
+  api_version: string;
+  created: number;
+  livemode: false;
+  pending_webhooks: number;
+  type: string;
+  data: { object: Record<string, unknown> };
+}
+
 export interface FakeStripe {
   url: string;
   requests: RecordedRequest[];
@@ -145,6 +222,18 @@ export interface FakeStripe {
   disableAccount(accountId: string, reason?: string): void;
   /** The platform's available balance in `currency` (smallest unit); `undefined` = unlimited (the default). */
   setAvailableBalance(currency: string, amount: number | undefined): void;
+  /** Refunds made, by ID, in the order they were made. */
+  refunds: Map<string, RefundJson>;
+  /** Disputes opened, by ID. */
+  disputes: Map<string, DisputeJson>;
+  /** The webhook events Stripe would have sent so far, oldest first (snapshots). */
+  events(): EventJson[];
+  /** Later, in test mode: a pm_card_refundFail payment's refund fails (refund.failed, charge.refund.updated). */
+  failRefund(refundId: string): RefundJson;
+  /** Later, in test mode: a pm_card_createDispute payment is disputed (charge.dispute.created, .funds_withdrawn). */
+  openDispute(paymentIntentId: string): DisputeJson;
+  /** The dispute's evidence won or lost (won: .funds_reinstated; both: charge.dispute.closed). */
+  closeDispute(disputeId: string, outcome: "won" | "lost"): DisputeJson;
   close(): Promise<void>;
 }
 
@@ -197,6 +286,22 @@ const DECLINES: Record<string, string> = {
 /** What an Express account still owes before Stripe enables it (a subset of a real new account's list). */
 const ONBOARDING_DUE = ["business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"];
 
+/** Stripe's refusals of a refund that are saved under the idempotency key (the endpoint ran). */
+const REFUND_REFUSALS = new Set([
+  "payment_intent_unexpected_state",
+  "charge_disputed",
+  "charge_already_refunded",
+  "amount_too_large",
+]);
+
+/** Stripe's dispute fee ($15.00), in minor units of the dispute's currency (as the sandbox: see SANDBOX_DISPUTE_FEE). */
+const DISPUTE_FEE = 1500;
+
+/** The API version the events say they were rendered with. */
+const API_VERSION = "2025-01-01";
+
+const chargeIdOf = (piId: string) => `ch_${piId.replace(/^pi_/, "")}`;
+
 /** Stripe's refusals of a transfer that are saved under the idempotency key (the endpoint ran). */
 const TRANSFER_REFUSALS = new Set(["balance_insufficient", "insufficient_capabilities_for_transfer"]);
 
@@ -205,6 +310,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const intents = new Map<string, PaymentIntentJson>();
   const accounts = new Map<string, AccountJson>();
   const transfers = new Map<string, TransferJson>();
+  const refunds = new Map<string, RefundJson>();
+  const disputes = new Map<string, DisputeJson>();
+  const events: EventJson[] = [];
   const balance = new Map<string, number>(); // currency → available; absent = unlimited
   const idempotent = new Map<string, { fingerprint: string; reply: Reply }>();
   let failures = { remaining: 0, status: 500 };
@@ -226,7 +334,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
           "This PaymentIntent is configured to accept payment methods enabled in your Dashboard, some of which may require a full page redirect to succeed. Pass a `return_url` or set `automatic_payment_methods[allow_redirects]` to `never`.",
       });
     }
-    const known = pm === "pm_card_visa" || pm === "pm_card_pending" || pm in DECLINES;
+    const known =
+      ["pm_card_visa", "pm_card_pending", "pm_card_refundFail", "pm_card_createDispute"].includes(pm) || pm in DECLINES;
     if (!known) {
       return err(400, {
         type: "invalid_request_error",
@@ -265,8 +374,158 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       client_secret: `${piId}_secret_${randomBytes(12).toString("hex")}`,
     };
     intents.set(piId, pi);
-    if (lastError) return err(402, { ...lastError, payment_intent: pi });
+    if (pi.status === "succeeded") emit("payment_intent.succeeded", pi);
+    if (pi.status === "processing") emit("payment_intent.processing", pi);
+    if (lastError) {
+      emit("payment_intent.payment_failed", pi);
+      return err(402, { ...lastError, payment_intent: pi });
+    }
     return { status: 200, body: pi };
+  }
+
+  /** Record the event Stripe would send, with a snapshot of its object. */
+  function emit(type: string, object: object) {
+    events.push({
+      id: id("evt"),
+      object: "event",
+      api_version: API_VERSION,
+      created: now(),
+      livemode: false,
+      pending_webhooks: 1,
+      type,
+      data: { object: structuredClone(object) as Record<string, unknown> },
+    });
+  }
+
+  const refundsOf = (piId: string) => [...refunds.values()].filter((r) => r.payment_intent === piId);
+  const refundedOf = (piId: string) =>
+    refundsOf(piId)
+      .filter((r) => r.status !== "failed" && r.status !== "canceled")
+      .reduce((sum, r) => sum + r.amount, 0);
+
+  /** The Charge JSON of a PaymentIntent (as in charge.refunded), with its refunds. */
+  function chargeJson(pi: PaymentIntentJson) {
+    const amountRefunded = refundedOf(pi.id);
+    const list = refundsOf(pi.id).reverse();
+    return {
+      id: chargeIdOf(pi.id),
+      object: "charge",
+      amount: pi.amount,
+      amount_captured: pi.amount,
+      amount_refunded: amountRefunded,
+      captured: true,
+      created: pi.created,
+      currency: pi.currency,
+      disputed: [...disputes.values()].some((d) => d.payment_intent === pi.id),
+      livemode: false,
+      metadata: pi.metadata,
+      paid: true,
+      payment_intent: pi.id,
+      payment_method: pi.payment_method,
+      refunded: amountRefunded >= pi.amount,
+      refunds: {
+        object: "list",
+        data: list,
+        has_more: false,
+        total_count: list.length,
+        url: `/v1/charges/${chargeIdOf(pi.id)}/refunds`,
+      },
+      status: "succeeded",
+    };
+  }
+
+  function createRefund(p: Params): Reply {
+    const str = (k: string) => (typeof p[k] === "string" ? (p[k] as string) : undefined);
+    const piId = str("payment_intent");
+    if (!piId && !str("charge")) return missing("payment_intent");
+    const pi = piId ? intents.get(piId) : undefined;
+    if (!pi) {
+      return err(400, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: piId ? "payment_intent" : "charge",
+        message: piId ? `No such payment_intent: '${piId}'` : `No such charge: '${str("charge")}'`,
+      });
+    }
+    const reason = str("reason");
+    if (reason !== undefined && !["duplicate", "fraudulent", "requested_by_customer"].includes(reason)) {
+      return err(400, {
+        type: "invalid_request_error",
+        param: "reason",
+        message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+      });
+    }
+    const refusal = (code: string, message: string) => err(400, { type: "invalid_request_error", code, message });
+    if (pi.status !== "succeeded") {
+      return refusal(
+        "payment_intent_unexpected_state",
+        `This PaymentIntent (${pi.id}) does not have a successful charge to refund.`,
+      );
+    }
+    const charge = chargeIdOf(pi.id);
+    if ([...disputes.values()].some((d) => d.payment_intent === pi.id && d.status !== "won")) {
+      return refusal("charge_disputed", `Charge ${charge} has been charged back; cannot issue a refund.`);
+    }
+    const remaining = pi.amount - refundedOf(pi.id);
+    if (remaining <= 0) return refusal("charge_already_refunded", `Charge ${charge} has already been refunded.`);
+    const amount = str("amount") === undefined ? remaining : Number(str("amount"));
+    if (!Number.isInteger(amount) || amount < 1) return badInteger("amount", str("amount"));
+    if (amount > remaining) {
+      return refusal(
+        "amount_too_large",
+        `Refund amount ($${(amount / 100).toFixed(2)}) is greater than unrefunded amount on charge ($${(remaining / 100).toFixed(2)})`,
+      );
+    }
+    const refund: RefundJson = {
+      id: id("re"),
+      object: "refund",
+      amount,
+      balance_transaction: id("txn"),
+      charge,
+      created: now(),
+      currency: pi.currency,
+      failure_reason: null,
+      metadata: metadataOf(p),
+      payment_intent: pi.id,
+      reason: reason ?? null,
+      receipt_number: null,
+      status: "succeeded",
+    };
+    refunds.set(refund.id, refund);
+    emit("refund.created", refund);
+    emit("charge.refunded", chargeJson(pi));
+    return { status: 200, body: refund };
+  }
+
+  function listRefunds(p: Params): Reply {
+    const limitParam = typeof p.limit === "string" ? p.limit : "10";
+    const limit = Number(limitParam);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return err(400, {
+        type: "invalid_request_error",
+        param: "limit",
+        message: `Invalid integer: ${limitParam}; must be between 1 and 100`,
+      });
+    }
+    let matching = [...refunds.values()]
+      .reverse() // newest first, as Stripe lists
+      .filter((r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent);
+    if (typeof p.starting_after === "string") {
+      const at = matching.findIndex((r) => r.id === p.starting_after);
+      if (at < 0) {
+        return err(400, {
+          type: "invalid_request_error",
+          code: "resource_missing",
+          param: "starting_after",
+          message: `No such refund: '${p.starting_after}'`,
+        });
+      }
+      matching = matching.slice(at + 1);
+    }
+    return {
+      status: 200,
+      body: { object: "list", data: matching.slice(0, limit), has_more: matching.length > limit, url: "/v1/refunds" },
+    };
   }
 
   function createAccount(p: Params): Reply {
@@ -483,8 +742,16 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return idempotently(method, path, headers, params, createTransfer, (r) => ok(r) || refused(r));
     }
     if (method === "GET" && path === "/v1/transfers") return listTransfers(params);
+    if (method === "POST" && path === "/v1/refunds") {
+      const refused = (r: Reply) => {
+        const code = (r.body as { error?: { code?: string } }).error?.code;
+        return r.status === 400 && code !== undefined && REFUND_REFUSALS.has(code);
+      };
+      return idempotently(method, path, headers, params, createRefund, (r) => ok(r) || refused(r));
+    }
+    if (method === "GET" && path === "/v1/refunds") return listRefunds(params);
 
-    const m = /^\/v1\/(payment_intents|accounts|transfers)\/([^/]+)$/.exec(path);
+    const m = /^\/v1\/(payment_intents|accounts|transfers|refunds)\/([^/]+)$/.exec(path);
     if (method === "GET" && m) {
       const objectId = decodeURIComponent(m[2]!);
       if (m[1] === "payment_intents") {
@@ -506,6 +773,16 @@ export async function startFakeStripe(): Promise<FakeStripe> {
           type: "invalid_request_error",
           code: "account_invalid",
           message: `The provided key '${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}' does not have access to account '${objectId}' (or that account does not exist). Application access may have been revoked.`,
+        });
+      }
+      if (m[1] === "refunds") {
+        const refund = refunds.get(objectId);
+        if (refund) return { status: 200, body: refund };
+        return err(404, {
+          type: "invalid_request_error",
+          code: "resource_missing",
+          param: "id",
+          message: `No such refund: '${objectId}'`,
         });
       }
       const transfer = transfers.get(objectId);
@@ -585,6 +862,84 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     setAvailableBalance(currency, amount) {
       if (amount === undefined) balance.delete(currency.toLowerCase());
       else balance.set(currency.toLowerCase(), amount);
+    },
+    refunds,
+    disputes,
+    events: () => structuredClone(events),
+    failRefund(refundId) {
+      const r = refunds.get(refundId);
+      if (!r) throw new Error(`fake-stripe: no refund ${refundId}`);
+      if (intents.get(r.payment_intent)?.payment_method !== "pm_card_refundFail") {
+        throw new Error(`fake-stripe: refund ${refundId} is not of a pm_card_refundFail payment; it does not fail`);
+      }
+      if (r.status !== "succeeded") throw new Error(`fake-stripe: refund ${refundId} is ${r.status}`);
+      r.status = "failed";
+      r.failure_reason = "expired_or_canceled_card";
+      emit("refund.failed", r);
+      emit("charge.refund.updated", r);
+      return structuredClone(r);
+    },
+    openDispute(paymentIntentId) {
+      const pi = intents.get(paymentIntentId);
+      if (!pi) throw new Error(`fake-stripe: no payment_intent ${paymentIntentId}`);
+      if (pi.payment_method !== "pm_card_createDispute" || pi.status !== "succeeded") {
+        throw new Error(`fake-stripe: ${paymentIntentId} is not a succeeded pm_card_createDispute payment; it is not disputed`);
+      }
+      if ([...disputes.values()].some((d) => d.payment_intent === pi.id)) {
+        throw new Error(`fake-stripe: ${paymentIntentId} is already disputed`);
+      }
+      const amount = pi.amount - refundedOf(pi.id);
+      const d: DisputeJson = {
+        id: id("dp"),
+        object: "dispute",
+        amount,
+        balance_transactions: [
+          {
+            id: id("txn"),
+            object: "balance_transaction",
+            amount: -amount,
+            fee: DISPUTE_FEE,
+            net: -amount - DISPUTE_FEE,
+            currency: pi.currency,
+            reporting_category: "dispute",
+            type: "adjustment",
+          },
+        ],
+        charge: chargeIdOf(pi.id),
+        created: now(),
+        currency: pi.currency,
+        is_charge_refundable: false,
+        livemode: false,
+        metadata: {},
+        payment_intent: pi.id,
+        reason: "fraudulent",
+        status: "needs_response",
+      };
+      disputes.set(d.id, d);
+      emit("charge.dispute.created", d);
+      emit("charge.dispute.funds_withdrawn", d);
+      return structuredClone(d);
+    },
+    closeDispute(disputeId, outcome) {
+      const d = disputes.get(disputeId);
+      if (!d) throw new Error(`fake-stripe: no dispute ${disputeId}`);
+      if (d.status === "won" || d.status === "lost") throw new Error(`fake-stripe: dispute ${disputeId} is already ${d.status}`);
+      d.status = outcome;
+      if (outcome === "won") {
+        d.balance_transactions.push({
+          id: id("txn"),
+          object: "balance_transaction",
+          amount: d.amount,
+          fee: 0,
+          net: d.amount,
+          currency: d.currency,
+          reporting_category: "dispute_reversal",
+          type: "adjustment",
+        });
+        emit("charge.dispute.funds_reinstated", d);
+      }
+      emit("charge.dispute.closed", d);
+      return structuredClone(d);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
