@@ -458,3 +458,75 @@ describe.each([sandboxFixture(), stripeFixture()])("payment refunds contract: $n
     expect(await fx.dashboardRefund(pi, 901)).toMatchObject({ id: null, status: "failed", failureCode: "amount_too_large" });
   });
 });
+
+describe("sandbox: its delayed steps are due rows the dispatcher runs", () => {
+  let database: TestDatabase;
+  let handle: ReturnType<typeof openDb>;
+  let receiver: http.Server;
+  let url: string;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    database = await provisionDatabase("sandbox_steps");
+    handle = openDb(database.url, 4);
+    receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { type: string }).type);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+  }, 120_000);
+  afterAll(async () => {
+    await new Promise((r) => receiver?.close(r));
+    await handle?.sql.end();
+    await database?.drop();
+  });
+
+  it("a dispute due while no dispatcher ran (a restart) opens once one runs, and the step itself is never delivered", async () => {
+    const provider = sandboxProvider(handle.db, { webhookSecret: SECRET, pendingMs: 60_000, disputeMs: 300 });
+    // A first dispatcher stops before the dispute is due: the process went away.
+    const first = startSandboxDispatcher(handle.db, { url, secret: SECRET, intervalMs: 50 });
+    const contributionId = randomUUID();
+    const payment = await provider.createPayment({
+      contributionId,
+      campaignId: randomUUID(),
+      amount: 3000,
+      currency: "EUR",
+      paymentMethod: "pm_card_createDispute",
+      idempotencyKey: paymentIdempotencyKey(contributionId),
+    });
+    expect(payment.status).toBe("succeeded");
+    await first();
+    const pendingSteps = await handle.sql`
+      select type from sandbox_events where payment_id = ${payment.id} and delivered_at is null and type like 'sandbox.%'`;
+    expect(pendingSteps.map((r) => r.type)).toEqual(["sandbox.dispute.open"]);
+    expect(await handle.sql`select 1 from sandbox_disputes where payment_id = ${payment.id}`).toHaveLength(0);
+
+    // After the "restart", another dispatcher runs the due step.
+    const second = startSandboxDispatcher(handle.db, { url, secret: SECRET, intervalMs: 50 });
+    try {
+      const rows = await waitFor(
+        () => handle.sql`select status, reason, fee::int as fee, currency from sandbox_disputes where payment_id = ${payment.id}`,
+        (r) => r.length > 0,
+      );
+      // The fee is Stripe's 1500 minor units whatever the currency.
+      expect(rows.map((r) => ({ ...r }))).toEqual([
+        { status: "needs_response", reason: "fraudulent", fee: 1500, currency: "EUR" },
+      ]);
+      await waitFor(
+        () => received,
+        (r) => r.includes("charge.dispute.funds_withdrawn"),
+      );
+    } finally {
+      await second();
+    }
+    expect(received.filter((t) => t.startsWith("sandbox."))).toEqual([]);
+    expect(received).toEqual(
+      expect.arrayContaining(["payment_intent.succeeded", "charge.dispute.created", "charge.dispute.funds_withdrawn"]),
+    );
+  });
+});

@@ -10,8 +10,9 @@ import {
   type PaymentProvider,
   ProviderUnavailableError,
   paymentIdempotencyKey,
+  refundIdempotencyKey,
 } from "@/lib/payments/provider";
-import { stripeClient, stripeProvider } from "@/lib/payments/stripe";
+import { fromDispute, fromRefund, stripeClient, stripeProvider } from "@/lib/payments/stripe";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe";
 
 let fake: FakeStripe;
@@ -173,6 +174,104 @@ describe("stripeProvider through the stripe SDK", () => {
     const offline = stripeProvider({ secretKey: "sk_test_123", webhookSecret: "whsec_test", apiBase: fake.url });
     await expect(offline.createPayment(payment("pm_card_visa"))).rejects.toBeInstanceOf(ProviderUnavailableError);
     fake = await startFakeStripe(); // for afterEach
+  });
+});
+
+describe("stripeProvider refunds through the stripe SDK", () => {
+  async function paid(amount = 1500): Promise<string> {
+    return (await provider.createPayment(payment("pm_card_visa", { amount }))).id;
+  }
+
+  it("creates a refund with what Stripe expects: PaymentIntent, amount, reason enum, our metadata, idempotency key", async () => {
+    const pi = await paid();
+    const result = await provider.createRefund({
+      refundId: "ref-1",
+      contributionId: "contrib-x",
+      paymentId: pi,
+      amount: 500,
+      currency: "USD",
+      reason: "duplicate pledge",
+      idempotencyKey: refundIdempotencyKey("ref-1"),
+    });
+    expect(result).toEqual({
+      id: expect.stringMatching(/^re_/),
+      paymentId: pi,
+      amount: 500,
+      currency: "USD",
+      status: "succeeded",
+      refundId: "ref-1",
+    });
+    const req = fake.requests.at(-1)!;
+    expect(req.method).toBe("POST");
+    expect(req.path).toBe("/v1/refunds");
+    expect(req.headers["idempotency-key"]).toBe("refund-ref-1");
+    expect(req.params).toEqual({
+      payment_intent: pi,
+      amount: "500",
+      reason: "requested_by_customer",
+      metadata: { refund_id: "ref-1", contribution_id: "contrib-x", reason: "duplicate pledge" },
+    });
+  });
+
+  it("throws ProviderUnavailableError when Stripe answers 500 on every attempt, and makes nothing", async () => {
+    const pi = await paid();
+    fake.failNextRequests(10);
+    const input = {
+      refundId: "ref-2",
+      contributionId: "c",
+      paymentId: pi,
+      amount: 100,
+      currency: "USD",
+      idempotencyKey: refundIdempotencyKey("ref-2"),
+    };
+    await expect(provider.createRefund(input)).rejects.toBeInstanceOf(ProviderUnavailableError);
+    expect(fake.refunds.size).toBe(0);
+  });
+
+  it("treats an idempotency conflict as retryable (ProviderUnavailableError), not as a refusal", async () => {
+    const pi = await paid();
+    const input = { refundId: "ref-3", contributionId: "c", paymentId: pi, amount: 100, currency: "USD", idempotencyKey: "k" };
+    await provider.createRefund(input);
+    await expect(provider.createRefund({ ...input, amount: 200 })).rejects.toBeInstanceOf(ProviderUnavailableError);
+    expect(fake.refunds.size).toBe(1);
+  });
+
+  it("lists more than one page of refunds (the SDK's auto-pagination)", async () => {
+    const pi = await paid(200);
+    const stripe = stripeClient("sk_test_123", fake.url);
+    for (let i = 0; i < 101; i++) await stripe.refunds.create({ payment_intent: pi, amount: 1 });
+    const listed = await provider.listRefunds(pi);
+    expect(listed).toHaveLength(101);
+    expect(new Set(listed.map((r) => r.id)).size).toBe(101);
+    expect(fake.requests.filter((r) => r.method === "GET" && r.path === "/v1/refunds")).toHaveLength(2);
+  });
+
+  it.each([
+    ["succeeded", "succeeded"],
+    ["pending", "pending"],
+    ["requires_action", "pending"],
+    ["failed", "failed"],
+    ["canceled", "failed"],
+  ])("maps a Refund's status %s to %s", (status, ours) => {
+    const r = { id: "re_1", amount: 5, currency: "eur", status, payment_intent: "pi_1", metadata: {}, failure_reason: null };
+    expect(fromRefund(r).status).toBe(ours);
+  });
+
+  it("maps a Dispute, counting only the withdrawing balance transactions' fees", () => {
+    expect(
+      fromDispute({
+        id: "dp_1",
+        amount: 900,
+        currency: "gbp",
+        status: "won",
+        reason: "fraudulent",
+        payment_intent: { id: "pi_9" },
+        balance_transactions: [
+          { amount: -900, fee: 1500 },
+          { amount: 900, fee: 0 },
+        ],
+      }),
+    ).toEqual({ id: "dp_1", paymentId: "pi_9", amount: 900, currency: "GBP", status: "won", reason: "fraudulent", fee: 1500 });
   });
 });
 
