@@ -10,11 +10,16 @@
  *   payouts run [--date 2026-11-24] [--allow-future-cutoff]       the day's payouts (default: today in PAYOUT_TIMEZONE)
  *   payouts reconcile                                             submit open payouts, look up pending transfers
  *   assets sweep [--older-than-hours 24] [--dry-run]              deletes stored objects no asset row points to
+ *   sandbox refund --id <contribution> [--amount N]               a refund "in the sandbox's dashboard" (only webhooks tell the app)
+ *   sandbox dispute-close --id <dp_…> --outcome won|lost           stands in for winning or losing evidence in Stripe test mode
  */
 import { parseArgs } from "node:util";
-import { openDb } from "@/db/client";
+import { eq } from "drizzle-orm";
+import { validate as isUuid } from "uuid";
+import { type Db, openDb } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { contributions } from "@/db/schema";
 import { seedDemoUsers } from "@/db/seed";
 import { assetStorage } from "@/lib/assets/storage";
 import { sweepOrphans } from "@/lib/assets/sweep";
@@ -23,6 +28,7 @@ import { ConfigError, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
+import { sandboxDashboardRefund, closeSandboxDispute as sandboxDisputeClose } from "@/lib/payments/sandbox";
 import { createPayoutSettings } from "@/lib/payouts";
 import { type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
 import { findUserByEmail } from "@/lib/users";
@@ -34,7 +40,9 @@ const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name
        npm run cli -- payouts run [--date YYYY-MM-DD] [--allow-future-cutoff]
        npm run cli -- payouts reconcile
 
-       npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]`;
+       npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]
+       npm run cli -- sandbox refund --id <contribution id> [--amount <minor units>]
+       npm run cli -- sandbox dispute-close --id <dispute id> --outcome won|lost`;
 
 class CliError extends Error {
   constructor(
@@ -62,6 +70,8 @@ async function main() {
       help: { type: "boolean" },
       "older-than-hours": { type: "string", default: "24" },
       "dry-run": { type: "boolean" },
+      amount: { type: "string" },
+      outcome: { type: "string" },
     },
   });
   const [area, command] = positionals;
@@ -69,7 +79,8 @@ async function main() {
     (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) ||
     (area === "ledger" && command === "audit") ||
     (area === "payouts" && ["run", "reconcile"].includes(command ?? "")) ||
-    (area === "assets" && command === "sweep");
+    (area === "assets" && command === "sweep") ||
+    (area === "sandbox" && ["refund", "dispute-close"].includes(command ?? ""));
   if (values.help || !known) fail(USAGE);
 
   let c: ReturnType<typeof config>;
@@ -117,6 +128,10 @@ async function main() {
       );
       return;
     }
+    if (area === "sandbox") {
+      await sandboxCommand(db, command, values);
+      return;
+    }
     if (!values.email) fail(`--email is required\n${USAGE}`);
     const user = await findUserByEmail(db, values.email);
     if (!user) fail(`no user with email ${values.email}`, 1);
@@ -142,6 +157,32 @@ async function main() {
     await sql.end();
     await embedded?.stop();
   }
+}
+
+/**
+ * What a provider's dashboard and its dispute evidence do, for the sandbox: the app hears of it only through
+ * the signed webhooks the sandbox then delivers (a running app's dispatcher sends them).
+ */
+async function sandboxCommand(db: Db, command: string | undefined, values: { id?: string; amount?: string; outcome?: string }) {
+  if (!values.id) fail(`--id is required\n${USAGE}`);
+  if (command === "refund") {
+    const amount = values.amount === undefined ? undefined : Number(values.amount);
+    if (amount !== undefined && !(Number.isSafeInteger(amount) && amount > 0))
+      fail(`--amount must be a positive integer (minor units)\n${USAGE}`);
+    const [c] = isUuid(values.id) ? await db.select().from(contributions).where(eq(contributions.id, values.id)) : [];
+    if (!c?.providerPaymentId || c.provider !== "sandbox") fail(`no sandbox contribution ${values.id}`, 1);
+    const r = await sandboxDashboardRefund(db, c.providerPaymentId, amount);
+    if (r.status === "failed") fail(`the sandbox refused: ${r.failureCode}`, 1);
+    console.log(
+      `sandbox refund ${r.id}: ${formatMoney(r.amount, r.currency)} of ${c.providerPaymentId} (${r.status}); the webhooks follow`,
+    );
+    return;
+  }
+  if (values.outcome !== "won" && values.outcome !== "lost") fail(`--outcome must be won or lost\n${USAGE}`);
+  const d = await sandboxDisputeClose(db, values.id, values.outcome).catch((e: unknown) =>
+    fail(e instanceof Error ? e.message : String(e), 1),
+  );
+  console.log(`sandbox dispute ${d.id} closed ${d.status}; the webhooks follow`);
 }
 
 async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolean> {

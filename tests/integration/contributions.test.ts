@@ -47,7 +47,7 @@ describe("POST /api/campaigns/{id}/contributions with the sandbox", () => {
     });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ campaignId: c.id, amount: 2500, currency: "USD", status: "succeeded", failure: null });
-    expect(Object.keys(r.body).sort()).toEqual(["amount", "campaignId", "createdAt", "currency", "failure", "id", "status"]);
+    expect(Object.keys(r.body).sort()).toEqual(["amount", "campaignId", "createdAt", "currency", "failure", "id", "refundedAmount", "status"]);
     await contribute(carol, c.id, { amount: 1000, currency: "USD", anonymous: true });
     expect(await totalsOf(c.id, { collectedAmount: 3500 })).toMatchObject({ collectedAmount: 3500, contributionCount: 2 });
     const list = await api(`/api/campaigns/${c.id}/contributions`);

@@ -7,7 +7,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "@/db/client";
-import { closeSandboxDispute, sandboxDashboardRefund } from "@/lib/payments/sandbox";
+import { closeSandboxDispute } from "@/lib/payments/sandbox";
 import { runCli as runCliProcess } from "../support/cli";
 import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
 import { api, activeCampaign as publish, tokenFor } from "../support/http";
@@ -77,11 +77,6 @@ async function withDb<T>(fn: (db: ReturnType<typeof openDb>["db"]) => Promise<T>
   }
 }
 
-async function paymentOf(contributionId: string): Promise<string> {
-  const [r] = await sql<{ pi: string }[]>`select provider_payment_id as pi from contributions where id = ${contributionId}`;
-  return r?.pi as string;
-}
-
 async function payoutsOf(campaignId: string) {
   return sql<{ amount: string; status: string; payout_date: string }[]>`
     select amount, status::text, payout_date::text from payouts where campaign_id = ${campaignId} order by id`;
@@ -120,8 +115,9 @@ describe("refunds and disputes", () => {
     await figures(id, { collectedAmount: 17000, heldAmount: 0, contributionCount: 2 });
 
     // Refunded in the provider's dashboard: only the webhooks (refund.created, charge.refunded) tell us.
-    const pi = await paymentOf(hundred.id);
-    await withDb((db) => sandboxDashboardRefund(db, pi));
+    const dashboard = await runCli(["sandbox", "refund", "--id", hundred.id]);
+    expect(dashboard.code, dashboard.out).toBe(0);
+    expect(dashboard.out).toMatch(/sandbox refund re_sb_\S+: \$100\.00 of pi_sb_/);
     // The dispute card's dispute opens a moment later (charge.dispute.created, then funds_withdrawn).
     await figures(id, { collectedAmount: 7000, heldAmount: 7000, contributionCount: 1 });
     const refunded = await api(`/api/contributions/${hundred.id}`, { base: app.baseUrl, token: bob });
@@ -154,7 +150,10 @@ describe("refunds and disputes", () => {
 
     // Won: the held money is the campaign's again, and the next run pays it.
     const [open] = await sql<{ id: string }[]>`select id from disputes where contribution_id = ${seventy.id}`;
-    await withDb((db) => closeSandboxDispute(db, open?.id as string, "won"));
+    const won = await runCli(["sandbox", "dispute-close", "--id", open?.id as string, "--outcome", "won"]);
+    expect(won.code, won.out).toBe(0);
+    const again = await runCli(["sandbox", "dispute-close", "--id", open?.id as string, "--outcome", "lost"]);
+    expect(again.code).toBe(1); // closed already
     await figures(id, { collectedAmount: 7000, heldAmount: 0, contributionCount: 1 });
     const next = await runCli(["payouts", "run", "--date", day(2), "--allow-future-cutoff"]);
     expect(next.code, next.out).toBe(0);
