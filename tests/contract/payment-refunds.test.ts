@@ -349,13 +349,16 @@ describe.each([sandboxFixture(), stripeFixture()])("payment refunds contract: $n
     expect(await fx.refundsMade(pi)).toBe(1);
   });
 
-  it.skipIf(!fx.unreachable)("throws ProviderUnavailableError when the provider cannot be reached", async () => {
-    const pi = await pay();
-    const offline = await fx.unreachable!();
-    await expect(offline.createRefund(refund(pi, 500))).rejects.toBeInstanceOf(ProviderUnavailableError);
-    await expect(offline.listRefunds(pi)).rejects.toBeInstanceOf(ProviderUnavailableError);
-    expect(await fx.refundsMade(pi)).toBe(0);
-  });
+  // Declared only for adapters with a network hop to lose (the sandbox has none): not a skipped test.
+  const unreachable = fx.unreachable;
+  if (unreachable)
+    it("throws ProviderUnavailableError when the provider cannot be reached", async () => {
+      const pi = await pay();
+      const offline = await unreachable();
+      await expect(offline.createRefund(refund(pi, 500))).rejects.toBeInstanceOf(ProviderUnavailableError);
+      await expect(offline.listRefunds(pi)).rejects.toBeInstanceOf(ProviderUnavailableError);
+      expect(await fx.refundsMade(pi)).toBe(0);
+    });
 
   it("lists every refund of a payment, and only its own", async () => {
     const pi = await pay();

@@ -341,7 +341,7 @@ describe("daily payouts", () => {
     try {
       const bad = await runCli(["ledger", "audit"]);
       expect(bad.code).toBe(1);
-      expect(bad.out).toContain(`PAYOUT ${id} (paid): no payout entry`);
+      expect(bad.out).toMatch(new RegExp(`PAYOUT ${id} of campaign [0-9a-f-]{36} \\(paid\\): no payout entry`));
       expect(bad.out).toContain("ledger audit FAILED");
     } finally {
       await sql`delete from payouts where id = ${id}`;
