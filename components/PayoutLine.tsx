@@ -38,10 +38,7 @@ export function PayoutLine({
           <dt>Owed back</dt>
           <dd>
             {m(-s.unpaid)}
-            <span className="muted small">
-              {" "}
-              — money refunded or disputed after it was paid out; taken from your next payouts
-            </span>
+            <span className="muted small"> — money refunded or disputed after it was paid out; taken from your next payouts</span>
           </dd>
         </div>
       ) : (

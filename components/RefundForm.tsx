@@ -113,13 +113,7 @@ export function RefundForm({ contributionId, currency, remaining, donor, anonymo
             </div>
             <div className="field">
               <label htmlFor={ids.reason}>Reason (optional)</label>
-              <input
-                id={ids.reason}
-                name="reason"
-                type="text"
-                maxLength={500}
-                defaultValue={typed?.reason}
-              />
+              <input id={ids.reason} name="reason" type="text" maxLength={500} defaultValue={typed?.reason} />
             </div>
             <button type="submit" name="intent" value="review" className="btn btn-secondary btn-small" disabled={pending}>
               {pending ? "Checking…" : "Review refund"}
