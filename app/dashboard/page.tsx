@@ -96,9 +96,7 @@ export default async function DashboardPage({
                   />
                 )}
                 <p className="card-links">
-                  <Link href={`/dashboard/campaigns/${campaign.id}/contributions`}>
-                    Contributions<span className="visually-hidden"> to {campaign.title}</span>
-                  </Link>
+                  <Link href={`/dashboard/campaigns/${campaign.id}/contributions`}>Contributions and refunds</Link>
                 </p>
               </CampaignCard>
             );
