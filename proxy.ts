@@ -11,7 +11,14 @@ import { MAX_JSON_BODY_BYTES } from "@/lib/http";
  * form posts refused, rate limit per token or IP, and the sign-in gate for private pages.
  * Authorization (who may change what) is decided in lib/, not here.
  */
-const PRIVATE_PAGES = [/^\/dashboard(\/|$)/, /^\/campaigns\/new$/, /^\/campaigns\/[^/]+\/edit$/, /^\/settings(\/|$)/];
+const PRIVATE_PAGES = [
+  /^\/dashboard(\/|$)/,
+  /^\/campaigns\/new$/,
+  /^\/campaigns\/[^/]+\/edit$/,
+  /^\/settings(\/|$)/,
+  /^\/contributions\/?$/,
+  /^\/admin(\/|$)/,
+];
 
 function securityHeaders(h: Headers, https: boolean) {
   const dev = appConfig().NODE_ENV === "development";

@@ -50,6 +50,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               {user ? (
                 <span className="nav-user">
                   <span className="nav-user-name">{user.name}</span>
+                  <Link href="/contributions">My contributions</Link>
                   <SignOutButton />
                 </span>
               ) : (

@@ -3,34 +3,62 @@ import { formatMoney } from "./format";
 
 /**
  * Per campaign on the dashboard: what waits (and why: `hold`, from lib's payoutHold; null when the
- * next run pays it), what is on its way, what was paid out. `minimum` in minor units.
+ * next run pays it), what is owed back (money refunded or disputed after it was paid out), what open
+ * disputes hold, what is on its way, what was paid out. `minimum` in minor units; `holdHours`: how long
+ * a contribution settles before it is payable (PAYOUT_HOLD_HOURS).
  */
 export function PayoutLine({
   summary: s,
   hold,
   minimum,
   timeZone,
+  holdHours,
 }: {
   summary: CampaignPayoutSummary;
   hold: PayoutHold | null;
   minimum: number;
   timeZone: string;
+  holdHours: number;
 }) {
   const m = (n: number) => formatMoney(n, s.currency);
-  let why = `paid in the next daily payout (what settled before 00:00 ${timeZone})`;
+  const settled =
+    holdHours > 0
+      ? `once it has settled for ${holdHours} hour${holdHours === 1 ? "" : "s"} before the 00:00 ${timeZone} cut-off`
+      : `what settled before 00:00 ${timeZone}`;
+  let why = `paid in the next daily payout (${settled})`;
   if (hold === "no_payout_account") why = "not paid: connect a payout account";
   else if (hold === "payouts_disabled") why = "not paid: your payout account cannot receive payouts yet";
-  else if (hold === "campaign_suspended") why = "held while the campaign is suspended";
+  else if (hold === "campaign_suspended")
+    why = s.frozen ? "held since the campaign was suspended" : "held while the campaign is suspended";
   else if (hold === "below_minimum") why = `paid once it reaches ${m(minimum)}`;
   return (
     <dl className="payout-line" aria-label="Payouts">
-      <div>
-        <dt>Waiting</dt>
-        <dd>
-          {m(Math.max(0, s.unpaid))}
-          {s.unpaid > 0 && <span className="muted small"> — {why}</span>}
-        </dd>
-      </div>
+      {s.unpaid < 0 ? (
+        <div>
+          <dt>Owed back</dt>
+          <dd>
+            {m(-s.unpaid)}
+            <span className="muted small"> — money refunded or disputed after it was paid out; taken from your next payouts</span>
+          </dd>
+        </div>
+      ) : (
+        <div>
+          <dt>Waiting</dt>
+          <dd>
+            {m(s.unpaid)}
+            {s.unpaid > 0 && <span className="muted small"> — {why}</span>}
+          </dd>
+        </div>
+      )}
+      {s.held > 0 && (
+        <div>
+          <dt>Held for disputes</dt>
+          <dd>
+            {m(s.held)}
+            <span className="muted small"> — paid out only if the dispute is won</span>
+          </dd>
+        </div>
+      )}
       <div>
         <dt>On its way</dt>
         <dd>{m(s.inTransit)}</dd>

@@ -44,9 +44,16 @@ export default async function DashboardPage({
           <h1>My campaigns</h1>
           <p className="muted">Signed in as {user.name}</p>
         </div>
-        <Link href="/campaigns/new" className="btn btn-primary">
-          Start a campaign
-        </Link>
+        <div className="actions">
+          {user.role === "admin" && (
+            <Link href="/admin/disputes" className="btn btn-secondary">
+              Disputes
+            </Link>
+          )}
+          <Link href="/campaigns/new" className="btn btn-primary">
+            Start a campaign
+          </Link>
+        </div>
       </div>
       {accountBlocker && (
         <div className="notice" role="status">
@@ -85,8 +92,12 @@ export default async function DashboardPage({
                     })}
                     minimum={c.PAYOUT_MINIMUM_MINOR}
                     timeZone={c.PAYOUT_TIMEZONE}
+                    holdHours={c.PAYOUT_HOLD_HOURS}
                   />
                 )}
+                <p className="card-links">
+                  <Link href={`/dashboard/campaigns/${campaign.id}/contributions`}>Contributions and refunds</Link>
+                </p>
               </CampaignCard>
             );
           })}

@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
-import { contributions, idempotencyKeys, users } from "@/db/schema";
+import { campaigns, contributions, disputes, idempotencyKeys, refunds, users } from "@/db/schema";
 import { getCampaign } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
 import type { PublicUser } from "@/lib/users";
 import { minimumAmount, type PaymentProvider, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
-import type { ContributeInput, ContributionDto, PublicContribution } from "./schemas";
+import { toRefundDto } from "./refunds";
+import type { ContributeInput, ContributionDto, PublicContribution, RefundDto } from "./schemas";
 import { settlePayment } from "./settle";
 
 /** Keys are kept 48 hours (the API promises at least 24). */
@@ -284,5 +285,146 @@ export async function listCampaignContributions(
       createdAt: r.createdAt.toISOString(),
     })),
     nextCursor: rows.length > p.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** A contribution as its campaign's creator (or an admin) sees it: every status, the donor's anonymity kept. */
+export interface OwnerContribution {
+  id: string;
+  /** The donor's name, or "Anonymous" when the donor chose it (the creator does not see who). */
+  name: string;
+  anonymous: boolean;
+  amount: number;
+  currency: string;
+  status: ContributionDto["status"];
+  refundedAmount: number;
+  message: string | null;
+  createdAt: string;
+  /** The open dispute of this contribution (its amount is held), or null. */
+  openDispute: { id: string; amount: number; status: string } | null;
+}
+
+export interface OwnerContributionPage {
+  campaign: { id: string; title: string; currency: string };
+  items: OwnerContribution[];
+  nextCursor: string | null;
+}
+
+/**
+ * A campaign's contributions (all statuses), newest first, keyset-paginated (`cursor`: the last ID of
+ * the previous page), for the campaign's creator or an admin. CAMPAIGN_NOT_FOUND for anyone else, so a
+ * campaign's existence is not told to those who may not see its contributions.
+ */
+export async function listCampaignContributionsForOwner(
+  db: Db,
+  viewer: PublicUser,
+  campaignId: string,
+  p: { limit: number; cursor?: string },
+): Promise<OwnerContributionPage> {
+  if (!isUuid(campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  const [campaign] = await db
+    .select({ id: campaigns.id, title: campaigns.title, currency: campaigns.currency, creatorId: campaigns.creatorId })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
+  if (!campaign || (viewer.role !== "admin" && viewer.id !== campaign.creatorId))
+    throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  const cursor = p.cursor && isUuid(p.cursor) ? p.cursor : undefined;
+  const rows = await db
+    .select({
+      id: contributions.id,
+      amount: contributions.amount,
+      currency: contributions.currency,
+      status: contributions.status,
+      refundedAmount: contributions.refundedAmount,
+      message: contributions.message,
+      anonymous: contributions.anonymous,
+      createdAt: contributions.createdAt,
+      name: users.name,
+    })
+    .from(contributions)
+    .innerJoin(users, eq(users.id, contributions.contributorId))
+    .where(and(eq(contributions.campaignId, campaignId), cursor ? lt(contributions.id, cursor) : undefined))
+    .orderBy(desc(contributions.id))
+    .limit(p.limit + 1);
+  const page = rows.slice(0, p.limit);
+  const open = page.length
+    ? await db
+        .select({ id: disputes.id, contributionId: disputes.contributionId, amount: disputes.amount, status: disputes.status })
+        .from(disputes)
+        .where(
+          and(
+            inArray(
+              disputes.contributionId,
+              page.map((r) => r.id),
+            ),
+            isNull(disputes.outcome),
+          ),
+        )
+    : [];
+  const disputeOf = new Map(open.map((d) => [d.contributionId, { id: d.id, amount: d.amount, status: d.status }]));
+  return {
+    campaign: { id: campaign.id, title: campaign.title, currency: campaign.currency },
+    items: page.map((r) => ({
+      id: r.id,
+      name: r.anonymous ? "Anonymous" : r.name,
+      anonymous: r.anonymous,
+      amount: r.amount,
+      currency: r.currency,
+      status: r.status,
+      refundedAmount: r.refundedAmount,
+      message: r.message,
+      createdAt: r.createdAt.toISOString(),
+      openDispute: disputeOf.get(r.id) ?? null,
+    })),
+    nextCursor: rows.length > p.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** One of the signed-in user's own contributions, with its campaign and what was refunded of it. */
+export interface OwnContribution extends ContributionDto {
+  campaign: { id: string; title: string };
+  /** Its refunds, newest first (pending, succeeded and failed ones). */
+  refunds: RefundDto[];
+}
+
+/**
+ * The user's own contributions (all statuses), newest first, keyset-paginated (`cursor`: the last ID
+ * of the previous page), each with its campaign's title and its refunds.
+ */
+export async function listOwnContributions(
+  db: Db,
+  user: PublicUser,
+  p: { limit: number; cursor?: string },
+): Promise<{ items: OwnContribution[]; nextCursor: string | null }> {
+  const cursor = p.cursor && isUuid(p.cursor) ? p.cursor : undefined;
+  const rows = await db
+    .select({ c: contributions, title: campaigns.title })
+    .from(contributions)
+    .innerJoin(campaigns, eq(campaigns.id, contributions.campaignId))
+    .where(and(eq(contributions.contributorId, user.id), cursor ? lt(contributions.id, cursor) : undefined))
+    .orderBy(desc(contributions.id))
+    .limit(p.limit + 1);
+  const page = rows.slice(0, p.limit);
+  const refundRows = page.length
+    ? await db
+        .select()
+        .from(refunds)
+        .where(
+          inArray(
+            refunds.contributionId,
+            page.map((r) => r.c.id),
+          ),
+        )
+        .orderBy(desc(refunds.id))
+    : [];
+  const refundsOf = new Map<string, RefundDto[]>();
+  for (const r of refundRows) refundsOf.set(r.contributionId, [...(refundsOf.get(r.contributionId) ?? []), toRefundDto(r)]);
+  return {
+    items: page.map((r) => ({
+      ...toContributionDto(r.c),
+      campaign: { id: r.c.campaignId, title: r.title },
+      refunds: refundsOf.get(r.c.id) ?? [],
+    })),
+    nextCursor: rows.length > p.limit ? (page.at(-1)?.c.id ?? null) : null,
   };
 }

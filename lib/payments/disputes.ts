@@ -1,8 +1,10 @@
-import { desc, eq, isNull } from "drizzle-orm";
+import { desc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { contributions, disputes } from "@/db/schema";
+import { campaigns, contributions, disputes } from "@/db/schema";
+import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
 import { accounts, type EntryInput, postEntry } from "@/lib/ledger";
+import type { PublicUser } from "@/lib/users";
 import type { ProviderDispute } from "./provider";
 import type { DisputeDto } from "./schemas";
 import { providerEventOutcome, recordProviderEvent } from "./settle";
@@ -184,4 +186,32 @@ export async function listDisputes(db: Db, p: { open?: boolean; limit?: number }
     .orderBy(desc(disputes.createdAt))
     .limit(p.limit ?? 100);
   return rows.map(toDisputeDto);
+}
+
+/** A dispute as the admins' review page lists it: with its campaign's title. */
+export interface AdminDispute extends DisputeDto {
+  campaignTitle: string;
+}
+
+/**
+ * For admins (FORBIDDEN for anyone else): the open disputes, oldest first (the longest waiting on top),
+ * and the `closedLimit` most recently closed ones with their outcome, each with its campaign's title.
+ */
+export async function listDisputesForAdmin(
+  db: Db,
+  viewer: PublicUser,
+  p: { limit?: number; closedLimit?: number } = {},
+): Promise<{ open: AdminDispute[]; closed: AdminDispute[] }> {
+  if (viewer.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can see disputes");
+  const read = (open: boolean, limit: number) =>
+    db
+      .select({ d: disputes, title: campaigns.title })
+      .from(disputes)
+      .innerJoin(campaigns, eq(campaigns.id, disputes.campaignId))
+      .where(open ? isNull(disputes.outcome) : isNotNull(disputes.outcome))
+      .orderBy(open ? disputes.createdAt : desc(disputes.closedAt))
+      .limit(limit);
+  const [open, closed] = await Promise.all([read(true, p.limit ?? 100), read(false, p.closedLimit ?? 20)]);
+  const dto = (r: { d: DisputeRow; title: string }): AdminDispute => ({ ...toDisputeDto(r.d), campaignTitle: r.title });
+  return { open: open.map(dto), closed: closed.map(dto) };
 }

@@ -109,6 +109,11 @@ export default async function CampaignPage({ params }: Props) {
               <Money amount={c.collectedAmount} currency={c.currency} testId="collected" />
             </p>
             <p className="muted">raised of {formatMoney(c.goalAmount, c.currency)} goal</p>
+            {c.heldAmount > 0 && (
+              <p className="muted small" data-testid="held">
+                {formatMoney(c.heldAmount, c.currency)} held while a dispute is reviewed
+              </p>
+            )}
             <ProgressBar collected={c.collectedAmount} goal={c.goalAmount} />
             <ul className="stat-list">
               <li>
