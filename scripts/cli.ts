@@ -12,6 +12,9 @@
  *   assets sweep [--older-than-hours 24] [--dry-run]              deletes stored objects no asset row points to
  *   sandbox refund --id <contribution> [--amount N]               a refund "in the sandbox's dashboard" (only webhooks tell the app)
  *   sandbox dispute-close --id <dp_…> --outcome won|lost           stands in for winning or losing evidence in Stripe test mode
+ *   campaigns close-for-abuse --id <campaign> [--reason "<text>"] [--batch-size 100] [--max-rate <per s>]
+ *                                                                 closes it (if not yet: --reason required), then refunds
+ *                                                                 every contribution left; resumable (docs/payouts.md)
  */
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
@@ -24,14 +27,22 @@ import { seedDemoUsers } from "@/db/seed";
 import { assetStorage } from "@/lib/assets/storage";
 import { sweepOrphans } from "@/lib/assets/sweep";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";
+import { closeCampaignForAbuse, getCampaign } from "@/lib/campaigns";
+import { type AbuseRefundProgress, closeForAbuseRefunds } from "@/lib/campaigns/abuse";
+import { closeForAbuseSchema } from "@/lib/campaigns/schemas";
 import { ConfigError, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
+import { paymentProvider } from "@/lib/payments";
+import type { PaymentProvider } from "@/lib/payments/provider";
 import { sandboxDashboardRefund, closeSandboxDispute as sandboxDisputeClose } from "@/lib/payments/sandbox";
 import { createPayoutSettings } from "@/lib/payouts";
 import { type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
-import { findUserByEmail } from "@/lib/users";
+import { findUserByEmail, type PublicUser } from "@/lib/users";
+
+/** The operator, seeing campaigns as an admin does (drafts included). */
+const SYSTEM_ADMIN = { id: "00000000-0000-0000-0000-000000000000", role: "admin" } as PublicUser;
 
 const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name>]
        npm run cli -- tokens list --email <email>
@@ -42,7 +53,8 @@ const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name
 
        npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]
        npm run cli -- sandbox refund --id <contribution id> [--amount <minor units>]
-       npm run cli -- sandbox dispute-close --id <dispute id> --outcome won|lost`;
+       npm run cli -- sandbox dispute-close --id <dispute id> --outcome won|lost
+       npm run cli -- campaigns close-for-abuse --id <campaign> [--reason <text>] [--batch-size 100] [--max-rate <per second>]`;
 
 class CliError extends Error {
   constructor(
@@ -72,6 +84,9 @@ async function main() {
       "dry-run": { type: "boolean" },
       amount: { type: "string" },
       outcome: { type: "string" },
+      reason: { type: "string" },
+      "batch-size": { type: "string", default: "100" },
+      "max-rate": { type: "string" },
     },
   });
   const [area, command] = positionals;
@@ -80,7 +95,8 @@ async function main() {
     (area === "ledger" && command === "audit") ||
     (area === "payouts" && ["run", "reconcile"].includes(command ?? "")) ||
     (area === "assets" && command === "sweep") ||
-    (area === "sandbox" && ["refund", "dispute-close"].includes(command ?? ""));
+    (area === "sandbox" && ["refund", "dispute-close"].includes(command ?? "")) ||
+    (area === "campaigns" && command === "close-for-abuse");
   if (values.help || !known) fail(USAGE);
 
   let c: ReturnType<typeof config>;
@@ -116,6 +132,10 @@ async function main() {
         summary = await reconcilePayouts(db, s, { onProgress });
       }
       printPayoutSummary(summary);
+      return;
+    }
+    if (area === "campaigns") {
+      await closeForAbuse(db, paymentProvider(db, c), values);
       return;
     }
     if (area === "assets") {
@@ -183,6 +203,58 @@ async function sandboxCommand(db: Db, command: string | undefined, values: { id?
     fail(e instanceof Error ? e.message : String(e), 1),
   );
   console.log(`sandbox dispute ${d.id} closed ${d.status}; the webhooks follow`);
+}
+
+/**
+ * campaigns close-for-abuse: record the decision (as the platform: no user) unless the campaign is closed for
+ * abuse already, then run the refund job in the foreground, a progress line per page. Exits 0 when nothing is
+ * left but disputed contributions, 1 when a run is needed again (unanswered refunds). Ctrl-C stops after the
+ * refund in progress; a kill at any point is safe too: run the command again to finish.
+ */
+async function closeForAbuse(
+  db: Db,
+  provider: PaymentProvider,
+  values: { id?: string; reason?: string; "batch-size"?: string; "max-rate"?: string },
+) {
+  if (!values.id) fail(`--id is required\n${USAGE}`);
+  const batchSize = Number(values["batch-size"]);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    fail(`--batch-size must be an integer from 1 to 10000\n${USAGE}`);
+  const maxPerSecond = values["max-rate"] === undefined ? undefined : Number(values["max-rate"]);
+  if (maxPerSecond !== undefined && !(maxPerSecond > 0)) fail(`--max-rate must be a positive number\n${USAGE}`);
+  const campaign = await getCampaign(db, values.id, SYSTEM_ADMIN).catch((err) => {
+    throw err instanceof AppError ? new CliError(`${err.code}: ${err.message}`, 1) : err;
+  });
+  if (campaign.closedForAbuse) {
+    console.log(`campaign ${campaign.id} ("${campaign.title}") is closed for abuse already: resuming its refunds`);
+  } else {
+    const parsed = closeForAbuseSchema.safeParse({ reason: values.reason ?? "" });
+    if (!parsed.success) fail(`--reason is required to close a campaign (3 to 1,000 characters)\n${USAGE}`);
+    await closeCampaignForAbuse(db, null, campaign.id, parsed.data);
+    console.log(`campaign ${campaign.id} ("${campaign.title}") closed for abuse: ended, payouts frozen`);
+  }
+  const stop = new AbortController();
+  process.once("SIGINT", () => {
+    console.log("stopping after the refund in progress (run the command again to finish)…");
+    stop.abort();
+  });
+  const line = (p: AbuseRefundProgress) => {
+    const secs = Math.max(p.elapsedMs, 1) / 1000;
+    return `refunded ${p.refunded} / ${p.total}, ${formatMoney(p.amountNow, p.currency)} this run, ${(p.refundedNow / secs).toFixed(1)} refunds/s`;
+  };
+  const s = await closeForAbuseRefunds(db, provider, campaign.id, {
+    batchSize,
+    maxPerSecond,
+    signal: stop.signal,
+    onProgress: (p) => console.log(`  ${line(p)}`),
+  });
+  console.log(line(s));
+  if (s.disputed) console.log(`${s.disputed} contributions under an open dispute: refunded by a later run if the dispute is won`);
+  if (s.failed) console.log(`${s.failed} refunds refused by the provider: their money stays frozen on the campaign`);
+  if (s.otherProvider) console.log(`${s.otherProvider} contributions paid through another provider: refund them there`);
+  if (s.unanswered) console.log(`${s.unanswered} refunds got no answer from the provider: they are sent again by the next run`);
+  if (!s.complete) throw new CliError("close-for-abuse stopped early: run it again to finish", 1);
+  console.log("close-for-abuse complete");
 }
 
 async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolean> {

@@ -5,8 +5,8 @@ import { redirect } from "next/navigation";
 import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
 import { db } from "@/lib/app";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
-import { createCampaign, updateCampaign } from "@/lib/campaigns";
-import { type CampaignDto, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
+import { closeCampaignForAbuse, createCampaign, updateCampaign } from "@/lib/campaigns";
+import { type CampaignDto, closeForAbuseSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { parseMajorAmount } from "@/lib/money/currency";
 
 /** What the new-campaign form holds, as typed (the goal in major units, the end date as YYYY-MM-DD). */
@@ -69,6 +69,26 @@ export async function changeCampaignStatusAction(
     const input = parseForm(updateCampaignSchema, { status: formText(form, "status") });
     const campaign = await updateCampaign(db(), user, id, input);
     await invalidateCampaigns([id]); // the editor sees the edit at once; the consumer repeats it for everyone
+    refresh();
+    return campaign;
+  });
+}
+
+/**
+ * Close a campaign for abuse (what POST /api/campaigns/{id}/close-for-abuse does; admins only): it is ended,
+ * never paid out, and the scheduler's close-for-abuse job refunds every contribution. Fields: campaignId,
+ * reason. The page is rendered again, ended.
+ */
+export async function closeCampaignForAbuseAction(
+  _prev: ActionResult<CampaignDto> | undefined,
+  form: FormData,
+): Promise<ActionResult<CampaignDto>> {
+  return runAction("closeCampaignForAbuse", async () => {
+    const user = await actionUser();
+    const id = formText(form, "campaignId");
+    const input = parseForm(closeForAbuseSchema, { reason: formText(form, "reason") });
+    const campaign = await closeCampaignForAbuse(db(), user, id, input);
+    await invalidateCampaigns([id]);
     refresh();
     return campaign;
   });

@@ -71,6 +71,8 @@ CREATE TABLE "sandbox_refunds" (
 --> statement-breakpoint
 ALTER TABLE "campaigns" ADD COLUMN "held_amount" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "campaigns" ADD COLUMN "payouts_frozen_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "campaigns" ADD COLUMN "closed_for_abuse_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "campaigns" ADD COLUMN "closed_for_abuse_reason" text;--> statement-breakpoint
 ALTER TABLE "contributions" ADD COLUMN "fee_amount" bigint;--> statement-breakpoint
 ALTER TABLE "contributions" ADD COLUMN "refunded_amount" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "sandbox_events" ADD COLUMN "object" jsonb;--> statement-breakpoint
@@ -85,6 +87,7 @@ CREATE INDEX "disputes_open_idx" ON "disputes" USING btree ("created_at") WHERE 
 CREATE INDEX "refunds_contribution_idx" ON "refunds" USING btree ("contribution_id");--> statement-breakpoint
 CREATE INDEX "refunds_campaign_idx" ON "refunds" USING btree ("campaign_id","id");--> statement-breakpoint
 CREATE INDEX "refunds_pending_idx" ON "refunds" USING btree ("created_at") WHERE "refunds"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "campaigns_closed_for_abuse_idx" ON "campaigns" USING btree ("id") WHERE "campaigns"."closed_for_abuse_at" is not null;--> statement-breakpoint
 ALTER TABLE "contributions" ADD CONSTRAINT "contributions_refunded_range" CHECK ("contributions"."refunded_amount" >= 0 and "contributions"."refunded_amount" <= "contributions"."amount");--> statement-breakpoint
 -- The fee each succeeded contribution paid, read back from its ledger entry (a refund returns its share).
 UPDATE contributions c SET fee_amount = coalesce((

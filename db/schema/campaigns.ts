@@ -27,6 +27,14 @@ export const campaigns = pgTable(
      * even if the campaign is ended meanwhile (docs/payouts.md).
      */
     payoutsFrozenAt: timestamp("payouts_frozen_at", { withTimezone: true }),
+    /**
+     * Set when an admin (or an operator's CLI) closes the campaign for abuse: it is ended, its payouts
+     * frozen for good, and every contribution still paid is refunded in full by the close-for-abuse job
+     * (lib/campaigns/abuse.ts, docs/payouts.md). Never cleared.
+     */
+    closedForAbuseAt: timestamp("closed_for_abuse_at", { withTimezone: true }),
+    /** Why it was closed for abuse (the admin's words; also the refunds' reason). */
+    closedForAbuseReason: text("closed_for_abuse_reason"),
     status: campaignStatus("status").notNull().default("draft"),
     endsAt: timestamp("ends_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -34,6 +42,8 @@ export const campaigns = pgTable(
   },
   (t) => [
     index("campaigns_creator_idx").on(t.creatorId, t.id),
+    // The scheduler's pass over campaigns closed for abuse reads this (empty nearly always: cheap).
+    index("campaigns_closed_for_abuse_idx").on(t.id).where(sql`${t.closedForAbuseAt} is not null`),
     check("campaigns_goal_positive", sql`${t.goalAmount} > 0`),
     check("campaigns_collected_nonnegative", sql`${t.collectedAmount} >= 0`),
     check("campaigns_currency_upper", sql`${t.currency} ~ '^[A-Z]{3}$'`),

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { directUploadRequestSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema } from "@/lib/auth/schemas";
-import { createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
+import { closeForAbuseSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { contributeSchema, createRefundSchema } from "@/lib/payments/schemas";
 
 /**
@@ -68,6 +68,19 @@ export const API = {
     responses: {
       "200": { description: "Updated", ...jsonBody("Campaign") },
       ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    },
+  },
+  closeCampaignForAbuse: {
+    method: "post",
+    path: "/api/campaigns/{id}/close-for-abuse",
+    body: closeForAbuseSchema,
+    summary: "Close a campaign for abuse: end it, never pay it out, refund every contribution (admins)",
+    description:
+      "Records the decision at once (status ended, payouts frozen for good, the reason kept) and answers 202: the refunds are made by the close-for-abuse job, in the background by the scheduler role or by `npm run cli -- campaigns close-for-abuse`. Every contribution still paid is refunded in full, but those under an open dispute (refunded if the dispute is won). Idempotent: closing a campaign already closed changes nothing.",
+    parameters: [idParam],
+    responses: {
+      "202": { description: "Closed; its refunds are on their way", ...jsonBody("Campaign") },
+      ...errors(400, 401, 403, 404, 413, 415, 429),
     },
   },
   createContribution: {

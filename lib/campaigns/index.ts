@@ -7,7 +7,7 @@ import type { AssetDto } from "@/lib/assets/schemas";
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
 import type { PublicUser } from "@/lib/users";
-import type { CampaignDto, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
+import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
 import { contentEditable, movesFor } from "./status";
 
 type Row = typeof campaigns.$inferSelect & { creatorName: string };
@@ -23,6 +23,8 @@ const selectColumns = {
   contributionCount: campaigns.contributionCount,
   heldAmount: campaigns.heldAmount,
   payoutsFrozenAt: campaigns.payoutsFrozenAt,
+  closedForAbuseAt: campaigns.closedForAbuseAt,
+  closedForAbuseReason: campaigns.closedForAbuseReason,
   status: campaigns.status,
   endsAt: campaigns.endsAt,
   createdAt: campaigns.createdAt,
@@ -41,6 +43,7 @@ export function toDto(r: Row, assets: AssetDto[] = []): CampaignDto {
     contributionCount: r.contributionCount,
     heldAmount: r.heldAmount,
     status: r.status,
+    closedForAbuse: r.closedForAbuseAt !== null,
     endsAt: r.endsAt?.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     creator: { id: r.creatorId, name: r.creatorName },
@@ -162,6 +165,55 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
       partitionKey: id,
       payload: { campaignId: id, changed: Object.keys(input), status: row.status },
     });
+    return withAssets(tx, row);
+  });
+}
+
+/**
+ * POST /api/campaigns/{id}/close-for-abuse (and `npm run cli -- campaigns close-for-abuse`): record, in one
+ * transaction with a `campaign.updated` event (changed ["status", "closedForAbuse"]), that the campaign is
+ * closed for abuse: status ended, payouts frozen for good (`payoutsFrozenAt` kept if a suspension set it),
+ * `closedForAbuseAt` and `reason`. The refunds themselves are the close-for-abuse job's
+ * (`closeForAbuseRefunds` in ./abuse, run by the CLI or the scheduler role). `actor`: an admin, or null for
+ * the platform itself (the operator's CLI). Idempotent: closing a campaign already closed for abuse changes
+ * nothing (the first reason stays) and returns it as it is. Closes a campaign in any status, an ended one too.
+ * Throws CAMPAIGN_NOT_FOUND (unknown ID, or a draft the actor may not see), FORBIDDEN (not an admin).
+ */
+export async function closeCampaignForAbuse(
+  db: Db,
+  actor: PublicUser | null,
+  id: string,
+  input: CloseForAbuseInput,
+): Promise<CampaignDto> {
+  return db.transaction(async (tx) => {
+    if (!isUuid(id)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+    const [locked] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for("update");
+    if (!locked) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+    if (actor && actor.role !== "admin") {
+      if (locked.status === "draft" && locked.creatorId !== actor.id)
+        throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+      throw new AppError("FORBIDDEN", "Only an admin can close a campaign for abuse");
+    }
+    if (!locked.closedForAbuseAt) {
+      const now = new Date();
+      await tx
+        .update(campaigns)
+        .set({
+          status: "ended",
+          payoutsFrozenAt: locked.payoutsFrozenAt ?? now,
+          closedForAbuseAt: now,
+          closedForAbuseReason: input.reason,
+          updatedAt: now,
+        })
+        .where(eq(campaigns.id, id));
+      await appendEvent(tx, {
+        type: "campaign.updated",
+        partitionKey: id,
+        payload: { campaignId: id, changed: ["status", "closedForAbuse"], status: "ended" },
+      });
+    }
+    const row = await findRow(tx, id);
+    if (!row) throw new Error("campaign vanished inside its own transaction");
     return withAssets(tx, row);
   });
 }

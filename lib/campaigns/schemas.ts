@@ -47,6 +47,13 @@ export const updateCampaignSchema = z
   .refine((v) => Object.keys(v).length > 0, "send at least one field to change")
   .meta({ id: "UpdateCampaign" });
 
+/** POST /api/campaigns/{id}/close-for-abuse: why (kept on the campaign, and the reason of its refunds). */
+export const closeForAbuseSchema = z
+  .strictObject({
+    reason: z.string().trim().min(3, "must be at least 3 characters").max(1000, "must be at most 1,000 characters"),
+  })
+  .meta({ id: "CloseForAbuse" });
+
 export const campaignSchema = z
   .object({
     id: z.uuid(),
@@ -61,6 +68,9 @@ export const campaignSchema = z
       .int()
       .describe("minor units of collectedAmount that open disputes hold (not paid out until they close)"),
     status: campaignStatusSchema,
+    closedForAbuse: z
+      .boolean()
+      .describe("closed by an admin for abuse: ended, never paid out, every contribution refunded (docs/payouts.md)"),
     endsAt: z.string().nullable(),
     createdAt: z.string(),
     creator: z.object({ id: z.uuid(), name: z.string() }),
@@ -89,5 +99,6 @@ export function pageCursor(raw: string | string[] | undefined): string | undefin
 
 export type CreateCampaignInput = z.infer<typeof createCampaignSchema>;
 export type UpdateCampaignInput = z.infer<typeof updateCampaignSchema>;
+export type CloseForAbuseInput = z.infer<typeof closeForAbuseSchema>;
 export type CampaignDto = z.infer<typeof campaignSchema>;
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { API, jsonBody, type Operation } from "@/lib/api/operations";
 import { assetSchema, directUploadRequestSchema, directUploadSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema, tokenSchema } from "@/lib/auth/schemas";
-import { campaignPageSchema, campaignSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
+import {
+  campaignPageSchema,
+  campaignSchema,
+  closeForAbuseSchema,
+  createCampaignSchema,
+  updateCampaignSchema,
+} from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
 import {
   contributeSchema,
@@ -40,6 +46,7 @@ const documented = [
   campaignPageSchema,
   createCampaignSchema,
   updateCampaignSchema,
+  closeForAbuseSchema,
   createTokenSchema,
   tokenSchema,
   errorSchema,

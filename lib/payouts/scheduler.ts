@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "@/db/client";
 import { payoutRuns } from "@/db/schema";
+import { refundClosedCampaigns } from "@/lib/campaigns/abuse";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { paymentProvider } from "@/lib/payments";
@@ -15,6 +16,8 @@ import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
  * every instance, and the run's advisory lock lets one of them do the work
  * (the others log that a run is in progress). At start-up it catches up on
  * today's run if none finished yet (the app was down at the scheduled time).
+ * The reconcile schedule also resends refunds left unanswered and runs the close-for-abuse job for the
+ * campaigns closed for abuse that still have contributions to refund (lib/campaigns/abuse.ts).
  */
 export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Promise<void> {
   const s = createPayoutSettings(db, c);
@@ -47,6 +50,23 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
           return 0;
         });
         if (resent > 0) log.info({ resent }, "refunds: pending refunds sent again");
+        // Campaigns closed for abuse with contributions left to refund (one indexed query when there are none).
+        await refundClosedCampaigns(db, paymentProvider(db, c)).then(
+          (done) => {
+            for (const r of done)
+              log.info(
+                {
+                  campaignId: r.campaignId,
+                  refunded: r.refunded,
+                  total: r.total,
+                  refundedNow: r.refundedNow,
+                  amountNow: r.amountNow,
+                },
+                "close-for-abuse: refunds made",
+              );
+          },
+          (err) => log.error({ err }, "close-for-abuse: refunds failed"),
+        );
         return reconcilePayouts(db, s);
       }),
     ),

@@ -148,6 +148,7 @@ describe("GET /api/campaigns/{id}", () => {
     expect(Object.keys(r.body).sort()).toEqual(
       [
         "assets",
+        "closedForAbuse",
         "collectedAmount",
         "contributionCount",
         "createdAt",
@@ -155,6 +156,7 @@ describe("GET /api/campaigns/{id}", () => {
         "currency",
         "endsAt",
         "goalAmount",
+        "heldAmount",
         "id",
         "status",
         "story",

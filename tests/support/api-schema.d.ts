@@ -35,6 +35,26 @@ export interface paths {
         patch: operations["updateCampaign"];
         trace?: never;
     };
+    "/api/campaigns/{id}/close-for-abuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a campaign for abuse: end it, never pay it out, refund every contribution (admins)
+         * @description Records the decision at once (status ended, payouts frozen for good, the reason kept) and answers 202: the refunds are made by the close-for-abuse job, in the background by the scheduler role or by `npm run cli -- campaigns close-for-abuse`. Every contribution still paid is refunded in full, but those under an open dispute (refunded if the dispute is won). Idempotent: closing a campaign already closed changes nothing.
+         */
+        post: operations["closeCampaignForAbuse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/contributions": {
         parameters: {
             query?: never;
@@ -153,6 +173,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contributions/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contribution's refunds, newest first (its donor, the campaign's creator, admins) */
+        get: operations["listContributionRefunds"];
+        put?: never;
+        /**
+         * Refund a contribution, in full or in part (the campaign's creator or an admin)
+         * @description Idempotent like contributions: the same Idempotency-Key with the same body returns the same refund (Idempotent-Replayed: true); with a different body 422. The refunds of a contribution never add up to more than it (409 REFUND_EXCEEDS_CONTRIBUTION); a pending, failed or disputed contribution cannot be refunded (409). The money is reserved at once; status pending means the provider has not confirmed yet (a provider outage leaves it pending and it is sent again).
+         */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Disputes (chargebacks), newest first (admins) */
+        get: operations["listDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/stripe": {
         parameters: {
             query?: never;
@@ -162,7 +220,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stripe (and sandbox) webhook: Stripe-Signature verified, payment_intent.succeeded / payment_failed applied once */
+        /** Stripe (and sandbox) webhook: Stripe-Signature verified; payment_intent.succeeded / payment_failed, refund and charge.refunded, charge.dispute.* applied once */
         post: operations["receiveStripeWebhook"];
         delete?: never;
         options?: never;
@@ -349,11 +407,16 @@ export interface components {
             /** @description minor units */
             goalAmount: number;
             currency: string;
-            /** @description minor units; eventually consistent */
+            /** @description minor units, net of refunds and lost disputes; eventually consistent */
             collectedAmount: number;
+            /** @description paid contributions not fully refunded */
             contributionCount: number;
+            /** @description minor units of collectedAmount that open disputes hold (not paid out until they close) */
+            heldAmount: number;
             /** @enum {string} */
             status: "draft" | "active" | "ended" | "suspended";
+            /** @description closed by an admin for abuse: ended, never paid out, every contribution refunded (docs/payouts.md) */
+            closedForAbuse: boolean;
             endsAt: string | null;
             createdAt: string;
             creator: {
@@ -367,6 +430,9 @@ export interface components {
         CampaignPage: {
             items: components["schemas"]["Campaign"][];
             nextCursor: string | null;
+        };
+        CloseForAbuse: {
+            reason: string;
         };
         Contribute: {
             amount: number;
@@ -387,8 +453,13 @@ export interface components {
             campaignId: string;
             amount: number;
             currency: string;
-            /** @enum {string} */
-            status: "succeeded" | "pending" | "failed";
+            /**
+             * @description pending → succeeded | failed; refunds move a succeeded one to partially_refunded, then refunded
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed" | "partially_refunded" | "refunded";
+            /** @description minor units given back so far (pending and succeeded refunds) */
+            refundedAmount: number;
             createdAt: string;
             failure: {
                 code: string;
@@ -407,6 +478,11 @@ export interface components {
              * @enum {string}
              */
             status?: "draft" | "active";
+        };
+        CreateRefund: {
+            /** @description minor units; default: what remains unrefunded */
+            amount?: number;
+            reason?: string;
         };
         CreateToken: {
             name: string;
@@ -430,10 +506,29 @@ export interface components {
             /** @description what the browser thinks it is (only signed, never trusted) */
             contentType?: string;
         };
+        Dispute: {
+            /** @description the provider's dispute ID (dp_…) */
+            id: string;
+            /** Format: uuid */
+            contributionId: string;
+            /** Format: uuid */
+            campaignId: string;
+            /** @description minor units held while open */
+            amount: number;
+            currency: string;
+            /** @description the provider's dispute status (Stripe's: needs_response, under_review, won, lost, …) */
+            status: string;
+            reason: string | null;
+            /** @description the provider's dispute fee, minor units, carried by the platform */
+            fee: number;
+            outcome: ("won" | "lost") | null;
+            createdAt: string;
+            closedAt: string | null;
+        };
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
                 message: string;
                 details?: {
                     field: string;
@@ -494,6 +589,25 @@ export interface components {
         PublicContributionPage: {
             items: components["schemas"]["PublicContribution"][];
             nextCursor: string | null;
+        };
+        Refund: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            contributionId: string;
+            /** Format: uuid */
+            campaignId: string;
+            /** @description minor units */
+            amount: number;
+            currency: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            reason: string | null;
+            createdAt: string;
+            failure: {
+                code: string;
+                message: string;
+            } | null;
         };
         ReorderAssets: {
             /** @description every asset ID of the campaign, in the new order */
@@ -716,6 +830,95 @@ export interface operations {
             };
             /** @description Error (422) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    closeCampaignForAbuse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseForAbuse"];
+            };
+        };
+        responses: {
+            /** @description Closed; its refunds are on their way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (413) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (415) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1447,6 +1650,200 @@ export interface operations {
             };
             /** @description Error (404) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listContributionRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items?: components["schemas"]["Refund"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRefund"];
+            };
+        };
+        responses: {
+            /** @description Recorded; status pending, succeeded or failed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (413) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (415) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (422) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDisputes: {
+        parameters: {
+            query?: {
+                /** @description only disputes not closed yet */
+                open?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The disputes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items?: components["schemas"]["Dispute"][];
+                    };
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -76,6 +76,7 @@ export default async function CampaignPage({ params }: Props) {
   const user = await viewer();
   const isOwner = user?.id === c.creator.id;
   const moves = movesFor({ status: c.status, creatorId: c.creator.id }, user).map((to) => moveButton(c.status, to));
+  const canCloseForAbuse = user?.role === "admin" && !c.closedForAbuse;
   const pct = percentOf(c.collectedAmount, c.goalAmount);
   const open = acceptsContributions(c, new Date());
   const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
@@ -152,10 +153,11 @@ export default async function CampaignPage({ params }: Props) {
               {c.assets.length ? "Edit pictures and videos" : "Add pictures and videos"}
             </Link>
           )}
-          {moves.length > 0 && (
+          {(moves.length > 0 || canCloseForAbuse) && (
             <OwnerPanel
               campaignId={c.id}
               moves={moves}
+              canCloseForAbuse={canCloseForAbuse}
               heading={isOwner ? "Manage your campaign" : "Moderation"}
               status={c.status}
             />
