@@ -245,7 +245,7 @@ export async function getOwnContribution(db: Db, user: PublicUser, id: string): 
 }
 
 /**
- * Succeeded contributions of a campaign, newest first, keyset-paginated (`cursor`: the last ID of
+ * Paid contributions of a campaign not fully refunded (the amount each still gives), newest first, keyset-paginated (`cursor`: the last ID of
  * the previous page). `campaign` is the caller's read of it for the viewer (readCampaign, which
  * answers CAMPAIGN_NOT_FOUND for unknown IDs and others' drafts): it is not read again here.
  */
@@ -257,6 +257,7 @@ export async function listCampaignContributions(
     .select({
       id: contributions.id,
       amount: contributions.amount,
+      refundedAmount: contributions.refundedAmount,
       currency: contributions.currency,
       message: contributions.message,
       anonymous: contributions.anonymous,
@@ -268,7 +269,7 @@ export async function listCampaignContributions(
     .where(
       and(
         eq(contributions.campaignId, p.campaign.id),
-        eq(contributions.status, "succeeded"),
+        inArray(contributions.status, ["succeeded", "partially_refunded"]), // a fully refunded gift is gone
         p.cursor ? lt(contributions.id, p.cursor) : undefined,
       ),
     )
@@ -279,7 +280,7 @@ export async function listCampaignContributions(
     items: page.map((r) => ({
       id: r.id,
       name: r.anonymous ? "Anonymous" : r.name,
-      amount: r.amount,
+      amount: r.amount - r.refundedAmount, // what the campaign keeps: a partial refund shows the rest
       currency: r.currency,
       message: r.message,
       createdAt: r.createdAt.toISOString(),

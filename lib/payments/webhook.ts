@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { AppError } from "@/lib/errors";
 import { settleDispute } from "./disputes";
-import type { PaymentProvider } from "./provider";
+import { type PaymentProvider, ProviderUnavailableError } from "./provider";
 import { settleRefund } from "./refunds";
 import { type SettleResult, settlePayment } from "./settle";
 import { fromDispute, fromIntent, fromRefund } from "./stripe";
@@ -71,7 +71,12 @@ export async function handleStripeWebhook(
       return { received: true, ignored: "malformed charge" };
     const listed = charge.refunds?.data?.length
       ? charge.refunds.data.map(fromRefund)
-      : await deps.provider.listRefunds(charge.payment_intent);
+      : await deps.provider.listRefunds(charge.payment_intent).catch((err: unknown) => {
+          // 503: the provider redelivers the event later, when it can answer.
+          if (err instanceof ProviderUnavailableError)
+            throw new AppError("PAYMENT_PROVIDER_UNAVAILABLE", "The payment provider could not list this charge's refunds");
+          throw err;
+        });
     const results = [];
     for (const refund of listed) {
       const out = await settleRefund(db, { provider: deps.provider.name, refund });

@@ -209,6 +209,8 @@ describe("refunds and disputes", () => {
       body: { status: "partially_refunded", refundedAmount: 2000 },
     });
     await figures(id, { collectedAmount: 3000, heldAmount: 0, contributionCount: 1 });
+    const shown = await api(`/api/campaigns/${id}/contributions`, { base: app.baseUrl });
+    expect(shown.body.items.map((x: { amount: number }) => x.amount)).toEqual([3000]); // what the campaign keeps
 
     const rest = await refund(carol, c.id); // an admin; default: what remains
     expect(rest.body).toMatchObject({ amount: 3000, status: "succeeded" });
