@@ -37,10 +37,21 @@ export function toRefundDto(r: RefundRow): RefundDto {
   };
 }
 
-/** The contribution's status once `refunded` of its `amount` has gone back. */
-function statusAfter(amount: number, refunded: number, current: Contribution["status"]): Contribution["status"] {
-  if (!isPaid(current)) return current;
-  return refunded === 0 ? "succeeded" : refunded >= amount ? "refunded" : "partially_refunded";
+/**
+ * Set the locked contribution's refunded amount (minor units); its status follows (succeeded,
+ * partially_refunded, refunded). Returns how the campaign's contribution count changes: -1 when it became
+ * fully refunded, +1 when it no longer is, else 0.
+ */
+async function setRefunded(tx: Db, c: Contribution, refunded: number): Promise<number> {
+  const status = !isPaid(c.status)
+    ? c.status
+    : refunded === 0
+      ? "succeeded"
+      : refunded >= c.amount
+        ? "refunded"
+        : "partially_refunded";
+  await tx.update(contributions).set({ refundedAmount: refunded, status }).where(eq(contributions.id, c.id));
+  return (c.status === "refunded" ? 1 : 0) - (status === "refunded" ? 1 : 0);
 }
 
 /**
@@ -100,8 +111,7 @@ async function reserveRefund(
       { account: accounts.platformFees(), amount: feeBack },
     ],
   });
-  const status = statusAfter(c.amount, refunded, c.status);
-  await tx.update(contributions).set({ refundedAmount: refunded, status }).where(eq(contributions.id, c.id));
+  const countChange = await setRefunded(tx, c, refunded);
   await appendEvent(tx, {
     type: "contribution.refunded",
     partitionKey: c.campaignId,
@@ -111,7 +121,7 @@ async function reserveRefund(
       refundId: row.id,
       amount: r.amount,
       currency: c.currency,
-      countChange: status === "refunded" && c.status !== "refunded" ? -1 : 0,
+      countChange,
     },
   });
   return row;
@@ -141,9 +151,7 @@ async function failRefund(tx: Db, row: RefundRow, c: Contribution, failure: { co
     currency: row.currency,
     lines: lines.map((l) => ({ account: { kind: l.kind, owner: l.owner }, amount: -l.amount })),
   });
-  const refunded = c.refundedAmount - row.amount;
-  const status = statusAfter(c.amount, refunded, c.status);
-  await tx.update(contributions).set({ refundedAmount: refunded, status }).where(eq(contributions.id, c.id));
+  const countChange = await setRefunded(tx, c, c.refundedAmount - row.amount);
   await appendEvent(tx, {
     type: "refund.failed",
     partitionKey: c.campaignId,
@@ -153,7 +161,7 @@ async function failRefund(tx: Db, row: RefundRow, c: Contribution, failure: { co
       refundId: row.id,
       amount: row.amount,
       currency: row.currency,
-      countChange: c.status === "refunded" && status !== "refunded" ? 1 : 0,
+      countChange,
     },
   });
 }
