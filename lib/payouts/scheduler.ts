@@ -21,6 +21,7 @@ import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
  */
 export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Promise<void> {
   const s = createPayoutSettings(db, c);
+  const payments = paymentProvider(db, c); // one client for every tick, like the payout settings
   const opts = { timezone: c.PAYOUT_TIMEZONE, protect: true };
   let running: Promise<unknown> = Promise.resolve();
 
@@ -45,13 +46,13 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
       opts,
       guard("reconcile", async () => {
         // Refunds asked for while the provider was unreachable are sent again here too.
-        const resent = await resumeRefunds(db, paymentProvider(db, c)).catch((err) => {
+        const resent = await resumeRefunds(db, payments).catch((err) => {
           log.error({ err }, "refunds: resume failed");
           return 0;
         });
         if (resent > 0) log.info({ resent }, "refunds: pending refunds sent again");
         // Campaigns closed for abuse with contributions left to refund (one indexed query when there are none).
-        await refundClosedCampaigns(db, paymentProvider(db, c)).then(
+        await refundClosedCampaigns(db, payments).then(
           (done) => {
             for (const r of done)
               log.info(
