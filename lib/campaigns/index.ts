@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
+import { keysetPage } from "@/db/keyset";
 import { campaigns, users } from "@/db/schema";
 import { assetsOf } from "@/lib/assets/queries";
 import type { AssetDto } from "@/lib/assets/schemas";
@@ -230,11 +231,10 @@ export async function listCreatorCampaigns(
     .where(and(eq(campaigns.creatorId, p.creatorId), p.cursor ? lt(campaigns.id, p.cursor) : undefined))
     .orderBy(desc(campaigns.id))
     .limit(p.limit + 1);
-  const page = rows.slice(0, p.limit);
-  const last = page.at(-1);
+  const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.id);
   const assets = await assetsOf(
     db,
     page.map((r) => r.id),
   );
-  return { items: page.map((r) => toDto(r, assets.get(r.id))), nextCursor: rows.length > p.limit && last ? last.id : null };
+  return { items: page.map((r) => toDto(r, assets.get(r.id))), nextCursor };
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
+import { keysetPage } from "@/db/keyset";
 import { campaigns, contributions, disputes, idempotencyKeys, refunds, users } from "@/db/schema";
 import { getCampaign } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
@@ -275,7 +276,7 @@ export async function listCampaignContributions(
     )
     .orderBy(desc(contributions.id))
     .limit(p.limit + 1);
-  const page = rows.slice(0, p.limit);
+  const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.id);
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -285,7 +286,7 @@ export async function listCampaignContributions(
       message: r.message,
       createdAt: r.createdAt.toISOString(),
     })),
-    nextCursor: rows.length > p.limit ? (page.at(-1)?.id ?? null) : null,
+    nextCursor,
   };
 }
 
@@ -347,7 +348,7 @@ export async function listCampaignContributionsForOwner(
     .where(and(eq(contributions.campaignId, campaignId), cursor ? lt(contributions.id, cursor) : undefined))
     .orderBy(desc(contributions.id))
     .limit(p.limit + 1);
-  const page = rows.slice(0, p.limit);
+  const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.id);
   const open = page.length
     ? await db
         .select({ id: disputes.id, contributionId: disputes.contributionId, amount: disputes.amount, status: disputes.status })
@@ -377,7 +378,7 @@ export async function listCampaignContributionsForOwner(
       createdAt: r.createdAt.toISOString(),
       openDispute: disputeOf.get(r.id) ?? null,
     })),
-    nextCursor: rows.length > p.limit ? (page.at(-1)?.id ?? null) : null,
+    nextCursor,
   };
 }
 
@@ -405,7 +406,7 @@ export async function listOwnContributions(
     .where(and(eq(contributions.contributorId, user.id), cursor ? lt(contributions.id, cursor) : undefined))
     .orderBy(desc(contributions.id))
     .limit(p.limit + 1);
-  const page = rows.slice(0, p.limit);
+  const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.c.id);
   const refundRows = page.length
     ? await db
         .select()
@@ -426,6 +427,6 @@ export async function listOwnContributions(
       campaign: { id: r.c.campaignId, title: r.title },
       refunds: refundsOf.get(r.c.id) ?? [],
     })),
-    nextCursor: rows.length > p.limit ? (page.at(-1)?.c.id ?? null) : null,
+    nextCursor,
   };
 }

@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { keysetPage } from "@/db/keyset";
 import { campaigns, payoutAccounts, payouts } from "@/db/schema";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
@@ -197,9 +198,8 @@ export async function listCreatorPayouts(
     )
     .orderBy(desc(payouts.id))
     .limit(p.limit + 1);
-  const page = rows.slice(0, p.limit);
-  const last = page.at(-1);
-  return { items: page.map(payoutDto), nextCursor: rows.length > p.limit && last ? last.id : null };
+  const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.id);
+  return { items: page.map(payoutDto), nextCursor };
 }
 
 export interface CampaignPayoutSummary {
