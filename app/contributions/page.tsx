@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ContributionStatus } from "@/components/ContributionStatus";
 import { formatDate, formatDateTime, formatMoney } from "@/components/format";
+import { Pager } from "@/components/Pager";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { pageCursor } from "@/lib/campaigns/schemas";
@@ -90,16 +91,7 @@ export default async function MyContributionsPage({
         </section>
       )}
 
-      {(cursor || nextCursor) && (
-        <nav className="pager" aria-label="Pagination">
-          {cursor ? <Link href="/contributions">First page</Link> : <span />}
-          {nextCursor && (
-            <Link href={`/contributions?cursor=${encodeURIComponent(nextCursor)}`} className="btn btn-secondary" rel="next">
-              Next page
-            </Link>
-          )}
-        </nav>
-      )}
+      <Pager path="/contributions" cursor={cursor} nextCursor={nextCursor} />
     </>
   );
 }

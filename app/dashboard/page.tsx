@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
+import { Pager } from "@/components/Pager";
 import { PayoutHistory } from "@/components/PayoutHistory";
 import { PayoutLine } from "@/components/PayoutLine";
 import { db, services } from "@/lib/app";
@@ -104,16 +105,7 @@ export default async function DashboardPage({
         </div>
       )}
 
-      {(cursor || nextCursor) && (
-        <nav className="pager" aria-label="Pagination">
-          {cursor ? <Link href="/dashboard">First page</Link> : <span />}
-          {nextCursor && (
-            <Link href={`/dashboard?cursor=${encodeURIComponent(nextCursor)}`} className="btn btn-secondary" rel="next">
-              Next page
-            </Link>
-          )}
-        </nav>
-      )}
+      <Pager path="/dashboard" cursor={cursor} nextCursor={nextCursor} />
 
       <section className="section" aria-labelledby="payouts-heading">
         <h2 id="payouts-heading">Payouts</h2>

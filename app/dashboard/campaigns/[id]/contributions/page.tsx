@@ -4,18 +4,19 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { ContributionStatus } from "@/components/ContributionStatus";
 import { formatDateTime, formatMoney } from "@/components/format";
+import { Pager } from "@/components/Pager";
 import { RefundForm } from "@/components/RefundForm";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { pageCursor } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
 import { listCampaignContributionsForOwner, type OwnerContributionPage } from "@/lib/payments/contributions";
+import { isPaid } from "@/lib/payments/settle";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Contributions" };
 
 const PAGE_SIZE = 20;
-const PAID = new Set(["succeeded", "partially_refunded", "refunded"]);
 
 type Props = {
   params: Promise<{ id: string }>;
@@ -87,7 +88,7 @@ export default async function CampaignContributionsPage({ params, searchParams }
                       Disputed — {formatMoney(c.openDispute.amount, c.currency)} held while the card issuer reviews it
                     </p>
                   ) : (
-                    PAID.has(c.status) && (
+                    isPaid(c.status) && (
                       <RefundForm
                         contributionId={c.id}
                         currency={c.currency}
@@ -106,16 +107,7 @@ export default async function CampaignContributionsPage({ params, searchParams }
         </section>
       )}
 
-      {(cursor || nextCursor) && (
-        <nav className="pager" aria-label="Pagination">
-          {cursor ? <Link href={here}>First page</Link> : <span />}
-          {nextCursor && (
-            <Link href={`${here}?cursor=${encodeURIComponent(nextCursor)}`} className="btn btn-secondary" rel="next">
-              Next page
-            </Link>
-          )}
-        </nav>
-      )}
+      <Pager path={here} cursor={cursor} nextCursor={nextCursor} />
     </>
   );
 }
