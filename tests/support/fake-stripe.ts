@@ -46,7 +46,7 @@
  *   `GET /v1/accounts/:id` (unknown → 403 account_invalid, as Stripe answers),
  *   `POST /v1/account_links` (→ { object: "account_link", url, expires_at, created }),
  *   `POST /v1/transfers` (amount, currency, destination, transfer_group, metadata),
- *   `GET /v1/transfers` (filters transfer_group, destination, limit; a list object, newest first),
+ *   `GET /v1/transfers` (filters transfer_group, destination, limit, starting_after; a list object, newest first),
  *   `GET /v1/transfers/:id`.
  *   A new account has not onboarded: details_submitted and payouts_enabled are
  *   false, its requested capabilities are `inactive` and requirements.disabled_reason
@@ -498,6 +498,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   }
 
   function listRefunds(p: Params): Reply {
+    const matching = [...refunds.values()]
+      .reverse() // newest first, as Stripe lists
+      .filter((r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent);
+    return listReply(p, matching, "/v1/refunds", "refund");
+  }
+
+  /** Stripe's list object over `items` (newest first): `limit` 1–100 (default 10), `starting_after` an ID in it. */
+  function listReply<T extends { id: string }>(p: Params, items: T[], url: string, noun: string): Reply {
     const limitParam = typeof p.limit === "string" ? p.limit : "10";
     const limit = Number(limitParam);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -507,9 +515,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         message: `Invalid integer: ${limitParam}; must be between 1 and 100`,
       });
     }
-    let matching = [...refunds.values()]
-      .reverse() // newest first, as Stripe lists
-      .filter((r) => typeof p.payment_intent !== "string" || r.payment_intent === p.payment_intent);
+    let matching = items;
     if (typeof p.starting_after === "string") {
       const at = matching.findIndex((r) => r.id === p.starting_after);
       if (at < 0) {
@@ -517,15 +523,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
           type: "invalid_request_error",
           code: "resource_missing",
           param: "starting_after",
-          message: `No such refund: '${p.starting_after}'`,
+          message: `No such ${noun}: '${p.starting_after}'`,
         });
       }
       matching = matching.slice(at + 1);
     }
-    return {
-      status: 200,
-      body: { object: "list", data: matching.slice(0, limit), has_more: matching.length > limit, url: "/v1/refunds" },
-    };
+    return { status: 200, body: { object: "list", data: matching.slice(0, limit), has_more: matching.length > limit, url } };
   }
 
   function createAccount(p: Params): Reply {
@@ -664,23 +667,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   }
 
   function listTransfers(p: Params): Reply {
-    const limitParam = typeof p.limit === "string" ? p.limit : "10";
-    const limit = Number(limitParam);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return err(400, {
-        type: "invalid_request_error",
-        param: "limit",
-        message: `Invalid integer: ${limitParam}; must be between 1 and 100`,
-      });
-    }
     const matching = [...transfers.values()]
       .reverse() // newest first, as Stripe lists
       .filter((t) => typeof p.transfer_group !== "string" || t.transfer_group === p.transfer_group)
       .filter((t) => typeof p.destination !== "string" || t.destination === p.destination);
-    return {
-      status: 200,
-      body: { object: "list", data: matching.slice(0, limit), has_more: matching.length > limit, url: "/v1/transfers" },
-    };
+    return listReply(p, matching, "/v1/transfers", "transfer");
   }
 
   /** Stripe's idempotency layer in front of a creating endpoint: `keep` says which results are saved. */
