@@ -177,8 +177,21 @@ function toDisputeDto(r: DisputeRow): DisputeDto {
   };
 }
 
-/** Disputes, newest first: the open ones only (`open: true`, what admins act on) or all, at most `limit`. */
-export async function listDisputes(db: Db, p: { open?: boolean; limit?: number } = {}): Promise<DisputeDto[]> {
+/** Only admins see disputes: FORBIDDEN for anyone else. */
+function requireAdmin(viewer: PublicUser): void {
+  if (viewer.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can see disputes");
+}
+
+/**
+ * For admins (FORBIDDEN for anyone else): disputes, newest first, the open ones only (`open: true`, what
+ * admins act on) or all, at most `limit`.
+ */
+export async function listDisputes(
+  db: Db,
+  viewer: PublicUser,
+  p: { open?: boolean; limit?: number } = {},
+): Promise<DisputeDto[]> {
+  requireAdmin(viewer);
   const rows = await db
     .select()
     .from(disputes)
@@ -202,7 +215,7 @@ export async function listDisputesForAdmin(
   viewer: PublicUser,
   p: { limit?: number; closedLimit?: number } = {},
 ): Promise<{ open: AdminDispute[]; closed: AdminDispute[] }> {
-  if (viewer.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can see disputes");
+  requireAdmin(viewer);
   const read = (open: boolean, limit: number) =>
     db
       .select({ d: disputes, title: campaigns.title })

@@ -1,16 +1,14 @@
 import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
 import { json, methodNotAllowed, operation } from "@/lib/http";
 import { listDisputes } from "@/lib/payments/disputes";
 
 export const GET = operation(API.listDisputes, async (req) => {
   const user = await requireUser(req);
-  if (user.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can see disputes");
   const open = new URL(req.url).searchParams.get("open");
   return json(
-    { items: await listDisputes(db(), { open: open === "true" || open === "1" }) },
+    { items: await listDisputes(db(), user, { open: open === "true" || open === "1" }) },
     {
       headers: { "cache-control": "private, no-store" },
     },
