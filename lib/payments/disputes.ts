@@ -7,7 +7,7 @@ import { accounts, type EntryInput, postEntry } from "@/lib/ledger";
 import type { PublicUser } from "@/lib/users";
 import type { ProviderDispute } from "./provider";
 import type { DisputeDto } from "./schemas";
-import { providerEventOutcome, recordProviderEvent } from "./settle";
+import { settleOnce } from "./settle";
 
 /**
  * Disputes (chargebacks), as the provider reports them (docs/payments.md, "Money that comes back").
@@ -54,13 +54,9 @@ export async function settleDispute(
   db: Db,
   input: SettleDisputeInput,
 ): Promise<{ result: DisputeSettleResult; campaignId?: string }> {
-  return db.transaction(async (tx) => {
-    if (!(await recordProviderEvent(tx, input.provider, input.event, input.dispute.paymentId)))
-      return { result: "duplicate_event" as const };
-    const out = await applyDispute(tx, input);
-    await providerEventOutcome(tx, input.event.id, out.result);
-    return out;
-  });
+  return settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.dispute.paymentId }, (tx) =>
+    applyDispute(tx, input),
+  );
 }
 
 async function applyDispute(tx: Db, input: SettleDisputeInput): Promise<{ result: DisputeSettleResult; campaignId?: string }> {

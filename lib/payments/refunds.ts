@@ -9,7 +9,7 @@ import { accounts, postEntry } from "@/lib/ledger";
 import type { PublicUser } from "@/lib/users";
 import { type PaymentProvider, type ProviderRefund, ProviderUnavailableError, refundIdempotencyKey } from "./provider";
 import type { CreateRefundInput, RefundDto } from "./schemas";
-import { isPaid, providerEventOutcome, recordProviderEvent } from "./settle";
+import { isPaid, settleOnce } from "./settle";
 
 /**
  * Refunds (docs/payments.md, "Money that comes back"). A refund is recorded, and its money reserved, before
@@ -189,13 +189,9 @@ export async function settleRefund(
   db: Db,
   input: SettleRefundInput,
 ): Promise<{ result: RefundSettleResult; campaignId?: string; refund?: RefundRow }> {
-  return db.transaction(async (tx) => {
-    if (input.event && !(await recordProviderEvent(tx, input.provider, input.event, input.refund.paymentId)))
-      return { result: "duplicate_event" as const };
-    const out = await applyRefund(tx, input);
-    if (input.event) await providerEventOutcome(tx, input.event.id, out.result);
-    return out;
-  });
+  return settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.refund.paymentId }, (tx) =>
+    applyRefund(tx, input),
+  );
 }
 
 async function applyRefund(

@@ -33,13 +33,7 @@ type Contribution = typeof contributions.$inferSelect;
  * posted (unique per contribution) and an outbox event appended.
  */
 export async function settlePayment(db: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
-  return db.transaction(async (tx) => {
-    if (input.event && !(await recordProviderEvent(tx, input.provider, input.event, input.payment.id)))
-      return { result: "duplicate_event" as const };
-    const out = await apply(tx, input);
-    if (input.event) await providerEventOutcome(tx, input.event.id, out.result);
-    return out;
-  });
+  return settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.payment.id }, (tx) => apply(tx, input));
 }
 
 /** Statuses of a contribution whose money arrived (refunds may have given some or all of it back since). */
@@ -47,26 +41,30 @@ export const PAID_STATUSES = ["succeeded", "partially_refunded", "refunded"] as 
 export const isPaid = (status: Contribution["status"]): boolean => (PAID_STATUSES as readonly string[]).includes(status);
 
 /**
- * Record a provider event inside the settling transaction; false when it was recorded before (a
- * redelivery), in which case the caller changes nothing. Every settle function starts with it.
+ * The transaction every settle function runs in (payments, refunds, disputes): when the news comes from a
+ * webhook `event`, its ID is recorded first in `provider_events` and a redelivery changes nothing
+ * (`{ result: "duplicate_event" }`); then `apply` runs, and what it did (`result`) is kept with the event
+ * for operators reading provider_events. Without an event (a synchronous API answer) only `apply` runs.
  */
-export async function recordProviderEvent(
-  tx: Db,
-  provider: string,
-  event: { id: string; type: string },
-  paymentId: string,
-): Promise<boolean> {
-  const fresh = await tx
-    .insert(providerEvents)
-    .values({ eventId: event.id, provider, type: event.type, paymentId, outcome: "processing" })
-    .onConflictDoNothing()
-    .returning({ id: providerEvents.eventId });
-  return fresh.length > 0;
-}
-
-/** What applying a recorded provider event did (kept for operators reading provider_events). */
-export async function providerEventOutcome(tx: Db, eventId: string, outcome: string): Promise<void> {
-  await tx.update(providerEvents).set({ outcome }).where(eq(providerEvents.eventId, eventId));
+export async function settleOnce<R extends { result: string }>(
+  db: Db,
+  p: { provider: string; event?: { id: string; type: string }; paymentId: string },
+  apply: (tx: Db) => Promise<R>,
+): Promise<R | { result: "duplicate_event" }> {
+  return db.transaction(async (tx) => {
+    const { event } = p;
+    if (event) {
+      const fresh = await tx
+        .insert(providerEvents)
+        .values({ eventId: event.id, provider: p.provider, type: event.type, paymentId: p.paymentId, outcome: "processing" })
+        .onConflictDoNothing()
+        .returning({ id: providerEvents.eventId });
+      if (fresh.length === 0) return { result: "duplicate_event" as const };
+    }
+    const out = await apply(tx);
+    if (event) await tx.update(providerEvents).set({ outcome: out.result }).where(eq(providerEvents.eventId, event.id));
+    return out;
+  });
 }
 
 async function findLocked(tx: Db, p: ProviderPayment): Promise<Contribution | undefined> {
