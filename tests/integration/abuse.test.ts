@@ -3,11 +3,12 @@
  * the sandbox provider, the CLI run as its own process (killed with SIGKILL mid-way, then run again), the
  * payout run and the ledger audit. Its own database, so that payout runs see only this file's campaigns.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli as runCliProcess, startCli } from "../support/cli";
-import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
-import { api, activeCampaign as publish, tokenFor } from "../support/http";
+import { type AppServer, startApp, type TestDatabase } from "../support/env";
+import { api, activeCampaign as publish } from "../support/http";
+import { type OwnApp, startOwnApp } from "../support/own-app";
 import { waitFor } from "../support/wait";
 
 const FEE_BPS = 500;
@@ -55,20 +56,13 @@ const closeForAbuse = (id: string, token: string, json: unknown = { reason: "Fra
 const payoutsOf = (campaignId: string) =>
   sql<{ amount: string; status: string }[]>`select amount, status from payouts where campaign_id = ${campaignId}`;
 
+let own: OwnApp | undefined;
 beforeAll(async () => {
-  tdb = await provisionDatabase("abuse");
-  app = await startApp(tdb.url, APP_ENV);
-  sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
-  alice = await tokenFor("alice@example.com", tdb.url);
-  bob = await tokenFor("bob@example.com", tdb.url);
-  carol = await tokenFor("carol@example.com", tdb.url);
+  own = await startOwnApp("abuse", APP_ENV);
+  ({ tdb, app, sql, alice, bob, carol } = own);
 }, 120_000);
 
-afterAll(async () => {
-  await sql?.end();
-  await app?.stop();
-  await tdb?.drop();
-});
+afterAll(() => own?.stop());
 
 describe("close for abuse", () => {
   it("refunds every contribution exactly once, across a SIGKILL of the job; nothing is paid out; the ledger audit passes", async () => {

@@ -5,11 +5,12 @@
  * Contributions made now settle before the cut-off of a day still to come, so
  * runs here pass --allow-future-cutoff (what settled until now is paid).
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli as runCliProcess, startCli } from "../support/cli";
-import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
-import { api, activeCampaign as publish, signIn, tokenFor } from "../support/http";
+import { type AppServer, startApp, type TestDatabase } from "../support/env";
+import { api, activeCampaign as publish, signIn } from "../support/http";
+import { type OwnApp, startOwnApp } from "../support/own-app";
 import { waitFor } from "../support/wait";
 
 const CRON_SECRET = "test-cron-secret-0123456789";
@@ -75,20 +76,13 @@ async function setBehavior(email: string, behavior: string) {
     select pa.account_id from payout_accounts pa join users u on u.id = pa.user_id where u.email = ${email} and pa.provider = 'sandbox')`;
 }
 
+let own: OwnApp | undefined;
 beforeAll(async () => {
-  tdb = await provisionDatabase("payouts");
-  app = await startApp(tdb.url, APP_ENV);
-  sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
-  alice = await tokenFor("alice@example.com", tdb.url);
-  bob = await tokenFor("bob@example.com", tdb.url);
-  carol = await tokenFor("carol@example.com", tdb.url);
+  own = await startOwnApp("payouts", APP_ENV);
+  ({ tdb, app, sql, alice, bob, carol } = own);
 }, 120_000);
 
-afterAll(async () => {
-  await sql?.end();
-  await app?.stop();
-  await tdb?.drop();
-});
+afterAll(() => own?.stop());
 
 describe("daily payouts", () => {
   it("pays each eligible campaign once per day, per currency; a re-run pays nothing more; the ledger audit passes", async () => {

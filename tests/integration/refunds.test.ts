@@ -4,13 +4,14 @@
  * CLI's payout run and ledger audit as an operator runs them. Runs pay what settled a moment ago
  * (PAYOUT_HOLD_HOURS=0, --allow-future-cutoff), except the test of the hold itself.
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "@/db/client";
 import { closeSandboxDispute } from "@/lib/payments/sandbox";
 import { runCli as runCliProcess } from "../support/cli";
-import { type AppServer, provisionDatabase, startApp, type TestDatabase } from "../support/env";
+import type { AppServer, TestDatabase } from "../support/env";
 import { api, activeCampaign as publish, tokenFor } from "../support/http";
+import { type OwnApp, startOwnApp } from "../support/own-app";
 import { waitFor } from "../support/wait";
 
 const FEE_BPS = 500;
@@ -87,25 +88,18 @@ async function audit() {
   return { ...r, passed: r.code === 0 && r.out.includes("ledger audit passed") };
 }
 
+let own: OwnApp | undefined;
 beforeAll(async () => {
-  tdb = await provisionDatabase("refunds");
-  app = await startApp(tdb.url, {
+  own = await startOwnApp("refunds", {
     SERVICES: "web,consumers,dispatcher",
     PLATFORM_FEE_BPS: String(FEE_BPS),
     SANDBOX_PENDING_MS: "500",
     PAYOUT_HOLD_HOURS: "0",
   });
-  sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
-  alice = await tokenFor("alice@example.com", tdb.url);
-  bob = await tokenFor("bob@example.com", tdb.url);
-  carol = await tokenFor("carol@example.com", tdb.url);
+  ({ tdb, app, sql, alice, bob, carol } = own);
 }, 120_000);
 
-afterAll(async () => {
-  await sql?.end();
-  await app?.stop();
-  await tdb?.drop();
-});
+afterAll(() => own?.stop());
 
 describe("refunds and disputes", () => {
   it("a refund made at the provider and a dispute: the page shows $70.00 with $70.00 held, the creator is paid none of it, the audit passes", async () => {
