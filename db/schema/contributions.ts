@@ -206,6 +206,10 @@ export const sandboxPayments = pgTable("sandbox_payments", {
   metadata: jsonb("metadata").notNull(),
   failureCode: text("failure_code"),
   failureMessage: text("failure_message"),
+  /** Stripe's client_secret of the PaymentIntent: what the payer's browser completes authentication with. */
+  clientSecret: text("client_secret"),
+  /** When a `processing` payment succeeds on the sandbox's side, whether or not its webhook gets through. */
+  settlesAt: timestamp("settles_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

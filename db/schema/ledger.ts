@@ -33,6 +33,11 @@ export const ledgerEntries = pgTable(
     kind: text("kind").notNull(),
     reference: text("reference").notNull(),
     description: text("description").notNull(),
+    /**
+     * The payment provider whose money the entry moves ("stripe" | "sandbox"); null for an entry that moves no
+     * provider's money. A payout pays only what its own provider collected (docs/payouts.md).
+     */
+    provider: text("provider"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("ledger_entries_reference_idx").on(t.kind, t.reference)],
