@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { type ActionResult, actionUser, runAction } from "@/lib/actions";
 import { db, services } from "@/lib/app";
 import { config } from "@/lib/config";
+import { publicUrl } from "@/lib/http/public-url";
 import { connectPayoutAccount, type PayoutAccountDto } from "@/lib/payouts";
 
 /**
@@ -17,10 +18,7 @@ export async function connectPayoutAccountAction(
 ): Promise<ActionResult<{ account: PayoutAccountDto; onboardingUrl: string }>> {
   const r = await runAction("connectPayoutAccount", async () => {
     const user = await actionUser();
-    const h = await headers();
-    // The route's base is NEXTAUTH_URL, else the request's origin: here the Origin the proxy checked (or Host).
-    const base = config().NEXTAUTH_URL ?? h.get("origin") ?? `http://${h.get("host")}`;
-    const page = new URL("/settings/payouts", base).toString();
+    const page = publicUrl("/settings/payouts", await headers(), config());
     return connectPayoutAccount(db(), services().payouts, user, { returnUrl: page, refreshUrl: page });
   });
   if (r.ok) redirect(r.data.onboardingUrl);

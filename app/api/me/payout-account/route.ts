@@ -3,6 +3,7 @@ import { db, services } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { json, methodNotAllowed, operation } from "@/lib/http";
+import { publicUrl } from "@/lib/http/public-url";
 import { connectPayoutAccount, getPayoutAccount } from "@/lib/payouts";
 
 const noStore = { "cache-control": "private, no-store" };
@@ -16,8 +17,8 @@ export const GET = operation(API.getPayoutAccount, async (req) => {
 /** Connect one (made once), and get the provider's onboarding URL to finish it. */
 export const POST = operation(API.connectPayoutAccount, async (req) => {
   const user = await requireUser(req);
-  const base = config().NEXTAUTH_URL ?? new URL(req.url).origin;
-  const page = new URL("/settings/payouts", base).toString();
+  // Not req.url's origin: that is the address the server is bound to (0.0.0.0), where no browser comes back.
+  const page = publicUrl("/settings/payouts", req.headers, config());
   const out = await connectPayoutAccount(db(), services().payouts, user, { returnUrl: page, refreshUrl: page });
   return json(out, { status: 201, headers: noStore });
 });
