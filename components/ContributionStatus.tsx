@@ -3,6 +3,7 @@ import { formatMoney } from "./format";
 
 const LABEL: Record<ContributionDto["status"], string> = {
   pending: "Pending",
+  requires_action: "Awaiting authentication",
   succeeded: "Paid",
   failed: "Failed",
   partially_refunded: "Partially refunded",
@@ -11,6 +12,7 @@ const LABEL: Record<ContributionDto["status"], string> = {
 
 const BADGE: Record<ContributionDto["status"], string> = {
   pending: "badge-draft",
+  requires_action: "badge-draft",
   succeeded: "badge-active",
   failed: "badge-suspended",
   partially_refunded: "badge-refunded",

@@ -9,6 +9,7 @@
  *   ledger audit                                                  exits 1 on any mismatch or unbalanced entry
  *   payouts run [--date 2026-11-24] [--allow-future-cutoff]       the day's payouts (default: today in PAYOUT_TIMEZONE)
  *   payouts reconcile                                             submit open payouts, look up pending transfers
+ *   payments reconcile                                            ask the provider about payments pending too long
  *   assets sweep [--older-than-hours 24] [--dry-run]              deletes stored objects no asset row points to
  *   sandbox refund --id <contribution> [--amount N]               a refund "in the sandbox's dashboard" (only webhooks tell the app)
  *   sandbox dispute-close --id <dp_…> --outcome won|lost           stands in for winning or losing evidence in Stripe test mode
@@ -34,8 +35,9 @@ import { ConfigError, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
-import { paymentProvider } from "@/lib/payments";
+import { createContributeDeps, paymentProvider } from "@/lib/payments";
 import type { PaymentProvider } from "@/lib/payments/provider";
+import { reconcilePayments } from "@/lib/payments/reconcile";
 import { sandboxDashboardRefund, closeSandboxDispute as sandboxDisputeClose } from "@/lib/payments/sandbox";
 import { createPayoutSettings } from "@/lib/payouts";
 import { type Progress, type RunSummary, reconcilePayouts, runPayouts, todayIn } from "@/lib/payouts/run";
@@ -50,6 +52,7 @@ const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name
        npm run cli -- ledger audit
        npm run cli -- payouts run [--date YYYY-MM-DD] [--allow-future-cutoff]
        npm run cli -- payouts reconcile
+       npm run cli -- payments reconcile
 
        npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]
        npm run cli -- sandbox refund --id <contribution id> [--amount <minor units>]
@@ -94,6 +97,7 @@ async function main() {
     (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) ||
     (area === "ledger" && command === "audit") ||
     (area === "payouts" && ["run", "reconcile"].includes(command ?? "")) ||
+    (area === "payments" && command === "reconcile") ||
     (area === "assets" && command === "sweep") ||
     (area === "sandbox" && ["refund", "dispute-close"].includes(command ?? "")) ||
     (area === "campaigns" && command === "close-for-abuse");
@@ -132,6 +136,19 @@ async function main() {
         summary = await reconcilePayouts(db, s, { onProgress });
       }
       printPayoutSummary(summary);
+      return;
+    }
+    if (area === "payments") {
+      const deps = createContributeDeps(db, c);
+      console.log(
+        `reconciling payments pending over ${c.PAYMENT_RECONCILE_AFTER_SECONDS} s (provider ${deps.provider.name}; waiting for the payer over ${c.PAYMENT_ACTION_TIMEOUT_SECONDS} s: canceled)`,
+      );
+      const summary = await reconcilePayments(db, deps, {
+        onProgress: (p) => console.log(`  ${p.checked} checked, ${p.settled} settled, ${p.stillPending} still pending…`),
+      });
+      console.log(
+        `${summary.checked} checked: ${summary.settled} settled, ${summary.canceled} canceled, ${summary.notStarted} never started, ${summary.stillPending} still pending, ${summary.providerUnavailable} provider unavailable`,
+      );
       return;
     }
     if (area === "campaigns") {

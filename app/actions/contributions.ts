@@ -1,9 +1,11 @@
 "use server";
 
+import { headers } from "next/headers";
 import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
 import { db, services } from "@/lib/app";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
+import { publicUrl } from "@/lib/http/public-url";
 import { parseMajorAmount } from "@/lib/money/currency";
 import { contribute } from "@/lib/payments/contributions";
 import { type ContributionDto, contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
@@ -34,7 +36,8 @@ export async function contributeAction(
       },
       ["amount"],
     );
-    const r = await contribute(db(), services().payments, { user, campaignId, key, input });
+    const publicOrigin = publicUrl("/", await headers(), config());
+    const r = await contribute(db(), services().payments, { user, campaignId, key, input, publicOrigin });
     // A payment the provider accepted at once settled in this request.
     if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), campaignId);
     return r.body;

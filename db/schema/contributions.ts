@@ -60,6 +60,8 @@ export const contributions = pgTable(
   (t) => [
     index("contributions_campaign_idx").on(t.campaignId, t.id),
     index("contributions_contributor_idx").on(t.contributorId, t.id),
+    /** Reconciliation's work list (lib/payments/reconcile.ts) and /api/health's oldest pending payment. */
+    index("contributions_pending_idx").on(t.createdAt).where(sql`${t.status} = 'pending'`),
     check("contributions_amount_positive", sql`${t.amount} > 0`),
     check("contributions_refunded_range", sql`${t.refundedAmount} >= 0 and ${t.refundedAmount} <= ${t.amount}`),
   ],
@@ -208,6 +210,8 @@ export const sandboxPayments = pgTable("sandbox_payments", {
   failureMessage: text("failure_message"),
   /** Stripe's client_secret of the PaymentIntent: what the payer's browser completes authentication with. */
   clientSecret: text("client_secret"),
+  /** Stripe's return_url: where the payer goes back after the sandbox's authentication page. */
+  returnUrl: text("return_url"),
   /** When a `processing` payment succeeds on the sandbox's side, whether or not its webhook gets through. */
   settlesAt: timestamp("settles_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -321,6 +321,19 @@ export const API = {
     parameters: [{ name: "date", in: "query", schema: { type: "string", format: "date" }, description: "Default: today" }],
     responses: { "200": { description: "The run's summary" }, ...errors(400, 401, 409) },
   },
+  reconcilePayments: {
+    method: "get",
+    path: "/api/cron/reconcile",
+    summary:
+      "Ask the payment provider about payments pending too long and settle them; resend unanswered refunds (Vercel Cron; Authorization: Bearer CRON_SECRET; refused when it is not set)",
+    security: [{ bearer: [] }],
+    responses: {
+      "200": {
+        description: "{ payments: { checked, settled, canceled, notStarted, stillPending, providerUnavailable }, refundsResent }",
+      },
+      ...errors(401),
+    },
+  },
   drainEvents: {
     method: "get",
     path: "/api/cron/events",
@@ -335,7 +348,7 @@ export const API = {
   getHealth: {
     method: "get",
     path: "/api/health",
-    summary: "Liveness and database reachability",
+    summary: "Liveness, database reachability, consumer lag and payments pending (count, oldest age in seconds)",
     security: [],
     responses: {
       "200": { description: "Healthy", ...jsonBody("Health") },

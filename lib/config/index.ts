@@ -96,6 +96,15 @@ const envSchema = z
     PAYOUT_SCHEDULE: z.string().min(9).default("5 0 * * *"),
     /** When it retries unsubmitted transfers and looks up pending ones. */
     PAYOUT_RECONCILE_SCHEDULE: z.string().min(9).default("*/15 * * * *"),
+    /** When the in-process scheduler asks the provider about payments left pending (cron syntax; seconds allowed). */
+    PAYMENT_RECONCILE_SCHEDULE: z.string().min(9).default("* * * * *"),
+    /** A payment pending this long is asked about (its webhook should have come by then). */
+    PAYMENT_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+    /**
+     * A payment still waiting for its payer to authenticate (3-D Secure) this long is canceled and its
+     * contribution fails; one whose create call never reached the provider fails too.
+     */
+    PAYMENT_ACTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(3600),
     /** Campaigns per batch (one transaction each) of a payout run. */
     PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
     /** Provider transfer calls in flight at once. */

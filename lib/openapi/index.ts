@@ -37,7 +37,14 @@ const errorSchema = z
   .meta({ id: "Error" });
 
 const healthSchema = z
-  .object({ status: z.enum(["ok", "error"]), checks: z.record(z.string(), z.object({ status: z.string() })) })
+  .object({
+    status: z.enum(["ok", "error"]),
+    checks: z.record(z.string(), z.object({ status: z.string() })),
+    payments: z
+      .object({ pending: z.number().int(), oldestPendingSeconds: z.number().int().nullable() })
+      .optional()
+      .describe("contributions waiting for the provider's answer; reconciliation asks about those older than a few minutes"),
+  })
   .meta({ id: "Health" });
 
 // Every schema registered with `.meta({ id })` becomes a component; references between them use $ref.

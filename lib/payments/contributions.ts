@@ -9,7 +9,14 @@ import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
 import type { PublicUser } from "@/lib/users";
-import { minimumAmount, type PaymentProvider, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
+import {
+  minimumAmount,
+  type PaymentProvider,
+  type ProviderPayment,
+  ProviderUnavailableError,
+  paymentIdempotencyKey,
+} from "./provider";
+import { type ReconcileSettings, reconcileContribution } from "./reconcile";
 import { toRefundDto } from "./refunds";
 import type { ContributeInput, ContributionDto, PublicContribution, RefundDto } from "./schemas";
 import { settlePayment } from "./settle";
@@ -23,6 +30,8 @@ export interface ContributeDeps {
   provider: PaymentProvider;
   feeBps: number;
   maxAmount: number;
+  /** When payments left pending are asked about and given up on. */
+  reconcile: ReconcileSettings;
 }
 
 export interface ContributeResult {
@@ -33,20 +42,34 @@ export interface ContributeResult {
 
 type Row = typeof contributions.$inferSelect;
 
-export function toContributionDto(c: Row): ContributionDto {
+/**
+ * A contribution as its contributor sees it. With the provider's live `payment` of a pending contribution that
+ * requires action (3-D Secure), the status says so and the client secret and next action are included.
+ */
+export function toContributionDto(c: Row, payment?: ProviderPayment): ContributionDto {
+  const action = c.status === "pending" && payment?.status === "requires_action";
   return {
     id: c.id,
     campaignId: c.campaignId,
     amount: c.amount,
     currency: c.currency,
-    status: c.status,
+    status: action ? "requires_action" : c.status,
     refundedAmount: c.refundedAmount,
     createdAt: c.createdAt.toISOString(),
     failure:
       c.status === "failed"
         ? { code: c.failureCode ?? "payment_failed", message: c.failureMessage ?? "The payment failed" }
         : null,
+    ...(action && payment.clientSecret ? { clientSecret: payment.clientSecret } : {}),
+    ...(action && payment.nextAction ? { nextAction: payment.nextAction } : {}),
   };
+}
+
+/** Where the payer comes back after authenticating a contribution's payment: its campaign page, which follows it. */
+export function contributionReturnUrl(publicOrigin: string, campaignId: string, contributionId: string): string {
+  const u = new URL(`/campaigns/${campaignId}`, publicOrigin);
+  u.searchParams.set("contribution", contributionId);
+  return u.toString();
 }
 
 function requestHash(campaignId: string, input: ContributeInput): string {
@@ -185,7 +208,14 @@ async function recordPending(
 export async function contribute(
   db: Db,
   deps: ContributeDeps,
-  p: { user: PublicUser; campaignId: string; key: string; input: ContributeInput },
+  p: {
+    user: PublicUser;
+    campaignId: string;
+    key: string;
+    input: ContributeInput;
+    /** The app's public origin (lib/http/public-url): the payer's way back after authentication starts there. */
+    publicOrigin: string;
+  },
 ): Promise<ContributeResult> {
   checkAmount(p.input, deps.maxAmount);
   if (!isUuid(p.campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
@@ -205,15 +235,17 @@ export async function contribute(
 
   const [c] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
   if (!c) throw new Error("contribution vanished");
+  let payment: ProviderPayment | undefined;
   if (c.status === "pending") {
     try {
-      const payment = await deps.provider.createPayment({
+      payment = await deps.provider.createPayment({
         contributionId: c.id,
         campaignId: c.campaignId,
         amount: c.amount,
         currency: c.currency,
         paymentMethod: c.paymentMethod,
         idempotencyKey: paymentIdempotencyKey(c.id),
+        returnUrl: contributionReturnUrl(p.publicOrigin, c.campaignId, c.id),
       });
       await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps });
     } catch (err) {
@@ -230,7 +262,7 @@ export async function contribute(
 
   const [done] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
   if (!done) throw new Error("contribution vanished");
-  const body = toContributionDto(done);
+  const body = toContributionDto(done, payment);
   await db
     .update(idempotencyKeys)
     .set({ responseStatus: 201, responseBody: body, lockedAt: null })
@@ -238,11 +270,31 @@ export async function contribute(
   return { status: 201, body, replayed: false };
 }
 
-/** A contribution's current state, for its contributor only. */
-export async function getOwnContribution(db: Db, user: PublicUser, id: string): Promise<ContributionDto> {
+/** How often one process asks the provider about one pending contribution on its contributor's reads (ms). */
+const ASK_EVERY_MS = 2000;
+const lastAsked = new Map<string, number>();
+
+/**
+ * A contribution's current state, for its contributor only (CONTRIBUTION_NOT_FOUND for anyone else). A pending
+ * one is asked about at the provider (at most every 2 s per process) and settled with the answer, so the payer
+ * coming back from authentication, or waiting on a webhook that never comes, sees the truth; while it requires
+ * action the answer carries its client secret and next action. A provider outage answers what we know.
+ */
+export async function getOwnContribution(
+  db: Db,
+  deps: Pick<ContributeDeps, "provider" | "feeBps" | "reconcile">,
+  user: PublicUser,
+  id: string,
+): Promise<ContributionDto> {
   const [c] = isUuid(id) ? await db.select().from(contributions).where(eq(contributions.id, id)) : [];
   if (!c || c.contributorId !== user.id) throw new AppError("CONTRIBUTION_NOT_FOUND", "No such contribution");
-  return toContributionDto(c);
+  const now = Date.now();
+  if (c.status !== "pending" || now - (lastAsked.get(c.id) ?? 0) < ASK_EVERY_MS) return toContributionDto(c);
+  lastAsked.set(c.id, now);
+  if (lastAsked.size > 10_000) for (const [k, t] of lastAsked) if (now - t > ASK_EVERY_MS) lastAsked.delete(k);
+  const { payment } = await reconcileContribution(db, deps, c);
+  const [fresh] = await db.select().from(contributions).where(eq(contributions.id, c.id));
+  return toContributionDto(fresh ?? c, payment);
 }
 
 /**
@@ -298,7 +350,7 @@ export interface OwnerContribution {
   anonymous: boolean;
   amount: number;
   currency: string;
-  status: ContributionDto["status"];
+  status: Row["status"];
   refundedAmount: number;
   message: string | null;
   createdAt: string;

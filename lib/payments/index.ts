@@ -23,5 +23,13 @@ export function paymentProvider(db: Db, c: Config): PaymentProvider {
  * client and its connection pool per process, not one per request.
  */
 export function createContributeDeps(db: Db, c: Config): ContributeDeps {
-  return { provider: paymentProvider(db, c), feeBps: c.PLATFORM_FEE_BPS, maxAmount: c.CONTRIBUTION_MAX_MINOR };
+  return {
+    provider: paymentProvider(db, c),
+    feeBps: c.PLATFORM_FEE_BPS,
+    maxAmount: c.CONTRIBUTION_MAX_MINOR,
+    reconcile: {
+      afterMs: c.PAYMENT_RECONCILE_AFTER_SECONDS * 1000,
+      actionTimeoutMs: c.PAYMENT_ACTION_TIMEOUT_SECONDS * 1000,
+    },
+  };
 }

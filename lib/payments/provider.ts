@@ -3,7 +3,18 @@ import { brand } from "@/lib/errors";
  * The payment-provider interface (docs/architecture.md, deployment modes): Stripe in production, the
  * sandbox by default. Both speak in Stripe's terms (PaymentIntents, events).
  */
-export type PaymentStatus = "succeeded" | "pending" | "failed";
+/**
+ * Stripe's PaymentIntent states folded onto ours: `requires_action` is Stripe's own (the payer must authenticate,
+ * e.g. 3-D Secure, before anything is charged); processing, requires_confirmation and requires_capture are
+ * `pending`; requires_payment_method and canceled are `failed`.
+ */
+export type PaymentStatus = "succeeded" | "pending" | "requires_action" | "failed";
+
+/**
+ * What the payer must do for a `requires_action` payment (Stripe's `next_action`): open `redirectToUrl` (3-D
+ * Secure page; the payer comes back to the payment's return URL), or let Stripe.js's `handleNextAction` do it.
+ */
+export type NextAction = { type: "redirect_to_url"; redirectToUrl: string } | { type: "use_stripe_sdk" };
 
 export interface ProviderPayment {
   /** PaymentIntent ID (pi_…). */
@@ -14,6 +25,10 @@ export interface ProviderPayment {
   contributionId?: string;
   failureCode?: string;
   failureMessage?: string;
+  /** Stripe's client_secret: only the payer may have it (the browser completes authentication with it). */
+  clientSecret?: string;
+  /** Present when `status` is `requires_action`. */
+  nextAction?: NextAction;
 }
 
 export interface CreatePaymentInput {
@@ -24,6 +39,8 @@ export interface CreatePaymentInput {
   paymentMethod: string;
   /** Derived from the contribution ID, so a retried call can never charge twice. */
   idempotencyKey: string;
+  /** Absolute URL the payer comes back to after authenticating (Stripe's return_url): the app's public address. */
+  returnUrl: string;
 }
 
 /** Stripe's Refund states folded onto ours: requires_action is pending, canceled is failed. */
@@ -77,7 +94,19 @@ export interface PaymentProvider {
   readonly name: "stripe" | "sandbox";
   /** Create and confirm a payment; a declined card is a `failed` payment, not an exception. */
   createPayment(input: CreatePaymentInput): Promise<ProviderPayment>;
+  /** A PaymentIntent's current state. Throws ProviderUnavailableError when unreachable or unknown to the provider. */
   retrievePayment(id: string): Promise<ProviderPayment>;
+  /**
+   * The PaymentIntent made for a contribution (found by its metadata.contribution_id), for a contribution whose
+   * create call never got an answer; undefined when none was made. Throws ProviderUnavailableError.
+   */
+  findPayment(contributionId: string): Promise<ProviderPayment | undefined>;
+  /**
+   * Cancel a payment left waiting for the payer (requires_action): Stripe's cancel with cancellation_reason
+   * `abandoned`. Answers the PaymentIntent as it now is: `failed` once canceled, or its final state when it
+   * settled meanwhile (a payment that succeeded cannot be canceled). Throws ProviderUnavailableError.
+   */
+  cancelPayment(id: string): Promise<ProviderPayment>;
   /**
    * Refund (part of) a succeeded payment. A refund the provider refuses (already refunded, disputed) is a
    * `failed` refund with `id: null`, not an exception. Throws ProviderUnavailableError when unreachable.

@@ -1,15 +1,16 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { and, asc, desc, eq, isNull, lte, ne, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { sandboxDisputes, sandboxEvents, sandboxPayments, sandboxRefunds } from "@/db/schema";
-import type {
-  CreatePaymentInput,
-  CreateRefundInput,
-  PaymentProvider,
-  ProviderDispute,
-  ProviderPayment,
-  ProviderRefund,
+import {
+  type CreatePaymentInput,
+  type CreateRefundInput,
+  type PaymentProvider,
+  type ProviderDispute,
+  type ProviderPayment,
+  type ProviderRefund,
+  ProviderUnavailableError,
 } from "./provider";
 import { fromDispute, fromRefund, refundMetadata } from "./stripe";
 
@@ -35,6 +36,11 @@ export const SANDBOX_METHODS = {
     code: "insufficient_funds",
     message: "Your card has insufficient funds.",
   },
+  /**
+   * Stripe's 3-D Secure card (4000 0027 6000 3184): the payment answers requires_action and the payer must
+   * authenticate on the sandbox's page (/sandbox/authenticate), which completes or fails it as they choose.
+   */
+  pm_card_authenticationRequired: { label: "3-D Secure card — asks you to authenticate", outcome: "requires_action" },
   /** Our choice for "stays pending, succeeds a few seconds later" (like a bank debit that is processing). */
   pm_card_processing: { label: "Slow bank — pending, then succeeds", outcome: "pending" },
   /** Stripe's: the payment succeeds; a refund is answered `succeeded`, then fails a while later (pendingMs). */
@@ -79,21 +85,46 @@ export const SANDBOX_DISPUTE_FEE = 1500;
 /** Stripe's Refund reason for our refunds (our free text goes in metadata.reason). */
 const REFUND_REASON = "requested_by_customer";
 
+/**
+ * The sandbox's own PaymentIntent states (sandbox_payments.status), Stripe's names: processing, requires_action,
+ * succeeded, failed (Stripe: requires_payment_method after a decline) and canceled (abandoned by the payer).
+ */
+const STATUS_OF: Record<string, ProviderPayment["status"]> = {
+  succeeded: "succeeded",
+  failed: "failed",
+  canceled: "failed",
+  requires_action: "requires_action",
+  processing: "pending",
+};
+
+/** The page of the sandbox where the payer authenticates (3-D Secure), on the app's public origin (the return URL's). */
+export function sandboxAuthenticationUrl(r: Pick<Row, "id" | "clientSecret" | "returnUrl">): string {
+  const u = new URL("/sandbox/authenticate", r.returnUrl ?? "http://localhost");
+  u.searchParams.set("payment_intent", r.id);
+  u.searchParams.set("client_secret", r.clientSecret ?? "");
+  return u.toString();
+}
+
 function toPayment(r: Row): ProviderPayment {
+  const status = STATUS_OF[r.status] ?? "pending";
   return {
     id: r.id,
-    status: r.status === "succeeded" ? "succeeded" : r.status === "failed" ? "failed" : "pending",
+    status,
     amount: r.amount,
     currency: r.currency,
     contributionId: (r.metadata as Record<string, string>).contribution_id,
     failureCode: r.failureCode ?? undefined,
     failureMessage: r.failureMessage ?? undefined,
+    ...(r.clientSecret ? { clientSecret: r.clientSecret } : {}),
+    ...(status === "requires_action"
+      ? { nextAction: { type: "redirect_to_url" as const, redirectToUrl: sandboxAuthenticationUrl(r) } }
+      : {}),
   };
 }
 
 /** The PaymentIntent JSON Stripe would put in an event's data.object. */
 function intentJson(r: Row) {
-  const status = r.status === "succeeded" ? "succeeded" : r.status === "failed" ? "requires_payment_method" : "processing";
+  const status = r.status === "failed" ? "requires_payment_method" : r.status;
   return {
     id: r.id,
     object: "payment_intent",
@@ -105,10 +136,33 @@ function intentJson(r: Row) {
     payment_method: r.paymentMethod,
     livemode: false,
     created: Math.floor(r.createdAt.getTime() / 1000),
-    last_payment_error: r.failureCode
-      ? { type: "card_error", code: "card_declined", decline_code: r.failureCode, message: r.failureMessage }
-      : null,
+    client_secret: r.clientSecret,
+    cancellation_reason: r.status === "canceled" ? "abandoned" : null,
+    next_action:
+      r.status === "requires_action"
+        ? { type: "redirect_to_url", redirect_to_url: { url: sandboxAuthenticationUrl(r), return_url: r.returnUrl } }
+        : null,
+    last_payment_error:
+      r.failureCode && r.status === "failed"
+        ? { type: "card_error", code: "card_declined", decline_code: r.failureCode, message: r.failureMessage }
+        : null,
   };
+}
+
+/**
+ * A processing payment whose time has come succeeds on the sandbox's side (its clock, as Stripe's), whether or
+ * not its webhook gets through: so a lost webhook leaves something for reconciliation to find. Returns the row
+ * as it now is.
+ */
+async function settleDue(tx: Tx, r: Row): Promise<Row> {
+  // (A row from before settles_at existed has none: it settles when its event is delivered, as it used to.)
+  if (r.status !== "processing" || (r.settlesAt && r.settlesAt.getTime() > Date.now())) return r;
+  const [done] = await tx
+    .update(sandboxPayments)
+    .set({ status: "succeeded" })
+    .where(and(eq(sandboxPayments.id, r.id), eq(sandboxPayments.status, "processing")))
+    .returning();
+  return done ?? r;
 }
 
 /** The Charge ID of a sandbox PaymentIntent (one charge each): stable, derived from the PaymentIntent's ID. */
@@ -342,6 +396,55 @@ export async function closeSandboxDispute(db: Db, disputeId: string, outcome: "w
   });
 }
 
+/**
+ * The payer's answer on the sandbox's 3-D Secure page, standing in for the card issuer's challenge: `complete`
+ * succeeds the payment (`payment_intent.succeeded`), `fail` fails it with Stripe's
+ * `payment_intent_authentication_failure` (`payment_intent.payment_failed`). The client secret authorizes it, as
+ * Stripe.js's confirmation does. Answering twice changes nothing. Returns where the payer goes next: the payment's
+ * return URL with Stripe's `payment_intent` and `redirect_status` parameters. Throws an Error for an unknown
+ * payment or a wrong client secret (the page answers 404).
+ */
+export async function completeSandboxAuthentication(
+  db: Db,
+  p: { paymentId: string; clientSecret: string; outcome: "complete" | "fail" },
+): Promise<{ returnUrl: string; status: ProviderPayment["status"] }> {
+  return db.transaction(async (tx) => {
+    const [r] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, p.paymentId)).for("update");
+    if (!r?.clientSecret || !sameSecret(r.clientSecret, p.clientSecret)) throw new Error("No such payment");
+    let row = r;
+    if (r.status === "requires_action") {
+      const fail = p.outcome === "fail";
+      const [done] = await tx
+        .update(sandboxPayments)
+        .set(
+          fail
+            ? {
+                status: "failed",
+                failureCode: "payment_intent_authentication_failure",
+                failureMessage: "The provided PaymentMethod has failed authentication.",
+              }
+            : { status: "succeeded" },
+        )
+        .where(eq(sandboxPayments.id, r.id))
+        .returning();
+      if (!done) throw new Error("sandbox update returned nothing");
+      row = done;
+      await queue(tx, r.id, [{ type: fail ? "payment_intent.payment_failed" : "payment_intent.succeeded" }]);
+    }
+    const back = new URL(row.returnUrl ?? "/", "http://localhost");
+    back.searchParams.set("payment_intent", row.id);
+    back.searchParams.set("redirect_status", row.status === "succeeded" ? "succeeded" : "failed");
+    return { returnUrl: row.returnUrl ? back.toString() : `${back.pathname}${back.search}`, status: toPayment(row).status };
+  });
+}
+
+/** A client secret compared in constant time. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 /** pm_card_refundFail's later step: the refund fails (expired_or_canceled_card); `refund.failed` + `charge.refund.updated`. */
 async function failRefundStep(tx: Tx, step: { refund?: string }) {
   const [r] = await tx
@@ -414,19 +517,28 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
         if (existing) return toPayment(existing);
         const m = isMethod(input.paymentMethod) ? SANDBOX_METHODS[input.paymentMethod] : undefined;
         const failed = !m || m.outcome === "failed";
+        const id = newId("pi");
         const row: typeof sandboxPayments.$inferInsert = {
-          id: newId("pi"),
+          id,
           idempotencyKey: input.idempotencyKey,
           amount: input.amount,
           currency: input.currency,
-          status: m?.outcome === "pending" ? "processing" : failed ? "failed" : "succeeded",
+          status: failed ? "failed" : m.outcome === "pending" ? "processing" : m.outcome,
           paymentMethod: input.paymentMethod,
           metadata: { contribution_id: input.contributionId, campaign_id: input.campaignId },
           failureCode: !m ? "resource_missing" : "code" in m ? m.code : null,
           failureMessage: !m ? `No such PaymentMethod: '${input.paymentMethod}'` : "message" in m ? m.message : null,
+          clientSecret: `${id}_secret_${randomBytes(18).toString("base64url")}`,
+          returnUrl: input.returnUrl,
+          settlesAt: m?.outcome === "pending" ? new Date(Date.now() + opts.pendingMs) : null,
         };
         const [created] = await tx.insert(sandboxPayments).values(row).returning();
         if (!created) throw new Error("sandbox insert returned nothing");
+        if (m?.outcome === "requires_action") {
+          // Nothing more happens until the payer authenticates (completeSandboxAuthentication) or it is canceled.
+          await queue(tx, created.id, [{ type: "payment_intent.requires_action" }]);
+          return toPayment(created);
+        }
         const delay = m?.outcome === "pending" ? opts.pendingMs : 0;
         await queue(tx, created.id, [{ type: failed ? "payment_intent.payment_failed" : "payment_intent.succeeded" }], delay);
         if (m && "disputed" in m) await queue(tx, created.id, [{ type: OPEN_DISPUTE }], disputeMs);
@@ -434,9 +546,35 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
       });
     },
     async retrievePayment(id: string) {
-      const [row] = await db.select().from(sandboxPayments).where(eq(sandboxPayments.id, id));
-      if (!row) throw new Error(`No such PaymentIntent: '${id}'`);
-      return toPayment(row);
+      return db.transaction(async (tx) => {
+        const [row] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, id));
+        if (!row) throw new ProviderUnavailableError(`No such PaymentIntent: '${id}'`);
+        return toPayment(await settleDue(tx, row));
+      });
+    },
+    async findPayment(contributionId: string) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(sandboxPayments)
+          .where(sql`${sandboxPayments.metadata}->>'contribution_id' = ${contributionId}`);
+        return row ? toPayment(await settleDue(tx, row)) : undefined;
+      });
+    },
+    async cancelPayment(id: string) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, id)).for("update");
+        if (!row) throw new ProviderUnavailableError(`No such PaymentIntent: '${id}'`);
+        if (row.status !== "requires_action") return toPayment(await settleDue(tx, row)); // Stripe refuses: state is the answer
+        const [canceled] = await tx
+          .update(sandboxPayments)
+          .set({ status: "canceled", failureCode: "abandoned", failureMessage: "The payment was canceled before it completed." })
+          .where(eq(sandboxPayments.id, id))
+          .returning();
+        if (!canceled) throw new Error("sandbox update returned nothing");
+        await queue(tx, id, [{ type: "payment_intent.canceled" }]);
+        return toPayment(canceled);
+      });
     },
     async createRefund(input: CreateRefundInput) {
       return db.transaction((tx) =>
@@ -519,14 +657,9 @@ export function startSandboxDispatcher(
         let object: unknown = ev.object;
         if (object === null) {
           // No snapshot: the PaymentIntent as it is now (payment events).
-          const [p] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, ev.paymentId));
-          if (!p) continue;
-          if (p.status === "processing" && ev.type === "payment_intent.succeeded") {
-            // the delayed payment completes on the provider's side now
-            await tx.update(sandboxPayments).set({ status: "succeeded" }).where(eq(sandboxPayments.id, p.id));
-            p.status = "succeeded";
-          }
-          object = intentJson(p);
+          const [row] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, ev.paymentId));
+          if (!row) continue;
+          object = intentJson(await settleDue(tx, row)); // the delayed payment completes on its side by now
         }
         const payload = JSON.stringify({
           id: ev.id,

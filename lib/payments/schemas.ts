@@ -27,11 +27,24 @@ export const contributionSchema = z
     amount: z.number().int(),
     currency: z.string().length(3),
     status: z
-      .enum(["pending", "succeeded", "failed", "partially_refunded", "refunded"])
-      .describe("pending → succeeded | failed; refunds move a succeeded one to partially_refunded, then refunded"),
+      .enum(["pending", "requires_action", "succeeded", "failed", "partially_refunded", "refunded"])
+      .describe(
+        "pending → succeeded | failed; requires_action: the payer must authenticate (3-D Secure) with clientSecret or nextAction, then it settles; refunds move a succeeded one to partially_refunded, then refunded",
+      ),
     refundedAmount: z.number().int().describe("minor units given back so far (pending and succeeded refunds)"),
     createdAt: z.string(),
     failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+    clientSecret: z
+      .string()
+      .optional()
+      .describe("requires_action only: the PaymentIntent's client secret, for Stripe.js's handleNextAction (the payer's alone)"),
+    nextAction: z
+      .object({
+        type: z.enum(["redirect_to_url", "use_stripe_sdk"]),
+        redirectToUrl: z.string().optional().describe("redirect_to_url: open it; the payer comes back to the campaign"),
+      })
+      .optional()
+      .describe("requires_action only: what the payer must do (API clients: open redirectToUrl)"),
   })
   .meta({ id: "Contribution" });
 

@@ -84,7 +84,7 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
   if (!c.providerPaymentId) {
     await tx.update(contributions).set({ providerPaymentId: p.id }).where(eq(contributions.id, c.id));
   }
-  if (p.status === "pending") return { result: "still_pending", contribution: c };
+  if (p.status === "pending" || p.status === "requires_action") return { result: "still_pending", contribution: c };
   if (p.amount !== c.amount || p.currency.toUpperCase() !== c.currency) return discrepancy(tx, c, input);
 
   if (p.status === "succeeded") {

@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import type {
   CreatePaymentInput,
   CreateRefundInput,
+  NextAction,
   PaymentProvider,
   PaymentStatus,
   ProviderDispute,
@@ -11,21 +12,41 @@ import type {
 } from "./provider";
 import { ProviderUnavailableError } from "./provider";
 
-/** Stripe's PaymentIntent states mapped onto ours. */
+/** Stripe's PaymentIntent states mapped onto ours (PaymentStatus). */
 export function statusOf(pi: Pick<Stripe.PaymentIntent, "status">): PaymentStatus {
   switch (pi.status) {
     case "succeeded":
       return "succeeded";
+    case "requires_action":
+      return "requires_action";
     case "requires_payment_method":
     case "canceled":
       return "failed";
-    default: // processing, requires_action, requires_confirmation, requires_capture
+    default: // processing, requires_confirmation, requires_capture
       return "pending";
   }
 }
 
+/** Stripe's next_action as ours: a redirect (3-D Secure page) or one only Stripe.js can perform. */
+function nextActionOf(pi: Stripe.PaymentIntent): NextAction | undefined {
+  const url = pi.next_action?.redirect_to_url?.url;
+  if (pi.status !== "requires_action") return undefined;
+  return url ? { type: "redirect_to_url", redirectToUrl: url } : { type: "use_stripe_sdk" };
+}
+
+/** Why a canceled PaymentIntent failed, when Stripe says (cancellation_reason, e.g. abandoned). */
+const canceledBecause = (pi: Stripe.PaymentIntent) =>
+  pi.status === "canceled"
+    ? { failureCode: pi.cancellation_reason ?? "canceled", failureMessage: "The payment was canceled before it completed." }
+    : {};
+
+/**
+ * A Stripe PaymentIntent as our ProviderPayment: status folded (statusOf), the decline or cancellation reason as
+ * failureCode, and the client secret and next action the payer needs when it requires action. Never throws.
+ */
 export function fromIntent(pi: Stripe.PaymentIntent): ProviderPayment {
   const err = pi.last_payment_error;
+  const nextAction = nextActionOf(pi);
   return {
     id: pi.id,
     status: statusOf(pi),
@@ -34,6 +55,9 @@ export function fromIntent(pi: Stripe.PaymentIntent): ProviderPayment {
     contributionId: pi.metadata?.contribution_id,
     failureCode: err ? (err.decline_code ?? err.code ?? "payment_failed") : undefined,
     failureMessage: err?.message,
+    ...canceledBecause(pi),
+    ...(pi.client_secret ? { clientSecret: pi.client_secret } : {}),
+    ...(nextAction ? { nextAction } : {}),
   };
 }
 
@@ -173,8 +197,10 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
             currency: input.currency.toLowerCase(),
             payment_method: input.paymentMethod,
             confirm: true,
-            // No redirect-based methods: the API answers synchronously or via webhook.
-            automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+            // Every method the account enables (cards, wallets, Link; redirect-based ones too): one that needs the
+            // payer (3-D Secure) answers requires_action with a next_action, and the payer comes back to return_url.
+            automatic_payment_methods: { enabled: true },
+            return_url: input.returnUrl,
             metadata: { contribution_id: input.contributionId, campaign_id: input.campaignId },
           },
           { idempotencyKey: input.idempotencyKey },
@@ -205,6 +231,25 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
       try {
         return fromIntent(await stripe.paymentIntents.retrieve(id));
       } catch (err) {
+        throw new ProviderUnavailableError("Stripe could not be reached", { cause: err });
+      }
+    },
+    async findPayment(contributionId: string) {
+      try {
+        // Stripe's Search API (metadata is searchable; results may lag a minute behind, which the callers allow).
+        const found = await stripe.paymentIntents.search({ query: `metadata['contribution_id']:'${contributionId}'`, limit: 1 });
+        const pi = found.data[0];
+        return pi ? fromIntent(pi) : undefined;
+      } catch (err) {
+        throw new ProviderUnavailableError("Stripe could not be reached", { cause: err });
+      }
+    },
+    async cancelPayment(id: string) {
+      try {
+        return fromIntent(await stripe.paymentIntents.cancel(id, { cancellation_reason: "abandoned" }));
+      } catch (err) {
+        // Settled meanwhile (Stripe refuses to cancel a succeeded or canceled PaymentIntent): its state is the answer.
+        if (isRefusal(err)) return this.retrievePayment(id);
         throw new ProviderUnavailableError("Stripe could not be reached", { cause: err });
       }
     },

@@ -11,7 +11,8 @@ import { fromDispute, fromIntent, fromRefund } from "./stripe";
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 
-const PAYMENT_EVENTS = new Set(["payment_intent.succeeded", "payment_intent.payment_failed"]);
+/** Events that end a PaymentIntent: succeeded, or failed (declined, failed authentication, canceled as abandoned). */
+const PAYMENT_EVENTS = new Set(["payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"]);
 /** Events whose data.object is a Refund. */
 const REFUND_EVENTS = new Set(["refund.created", "refund.updated", "refund.failed", "charge.refund.updated"]);
 /** Events whose data.object is a Dispute. */

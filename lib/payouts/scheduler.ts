@@ -6,7 +6,8 @@ import { payoutRuns } from "@/db/schema";
 import { refundClosedCampaigns } from "@/lib/campaigns/abuse";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { paymentProvider } from "@/lib/payments";
+import { createContributeDeps } from "@/lib/payments";
+import { reconcilePayments } from "@/lib/payments/reconcile";
 import { resumeRefunds } from "@/lib/payments/refunds";
 import { createPayoutSettings } from ".";
 import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
@@ -18,10 +19,13 @@ import { type RunSummary, reconcilePayouts, runPayouts, todayIn } from "./run";
  * today's run if none finished yet (the app was down at the scheduled time).
  * The reconcile schedule also resends refunds left unanswered and runs the close-for-abuse job for the
  * campaigns closed for abuse that still have contributions to refund (lib/campaigns/abuse.ts).
+ * PAYMENT_RECONCILE_SCHEDULE asks the provider about payments left pending (lib/payments/reconcile.ts): every
+ * instance may run it; settling is idempotent.
  */
 export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Promise<void> {
   const s = createPayoutSettings(db, c);
-  const payments = paymentProvider(db, c); // one client for every tick, like the payout settings
+  const deps = createContributeDeps(db, c); // one client for every tick, like the payout settings
+  const payments = deps.provider;
   const opts = { timezone: c.PAYOUT_TIMEZONE, protect: true };
   let running: Promise<unknown> = Promise.resolve();
 
@@ -39,7 +43,16 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
   };
 
   const daily = guard("daily run", () => runPayouts(db, s, { date: todayIn(c.PAYOUT_TIMEZONE) }));
+  const paymentsJob = new Cron(c.PAYMENT_RECONCILE_SCHEDULE, opts, async () => {
+    try {
+      const summary = await reconcilePayments(db, deps);
+      if (summary.checked > 0) log.info({ summary }, "payments: pending payments reconciled");
+    } catch (err) {
+      log.error({ err }, "payments: reconciliation failed");
+    }
+  });
   const jobs = [
+    paymentsJob,
     new Cron(c.PAYOUT_SCHEDULE, opts, daily),
     new Cron(
       c.PAYOUT_RECONCILE_SCHEDULE,

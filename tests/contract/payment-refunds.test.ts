@@ -207,6 +207,7 @@ describe.each([sandboxFixture(), stripeFixture()])("payment refunds contract: $n
       currency: "USD",
       paymentMethod,
       idempotencyKey: paymentIdempotencyKey(contributionId),
+      returnUrl: "http://localhost:3000/",
     });
     expect(payment.id).toMatch(/^pi_/);
     return payment.id;
@@ -501,6 +502,7 @@ describe("sandbox: its delayed steps are due rows the dispatcher runs", () => {
       currency: "EUR",
       paymentMethod: "pm_card_createDispute",
       idempotencyKey: paymentIdempotencyKey(contributionId),
+      returnUrl: "http://localhost:3000/",
     });
     expect(payment.status).toBe("succeeded");
     await first();

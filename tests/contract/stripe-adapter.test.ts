@@ -36,6 +36,7 @@ function payment(paymentMethod: string, over: Partial<CreatePaymentInput> = {}):
     currency: "USD",
     paymentMethod,
     idempotencyKey: paymentIdempotencyKey(contributionId),
+    returnUrl: `http://localhost:3000/campaigns/camp-42?contribution=${contributionId}`,
     ...over,
   };
 }

@@ -332,6 +332,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cron/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ask the payment provider about payments pending too long and settle them; resend unanswered refunds (Vercel Cron; Authorization: Bearer CRON_SECRET; refused when it is not set) */
+        get: operations["reconcilePayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cron/events": {
         parameters: {
             query?: never;
@@ -356,7 +373,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database reachability */
+        /** Liveness, database reachability, consumer lag and payments pending (count, oldest age in seconds) */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -454,10 +471,10 @@ export interface components {
             amount: number;
             currency: string;
             /**
-             * @description pending → succeeded | failed; refunds move a succeeded one to partially_refunded, then refunded
+             * @description pending → succeeded | failed; requires_action: the payer must authenticate (3-D Secure) with clientSecret or nextAction, then it settles; refunds move a succeeded one to partially_refunded, then refunded
              * @enum {string}
              */
-            status: "pending" | "succeeded" | "failed" | "partially_refunded" | "refunded";
+            status: "pending" | "requires_action" | "succeeded" | "failed" | "partially_refunded" | "refunded";
             /** @description minor units given back so far (pending and succeeded refunds) */
             refundedAmount: number;
             createdAt: string;
@@ -465,6 +482,15 @@ export interface components {
                 code: string;
                 message: string;
             } | null;
+            /** @description requires_action only: the PaymentIntent's client secret, for Stripe.js's handleNextAction (the payer's alone) */
+            clientSecret?: string;
+            /** @description requires_action only: what the payer must do (API clients: open redirectToUrl) */
+            nextAction?: {
+                /** @enum {string} */
+                type: "redirect_to_url" | "use_stripe_sdk";
+                /** @description redirect_to_url: open it; the payer comes back to the campaign */
+                redirectToUrl?: string;
+            };
         };
         CreateCampaign: {
             title: string;
@@ -543,6 +569,11 @@ export interface components {
                 [key: string]: {
                     status: string;
                 };
+            };
+            /** @description contributions waiting for the provider's answer; reconciliation asks about those older than a few minutes */
+            payments?: {
+                pending: number;
+                oldestPendingSeconds: number | null;
             };
         };
         Payout: {
@@ -2227,6 +2258,33 @@ export interface operations {
             };
             /** @description Error (409) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reconcilePayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { payments: { checked, settled, canceled, notStarted, stillPending, providerUnavailable }, refundsResent } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (401) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,12 +8,17 @@
  * Idempotency-Key replay/conflict semantics on every POST:
  *
  * Payments
- *   `POST /v1/payment_intents` (create + confirm), `GET /v1/payment_intents/:id`.
+ *   `POST /v1/payment_intents` (create + confirm), `GET /v1/payment_intents/:id`,
+ *   `POST /v1/payment_intents/:id/cancel` (cancellation_reason; refused with payment_intent_unexpected_state once
+ *   succeeded or canceled), `GET /v1/payment_intents/search` (the query form `metadata['key']:'value'` only; a
+ *   search_result list).
  *   Test payment methods (as in Stripe's test mode, plus one helper):
  *     pm_card_visa                            → succeeded
  *     pm_card_chargeDeclined                  → 402 card_declined / generic_decline
  *     pm_card_chargeDeclinedInsufficientFunds → 402 card_declined / insufficient_funds
  *     pm_card_pending (test helper)           → processing
+ *     pm_card_authenticationRequired          → requires_action (3-D Secure): next_action redirect_to_url (a
+ *                                               page on this server), completed with `authenticate(id, …)`
  *     pm_card_refundFail                      → succeeded; its refunds succeed, then fail (see failRefund)
  *     pm_card_createDispute                   → succeeded; then disputed (see openDispute)
  *     anything else                           → 400 resource_missing
@@ -96,10 +101,13 @@ export interface PaymentIntentJson {
   status: string;
   metadata: Record<string, string>;
   payment_method: string;
-  last_payment_error: null | { type: string; code: string; decline_code: string; message: string };
+  last_payment_error: null | { type: string; code: string; decline_code?: string; message: string };
   created: number;
   livemode: false;
   client_secret: string;
+  return_url?: string | null;
+  next_action?: null | { type: "redirect_to_url"; redirect_to_url: { url: string; return_url: string | null } };
+  cancellation_reason?: string | null;
 }
 
 /** A capability's state on an account, as Stripe reports it. */
@@ -232,6 +240,12 @@ export interface FakeStripe {
   failRefund(refundId: string): RefundJson;
   /** Later, in test mode: a pm_card_createDispute payment is disputed (charge.dispute.created, .funds_withdrawn). */
   openDispute(paymentIntentId: string): DisputeJson;
+  /**
+   * The payer's answer to a pm_card_authenticationRequired payment's 3-D Secure challenge: `complete` → succeeded
+   * (payment_intent.succeeded), `fail` → requires_payment_method with payment_intent_authentication_failure
+   * (payment_intent.payment_failed). Throws unless the PaymentIntent requires action.
+   */
+  authenticate(paymentIntentId: string, outcome: "complete" | "fail"): PaymentIntentJson;
   /** The dispute's evidence won or lost (won: .funds_reinstated; both: charge.dispute.closed). */
   closeDispute(disputeId: string, outcome: "won" | "lost"): DisputeJson;
   close(): Promise<void>;
@@ -308,6 +322,8 @@ const TRANSFER_REFUSALS = new Set(["balance_insufficient", "insufficient_capabil
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
   const intents = new Map<string, PaymentIntentJson>();
+  /** This server's own URL, once it listens (the 3-D Secure page of next_action lives here, as Stripe's does). */
+  let selfUrl = "";
   const accounts = new Map<string, AccountJson>();
   const transfers = new Map<string, TransferJson>();
   const refunds = new Map<string, RefundJson>();
@@ -335,7 +351,13 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       });
     }
     const known =
-      ["pm_card_visa", "pm_card_pending", "pm_card_refundFail", "pm_card_createDispute"].includes(pm) || pm in DECLINES;
+      [
+        "pm_card_visa",
+        "pm_card_pending",
+        "pm_card_refundFail",
+        "pm_card_createDispute",
+        "pm_card_authenticationRequired",
+      ].includes(pm) || pm in DECLINES;
     if (!known) {
       return err(400, {
         type: "invalid_request_error",
@@ -363,16 +385,26 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         ? "requires_payment_method"
         : pm === "pm_card_pending"
           ? "processing"
-          : str("confirm") === "true"
-            ? "succeeded"
-            : "requires_confirmation",
+          : pm === "pm_card_authenticationRequired" && str("confirm") === "true"
+            ? "requires_action"
+            : str("confirm") === "true"
+              ? "succeeded"
+              : "requires_confirmation",
       metadata: metadataOf(p),
       payment_method: pm,
       last_payment_error: lastError,
       created: now(),
       livemode: false,
       client_secret: `${piId}_secret_${randomBytes(12).toString("hex")}`,
+      return_url: str("return_url") ?? null,
+      next_action: null,
+      cancellation_reason: null,
     };
+    if (pi.status === "requires_action") {
+      const url = `${selfUrl}/3ds/authenticate/${piId}`;
+      pi.next_action = { type: "redirect_to_url", redirect_to_url: { url, return_url: pi.return_url ?? null } };
+      emit("payment_intent.requires_action", pi);
+    }
     intents.set(piId, pi);
     if (pi.status === "succeeded") emit("payment_intent.succeeded", pi);
     if (pi.status === "processing") emit("payment_intent.processing", pi);
@@ -381,6 +413,43 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return err(402, { ...lastError, payment_intent: pi });
     }
     return { status: 200, body: pi };
+  }
+
+  /** Stripe's cancel: only before the PaymentIntent succeeded or was canceled. */
+  function cancelIntent(piId: string, p: Params): Reply {
+    const pi = intents.get(piId);
+    if (!pi) {
+      return err(404, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: "intent",
+        message: `No such payment_intent: '${piId}'`,
+      });
+    }
+    if (pi.status === "succeeded" || pi.status === "canceled") {
+      return err(400, {
+        type: "invalid_request_error",
+        code: "payment_intent_unexpected_state",
+        message: `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
+        payment_intent: pi,
+      });
+    }
+    pi.status = "canceled";
+    pi.next_action = null;
+    pi.cancellation_reason = typeof p.cancellation_reason === "string" ? p.cancellation_reason : null;
+    emit("payment_intent.canceled", pi);
+    return { status: 200, body: pi };
+  }
+
+  /** Stripe's Search API over PaymentIntents, for the one query form the app sends: `metadata['key']:'value'`. */
+  function searchIntents(p: Params): Reply {
+    const q = /^metadata\['([^']+)'\]:'([^']*)'$/.exec(typeof p.query === "string" ? p.query : "");
+    if (!q) return err(400, { type: "invalid_request_error", param: "query", message: "fake-stripe: unsupported search query" });
+    const data = [...intents.values()].filter((pi) => pi.metadata[q[1]!] === q[2]).reverse();
+    return {
+      status: 200,
+      body: { object: "search_result", data, has_more: false, next_page: null, url: "/v1/payment_intents/search" },
+    };
   }
 
   /** Record the event Stripe would send, with a snapshot of its object. */
@@ -742,6 +811,19 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
     if (method === "GET" && path === "/v1/refunds") return listRefunds(params);
 
+    if (method === "GET" && path === "/v1/payment_intents/search") return searchIntents(params);
+    const cancel = /^\/v1\/payment_intents\/([^/]+)\/cancel$/.exec(path);
+    if (method === "POST" && cancel) {
+      const refused = (r: Reply) => r.status === 400;
+      return idempotently(
+        method,
+        path,
+        headers,
+        params,
+        (p) => cancelIntent(decodeURIComponent(cancel[1]!), p),
+        (r) => ok(r) || refused(r),
+      );
+    }
     const m = /^\/v1\/(payment_intents|accounts|transfers|refunds)\/([^/]+)$/.exec(path);
     if (method === "GET" && m) {
       const objectId = decodeURIComponent(m[2]!);
@@ -822,6 +904,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  selfUrl = `http://127.0.0.1:${port}`;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -857,6 +940,24 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     refunds,
     disputes,
     events: () => structuredClone(events),
+    authenticate(paymentIntentId, outcome) {
+      const pi = intents.get(paymentIntentId);
+      if (pi?.status !== "requires_action") throw new Error(`fake-stripe: ${paymentIntentId} does not require action`);
+      pi.next_action = null;
+      if (outcome === "complete") {
+        pi.status = "succeeded";
+        emit("payment_intent.succeeded", pi);
+      } else {
+        pi.status = "requires_payment_method";
+        pi.last_payment_error = {
+          type: "invalid_request_error",
+          code: "payment_intent_authentication_failure",
+          message: "The provided PaymentMethod has failed authentication.",
+        };
+        emit("payment_intent.payment_failed", pi);
+      }
+      return structuredClone(pi);
+    },
     failRefund(refundId) {
       const r = refunds.get(refundId);
       if (!r) throw new Error(`fake-stripe: no refund ${refundId}`);

@@ -3,6 +3,7 @@ import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
 import { consumerLag } from "@/lib/events/lag";
 import { json, operation } from "@/lib/http";
+import { pendingPayments } from "@/lib/payments/reconcile";
 
 export const GET = operation(API.getHealth, async () => {
   const started = performance.now();
@@ -16,8 +17,10 @@ export const GET = operation(API.getHealth, async () => {
   }
   const ms = Math.round((performance.now() - started) * 10) / 10;
   const consumers = await consumerLag(db()).catch(() => ({}));
+  // Payments the provider has not answered for: a growing count or age means webhooks are not arriving.
+  const payments = await pendingPayments(db()).catch(() => undefined);
   return json(
-    { status: "ok", checks: { database: { status: "up", latencyMs: ms } }, consumers },
+    { status: "ok", checks: { database: { status: "up", latencyMs: ms } }, consumers, ...(payments ? { payments } : {}) },
     { headers: { "cache-control": "no-store" } },
   );
 });

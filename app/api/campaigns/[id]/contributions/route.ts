@@ -6,6 +6,7 @@ import { listQuerySchema } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
 import { json, methodNotAllowed, operation, validationError } from "@/lib/http";
+import { publicUrl } from "@/lib/http/public-url";
 import { contribute, listCampaignContributions } from "@/lib/payments/contributions";
 import { parseIdempotencyKey } from "@/lib/payments/schemas";
 
@@ -15,7 +16,8 @@ export const POST = operation(API.createContribution, async (req, { id }: P, { b
   const user = await requireUser(req);
   const key = parseIdempotencyKey(req.headers.get("idempotency-key") ?? undefined);
   const input = await body();
-  const r = await contribute(db(), services().payments, { user, campaignId: id, key, input });
+  const publicOrigin = publicUrl("/", req.headers, config());
+  const r = await contribute(db(), services().payments, { user, campaignId: id, key, input, publicOrigin });
   // A payment the provider accepted at once settled in this request.
   if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
   return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });

@@ -1,0 +1,24 @@
+import { API } from "@/lib/api/operations";
+import { db, services } from "@/lib/app";
+import { requireCronSecret } from "@/lib/auth/cron";
+import { config } from "@/lib/config";
+import { json, methodNotAllowed, operation } from "@/lib/http";
+import { reconcilePayments } from "@/lib/payments/reconcile";
+import { resumeRefunds } from "@/lib/payments/refunds";
+
+export const maxDuration = 300;
+
+/**
+ * Reconciliation for Vercel Cron (vercel.json, every few minutes), or any external cron where no scheduler runs:
+ * `Authorization: Bearer $CRON_SECRET`. Asks the provider about every payment pending too long (the same function
+ * as the scheduler's PAYMENT_RECONCILE_SCHEDULE) and sends again the refunds it never answered.
+ */
+export const GET = operation(API.reconcilePayments, async (req) => {
+  requireCronSecret(req.headers.get("authorization"), config().CRON_SECRET);
+  const deps = services().payments;
+  const payments = await reconcilePayments(db(), deps);
+  const refundsResent = await resumeRefunds(db(), deps.provider);
+  return json({ payments, refundsResent }, { headers: { "cache-control": "no-store" } });
+});
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

@@ -1,0 +1,2 @@
+ALTER TABLE "sandbox_payments" ADD COLUMN "return_url" text;--> statement-breakpoint
+CREATE INDEX "contributions_pending_idx" ON "contributions" USING btree ("created_at") WHERE "contributions"."status" = 'pending';
