@@ -1,6 +1,6 @@
 "use client";
 
-import { useRouter } from "next/navigation";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { contributeAction } from "@/app/actions/contributions";
 import type { ActionResult } from "@/lib/actions";
@@ -12,6 +12,7 @@ import { ContributeResult } from "./ContributeResult";
 import {
   errorOutcome,
   finalOutcome,
+  isOpen,
   majorText,
   newIdempotencyKey,
   type Outcome,
@@ -21,7 +22,7 @@ import {
 } from "./contribute";
 import { Field } from "./Field";
 import { formatMoney } from "./format";
-import { type CardHandle, StripeCard } from "./StripeCard";
+import { type PaymentHandle, StripePayment } from "./StripePayment";
 import { useActionForm } from "./useActionForm";
 
 interface Props {
@@ -33,7 +34,7 @@ interface Props {
   maxAmount: number;
   /** The count shown on the page; totals are eventually consistent, so a refresh waits for it to move. */
   contributionCount: number;
-  /** Set when real Stripe is configured with a publishable key: card entry through Stripe Elements. */
+  /** Set when real Stripe is configured with a publishable key: Stripe's Payment Element (cards, wallets, Link). */
   stripePublishableKey?: string;
   /** The Idempotency-Key of the first submission, made by the server so the form works without JavaScript. */
   idempotencyKey: string;
@@ -49,7 +50,9 @@ function answerView(a: ActionResult<ContributionDto>, range: string): ReturnType
 /**
  * The Contribute form: posts to contributeAction with the hidden Idempotency-Key (a double submit is one
  * contribution; the key is kept for a retry until an answer is final or a field changes). Without JavaScript
- * it works with the sandbox's methods; with it, a pending payment is followed until it settles.
+ * it works with the sandbox's methods; with it, a pending payment is followed until it settles. A payment that
+ * requires authentication (3-D Secure) is handed to Stripe.js (handleNextAction) or, in the sandbox, to its
+ * authentication page, which comes back here with `?contribution=<id>`: that contribution is then followed.
  */
 export function ContributeForm({
   campaignId,
@@ -61,10 +64,12 @@ export function ContributeForm({
   stripePublishableKey,
   idempotencyKey,
 }: Props) {
-  const card = useRef<CardHandle | null>(null);
+  const card = useRef<PaymentHandle | null>(null);
   /** The PaymentMethod created for the current key: a retry must send the same body, so it reuses it. */
   const cardMethod = useRef<string | null>(null);
   const router = useRouter();
+  const pathname = usePathname();
+  const returning = useSearchParams().get("contribution");
   const presets = presetAmounts(currency);
   const amountRange = `between ${formatMoney(minAmount, currency)} and ${formatMoney(maxAmount, currency)}`;
   const { state, pending, form } = useActionForm(contributeAction, undefined, check);
@@ -132,22 +137,48 @@ export function ContributeForm({
     if (view.resetKey) newKey();
     setErrors(view.fields);
     if (!state.ok) return setOutcome(view.outcome);
-    void (async () => {
-      let c = state.data;
-      const wasPending = c.status === "pending";
-      setFollowing(true);
-      if (wasPending) {
-        setOutcome({ tone: "pending", text: "Payment processing…" });
-        c = (await pollContribution(c.id, () => !alive.current)) ?? c;
-        if (!alive.current) return;
-      }
-      setOutcome(finalOutcome(c));
-      setFollowing(false);
-      if (c.status === "succeeded") setV((prev) => ({ ...prev, amount: "", message: "" }));
-      if (c.status === "succeeded") await waitForTotals(campaignId, contributionCount);
-      if (wasPending || c.status === "succeeded") router.refresh();
-    })();
+    void follow(state.data);
   });
+
+  // Back from authenticating a payment (?contribution=<id>): follow it, then drop the parameter.
+  const followed = useRef<string | null>(null);
+  useEffect(() => {
+    if (!returning || followed.current === returning) return;
+    followed.current = returning;
+    router.replace(pathname, { scroll: false });
+    void follow({ id: returning, status: "pending" });
+  });
+
+  /** Show a contribution's answer: authenticate it if asked, wait while pending, then refresh the totals. */
+  async function follow(first: Pick<ContributionDto, "id" | "status"> & Partial<ContributionDto>) {
+    let c = first;
+    setFollowing(true);
+    if (c.status === "requires_action" && c.clientSecret && card.current) {
+      setOutcome({ tone: "pending", text: "Authenticating with your bank…" });
+      const r = await card.current.handleNextAction(c.clientSecret);
+      if (r.error) setOutcome({ tone: "error", text: r.error });
+      c = { ...c, status: "pending" }; // settles through the webhook: follow it
+    } else if (c.status === "requires_action" && c.nextAction?.redirectToUrl) {
+      setOutcome(finalOutcome(c as ContributionDto));
+      window.location.assign(c.nextAction.redirectToUrl); // the sandbox's (or the bank's) page; it comes back here
+      return;
+    }
+    const wasOpen = isOpen(c);
+    if (wasOpen) {
+      setOutcome({ tone: "pending", text: "Payment processing…" });
+      c = (await pollContribution(c.id, () => !alive.current)) ?? c;
+      if (!alive.current) return;
+    }
+    if (!("amount" in c)) {
+      setFollowing(false);
+      return setOutcome({ tone: "error", text: "This payment could not be found." });
+    }
+    setOutcome(finalOutcome(c as ContributionDto));
+    setFollowing(false);
+    if (c.status === "succeeded") setV((prev) => ({ ...prev, amount: "", message: "" }));
+    if (c.status === "succeeded") await waitForTotals(campaignId, contributionCount);
+    if (wasOpen || c.status === "succeeded") router.refresh();
+  }
 
   const busy = pending || following;
   return (
@@ -173,7 +204,7 @@ export function ContributeForm({
           />
         </Field>
         {stripePublishableKey ? (
-          <StripeCard publishableKey={stripePublishableKey} handleRef={card} />
+          <StripePayment publishableKey={stripePublishableKey} amount={amount ?? 0} currency={currency} handleRef={card} />
         ) : (
           <PaymentMethodField
             methods={sandboxMethods}

@@ -7,6 +7,13 @@ export function ContributeResult({ outcome, campaignId }: { outcome: Outcome; ca
   return (
     <div className={`result-panel result-${outcome.tone}`} role={polite ? "status" : "alert"} data-testid="contribute-result">
       <p>{outcome.text}</p>
+      {outcome.authenticateUrl && (
+        <p>
+          <a className="btn btn-primary" href={outcome.authenticateUrl}>
+            Authenticate your payment
+          </a>
+        </p>
+      )}
       {outcome.signIn && (
         <p>
           <Link href={`/signin?callbackUrl=/campaigns/${campaignId}`}>Sign in</Link>

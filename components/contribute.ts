@@ -6,11 +6,12 @@ import { formatMoney } from "./format";
 
 export type Tone = "success" | "pending" | "warn" | "error";
 
-/** What the result panel shows; `signIn` adds a sign-in link. */
+/** What the result panel shows; `signIn` adds a sign-in link, `authenticateUrl` a link to authenticate the payment. */
 export interface Outcome {
   tone: Tone;
   text: string;
   signIn?: boolean;
+  authenticateUrl?: string;
 }
 
 /** Preset amounts in minor units: 10/25/50/100 of the currency (1000… for zero-decimal currencies). */
@@ -33,6 +34,9 @@ export function newIdempotencyKey(): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether a contribution still waits for the provider's answer or the payer's authentication. */
+export const isOpen = (c: Pick<ContributionDto, "status">): boolean => c.status === "pending" || c.status === "requires_action";
+
 /** Poll GET /api/contributions/{id} every second, up to 60 s, until it is no longer pending. */
 export async function pollContribution(id: string, cancelled: () => boolean): Promise<ContributionDto | undefined> {
   const deadline = Date.now() + 60_000;
@@ -43,7 +47,7 @@ export async function pollContribution(id: string, cancelled: () => boolean): Pr
     const res = await apiFetch<ContributionDto>(`/api/contributions/${encodeURIComponent(id)}`);
     if (res.ok) {
       last = res.data;
-      if (last.status !== "pending") return last;
+      if (!isOpen(last)) return last;
     }
   }
   return last;
@@ -56,6 +60,10 @@ export function finalOutcome(c: ContributionDto): Outcome {
   }
   if (c.status === "failed")
     return { tone: "error", text: `Payment failed: ${c.failure?.message ?? "the payment was not completed."}` };
+  if (c.status === "requires_action") {
+    const url = c.nextAction?.type === "redirect_to_url" ? c.nextAction.redirectToUrl : undefined;
+    return { tone: "warn", text: "Your bank asks you to authenticate this payment.", ...(url ? { authenticateUrl: url } : {}) };
+  }
   return { tone: "pending", text: "Your payment is still processing. The total will update once it completes." };
 }
 

@@ -438,6 +438,27 @@ export async function completeSandboxAuthentication(
   });
 }
 
+/**
+ * A sandbox PaymentIntent as its authentication page shows it, when `clientSecret` is its own; else undefined.
+ * Amount in minor units; `status` our PaymentStatus.
+ */
+export async function sandboxPaymentForPayer(
+  db: Db,
+  paymentId: string,
+  clientSecret: string,
+): Promise<{ id: string; amount: number; currency: string; status: ProviderPayment["status"]; campaignId?: string } | undefined> {
+  const [r] = await db.select().from(sandboxPayments).where(eq(sandboxPayments.id, paymentId));
+  if (!r?.clientSecret || !sameSecret(r.clientSecret, clientSecret)) return undefined;
+  const p = toPayment(r);
+  return {
+    id: r.id,
+    amount: r.amount,
+    currency: r.currency,
+    status: p.status,
+    campaignId: (r.metadata as Record<string, string>).campaign_id,
+  };
+}
+
 /** A client secret compared in constant time. */
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
