@@ -63,8 +63,48 @@ describe("stripeProvider through the stripe SDK", () => {
       confirm: "true",
       payment_method: "pm_card_visa",
       metadata: { contribution_id: input.contributionId, campaign_id: "camp-42" },
-      automatic_payment_methods: { enabled: "true", allow_redirects: "never" },
+      automatic_payment_methods: { enabled: "true" },
+      return_url: input.returnUrl,
     });
+  });
+
+  it("a card that needs 3-D Secure answers requires_action with the client secret and Stripe's next action", async () => {
+    const input = payment("pm_card_authenticationRequired");
+    const result = await provider.createPayment(input);
+    expect(result).toMatchObject({ status: "requires_action", clientSecret: expect.stringMatching(/^pi_.+_secret_/) });
+    expect(result.nextAction).toEqual({ type: "redirect_to_url", redirectToUrl: expect.stringContaining("/3ds/authenticate/") });
+    expect(await provider.retrievePayment(result.id)).toMatchObject({ status: "requires_action" });
+    fake.authenticate(result.id, "complete");
+    const done = await provider.retrievePayment(result.id);
+    expect(done).toMatchObject({ status: "succeeded" });
+    expect(done.nextAction).toBeUndefined();
+  });
+
+  it("a failed authentication is a failed payment with Stripe's code", async () => {
+    const result = await provider.createPayment(payment("pm_card_authenticationRequired"));
+    fake.authenticate(result.id, "fail");
+    expect(await provider.retrievePayment(result.id)).toMatchObject({
+      status: "failed",
+      failureCode: "payment_intent_authentication_failure",
+    });
+  });
+
+  it("cancels an abandoned payment; a succeeded one cannot be canceled and answers its state", async () => {
+    const waiting = await provider.createPayment(payment("pm_card_authenticationRequired"));
+    expect(await provider.cancelPayment(waiting.id)).toMatchObject({ status: "failed", failureCode: "abandoned" });
+    const cancel = fake.requests.find((r) => r.path === `/v1/payment_intents/${waiting.id}/cancel`);
+    expect(cancel?.params).toEqual({ cancellation_reason: "abandoned" });
+    const paid = await provider.createPayment(payment("pm_card_visa"));
+    expect(await provider.cancelPayment(paid.id)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("finds the PaymentIntent of a contribution by its metadata (Stripe's Search API), or none", async () => {
+    const input = payment("pm_card_visa");
+    const made = await provider.createPayment(input);
+    expect(await provider.findPayment(input.contributionId)).toMatchObject({ id: made.id, status: "succeeded" });
+    expect(await provider.findPayment("no-such-contribution")).toBeUndefined();
+    const search = fake.requests.find((r) => r.path === "/v1/payment_intents/search");
+    expect(search?.params).toMatchObject({ query: `metadata['contribution_id']:'${input.contributionId}'` });
   });
 
   it("replays the same PaymentIntent for a repeated idempotency key instead of charging twice", async () => {
@@ -84,7 +124,8 @@ describe("stripeProvider through the stripe SDK", () => {
         currency: "usd",
         payment_method: "pm_card_visa",
         confirm: true,
-        automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+        automatic_payment_methods: { enabled: true },
+        return_url: input.returnUrl,
         metadata: { contribution_id: input.contributionId, campaign_id: "camp-42" },
       },
       { idempotencyKey: input.idempotencyKey },
