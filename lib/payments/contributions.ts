@@ -134,7 +134,7 @@ async function releaseKey(db: Db, userId: string, key: string, forget: boolean) 
  * of the currency's step (KWD, BHD, JOD, OMR, TND: a multiple of 10), CURRENCY_NOT_SUPPORTED (422) for a currency
  * the provider cannot charge at all.
  */
-function checkAmount(input: ContributeInput, maxAmount: number) {
+export function checkAmount(input: Pick<ContributeInput, "amount" | "currency">, maxAmount: number) {
   const problem = chargeProblem(input.amount, input.currency);
   if (problem?.code === "CURRENCY_NOT_SUPPORTED") {
     throw new AppError("CURRENCY_NOT_SUPPORTED", problem.message, [{ field: "currency", message: "cannot be charged" }]);
