@@ -30,8 +30,11 @@ interface Props {
   currency: string;
   /** The sandbox's test payment methods; empty when real Stripe is configured. */
   sandboxMethods: SandboxMethod[];
+  /** Smallest and largest amount the provider can charge, in app minor units (lib/money/currency.ts `chargeLimits`). */
   minAmount: number;
   maxAmount: number;
+  /** Amounts must be a multiple of this (app minor units; e.g. 10 for KWD, whose provider amounts end in 0). */
+  amountStep?: number;
   /** The count shown on the page; totals are eventually consistent, so a refresh waits for it to move. */
   contributionCount: number;
   /** Set when real Stripe is configured with a publishable key: Stripe's Payment Element (cards, wallets, Link). */
@@ -60,6 +63,7 @@ export function ContributeForm({
   sandboxMethods,
   minAmount,
   maxAmount,
+  amountStep = 1,
   contributionCount,
   stripePublishableKey,
   idempotencyKey,
@@ -110,6 +114,7 @@ export function ContributeForm({
     const next: Record<string, string> = {};
     if (amount === undefined || amount <= 0) next.amount = `Enter an amount such as ${majorText(presets[1] ?? 0, currency)}.`;
     else if (amount < minAmount || amount > maxAmount) next.amount = `Amount must be ${amountRange}.`;
+    else if (amount % amountStep !== 0) next.amount = `Amount must be a multiple of ${formatMoney(amountStep, currency)}.`;
     if (!stripePublishableKey && !v.method.trim()) next.paymentMethod = "Enter a payment method ID (pm_…).";
     setErrors(next);
     if (Object.keys(next).length > 0) return false;

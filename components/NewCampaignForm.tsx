@@ -5,25 +5,6 @@ import { apiErrorOf, describeError } from "./api";
 import { Field } from "./Field";
 import { useActionForm } from "./useActionForm";
 
-const CURRENCIES = [
-  "USD",
-  "EUR",
-  "GBP",
-  "CAD",
-  "AUD",
-  "JPY",
-  "CHF",
-  "SEK",
-  "NOK",
-  "DKK",
-  "PLN",
-  "BRL",
-  "MXN",
-  "INR",
-  "NZD",
-  "SGD",
-];
-
 /** API field name → the form field that shows its error, and its label. */
 const FIELD_OF: Record<string, [string, string]> = {
   title: ["title", "Title"],
@@ -51,7 +32,11 @@ function errorsOf(state: NewCampaignState): { fields: Record<string, string>; fo
 }
 
 /** The new-campaign form: posts to createCampaignAction, which redirects to the new campaign (works without JavaScript). */
-export function NewCampaignForm({ minDate }: { minDate: string }) {
+/**
+ * `currencies`: the codes the configured payment provider can charge (lib/money/currency.ts `chargeableCurrencies`),
+ * given by the server page so server and browser render the same options whatever the browser's ICU knows.
+ */
+export function NewCampaignForm({ minDate, currencies }: { minDate: string; currencies: string[] }) {
   const { state, pending, form } = useActionForm(createCampaignAction, undefined);
   const v = state?.values ?? EMPTY;
   const { fields: errors, form: formError } = errorsOf(state);
@@ -83,7 +68,7 @@ export function NewCampaignForm({ minDate }: { minDate: string }) {
         </Field>
         <Field id="currency" label="Currency" error={errors.currency}>
           <select name="currency" defaultValue={v.currency}>
-            {CURRENCIES.map((c) => (
+            {currencies.map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>

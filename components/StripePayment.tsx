@@ -3,6 +3,7 @@
 import { Elements, PaymentElement, useElements, useStripe } from "@stripe/react-stripe-js";
 import { loadStripe } from "@stripe/stripe-js";
 import { type MutableRefObject, useEffect, useMemo, useState } from "react";
+import { toProviderAmount } from "@/lib/money/currency";
 import { Field } from "./Field";
 
 /** What the contribute form asks of Stripe's Payment Element: the PaymentMethod at submit, then any next action. */
@@ -17,8 +18,8 @@ export interface PaymentHandle {
  * Stripe's Payment Element with deferred intent creation ("finalize payments on the server"): cards, Apple Pay,
  * Google Pay and Link where the account and the device offer them. The payment details go from the browser to
  * Stripe only; our API receives the PaymentMethod ID, creates and confirms the PaymentIntent, and a payment that
- * requires action comes back here for `handleNextAction`. `amount` is in Stripe's units for `currency` (wallets
- * show it); shown when STRIPE_PUBLISHABLE_KEY is configured.
+ * requires action comes back here for `handleNextAction`. `amount` is in the app's minor units (converted here to
+ * Stripe's, which the element and wallet sheets take); shown when STRIPE_PUBLISHABLE_KEY is configured.
  */
 export function StripePayment({
   publishableKey,
@@ -32,6 +33,7 @@ export function StripePayment({
   handleRef: MutableRefObject<PaymentHandle | null>;
 }) {
   const [failed, setFailed] = useState(false);
+  const stripeAmount = inStripeUnits(amount, currency);
   const stripe = useMemo(
     () =>
       loadStripe(publishableKey).catch(() => {
@@ -60,6 +62,15 @@ export function StripePayment({
       <PaymentInput handleRef={handleRef} amount={amount} />
     </Elements>
   );
+}
+
+/** The app amount in Stripe's units, or 0 while the typed amount has none (the form refuses it on submit). */
+function inStripeUnits(amount: number, currency: string): number {
+  try {
+    return amount > 0 ? toProviderAmount(amount, currency) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function PaymentInput({ handleRef, amount }: { handleRef: MutableRefObject<PaymentHandle | null>; amount: number }) {

@@ -1,5 +1,5 @@
 /** Client-side helpers of the Contribute form: presets, idempotency keys, polling, error → message. */
-import { minorUnitExponent } from "@/lib/money/currency";
+import { appExponent } from "@/lib/money/currency";
 import type { ContributionDto } from "@/lib/payments/schemas";
 import { type ApiError, apiFetch, describeError } from "./api";
 import { formatMoney } from "./format";
@@ -16,14 +16,14 @@ export interface Outcome {
 
 /** Preset amounts in minor units: 10/25/50/100 of the currency (1000… for zero-decimal currencies). */
 export function presetAmounts(currency: string): number[] {
-  const exp = minorUnitExponent(currency);
+  const exp = appExponent(currency);
   const majors = exp === 0 ? [1000, 2500, 5000, 10000] : [10, 25, 50, 100];
   return majors.map((m) => m * 10 ** exp);
 }
 
 /** The text a person would type for an amount in minor units, e.g. (2500, "USD") → "25". */
 export function majorText(amountMinor: number, currency: string): string {
-  return String(amountMinor / 10 ** minorUnitExponent(currency));
+  return String(amountMinor / 10 ** appExponent(currency));
 }
 
 /** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; fall back to random bytes). */

@@ -7,6 +7,7 @@ import { assetsOf } from "@/lib/assets/queries";
 import type { AssetDto } from "@/lib/assets/schemas";
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
+import { isChargeable } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
 import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
 import { contentEditable, movesFor } from "./status";
@@ -54,6 +55,14 @@ export function toDto(r: Row, assets: AssetDto[] = []): CampaignDto {
 
 /** Insert a campaign; the returned promise resolves only after the commit. */
 export async function createCampaign(db: Db, creator: PublicUser, input: CreateCampaignInput): Promise<CampaignDto> {
+  if (!isChargeable(input.currency)) {
+    // A real ISO 4217 code (the schema checked that) the payment provider cannot charge in: nobody could contribute.
+    throw new AppError(
+      "CURRENCY_NOT_SUPPORTED",
+      `Campaigns cannot collect ${input.currency}: the payment provider cannot charge in it`,
+      [{ field: "currency", message: "is not a currency the payment provider can charge" }],
+    );
+  }
   const row = await db.transaction(async (tx) => {
     const [inserted] = await tx
       .insert(campaigns)

@@ -18,6 +18,8 @@ export const ERRORS = {
   UPLOAD_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_MISSING: 400,
   AMOUNT_OUT_OF_RANGE: 400,
+  /** The provider cannot charge this amount as is (lib/money/currency.ts `chargeProblem`: e.g. KWD not ending in 0). */
+  AMOUNT_NOT_CHARGEABLE: 400,
   INVALID_SIGNATURE: 400,
   CONTRIBUTION_NOT_FOUND: 404,
   REFUND_NOT_FOUND: 404,
@@ -39,6 +41,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   CURRENCY_IMMUTABLE: 422,
   CURRENCY_MISMATCH: 422,
+  /** The configured payment provider cannot charge in this currency (e.g. XDR). */
+  CURRENCY_NOT_SUPPORTED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,

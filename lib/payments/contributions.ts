@@ -8,14 +8,9 @@ import { getCampaign } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
+import { chargeLimits, chargeProblem, formatMoney } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
-import {
-  minimumAmount,
-  type PaymentProvider,
-  type ProviderPayment,
-  ProviderUnavailableError,
-  paymentIdempotencyKey,
-} from "./provider";
+import { type PaymentProvider, type ProviderPayment, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
 import { type ReconcileSettings, reconcileContribution } from "./reconcile";
 import { toRefundDto } from "./refunds";
 import type { ContributeInput, ContributionDto, PublicContribution, RefundDto } from "./schemas";
@@ -149,14 +144,31 @@ async function releaseKey(db: Db, userId: string, key: string, forget: boolean) 
   else await db.update(idempotencyKeys).set({ lockedAt: null }).where(where);
 }
 
-function checkAmount(input: ContributeInput, maxAmount: number) {
-  const min = minimumAmount(input.currency);
-  if (input.amount < min || input.amount > maxAmount) {
+/**
+ * Refuse, before anything is recorded or sent to the provider, an amount (app minor units) the provider cannot
+ * charge (lib/money/currency.ts `chargeProblem`, Stripe's rules) or above the configured `maxAmount`:
+ * AMOUNT_OUT_OF_RANGE (400) below the minimum or above a maximum, AMOUNT_NOT_CHARGEABLE (400) when not a multiple
+ * of the currency's step (KWD, BHD, JOD, OMR, TND: a multiple of 10), CURRENCY_NOT_SUPPORTED (422) for a currency
+ * the provider cannot charge at all.
+ */
+export function checkAmount(input: Pick<ContributeInput, "amount" | "currency">, maxAmount: number) {
+  const problem = chargeProblem(input.amount, input.currency);
+  if (problem?.code === "CURRENCY_NOT_SUPPORTED") {
+    throw new AppError("CURRENCY_NOT_SUPPORTED", problem.message, [{ field: "currency", message: "cannot be charged" }]);
+  }
+  const limits = problem?.limits ?? chargeLimits(input.currency);
+  const max = Math.min(maxAmount, limits.max);
+  if (problem?.code === "AMOUNT_TOO_SMALL" || problem?.code === "AMOUNT_TOO_LARGE" || input.amount > max) {
     throw new AppError(
       "AMOUNT_OUT_OF_RANGE",
-      `The amount must be between ${min} and ${maxAmount} minor units of ${input.currency}`,
-      [{ field: "amount", message: `must be between ${min} and ${maxAmount}` }],
+      `The amount must be between ${limits.min} and ${max} minor units of ${input.currency} (${formatMoney(limits.min, input.currency)} to ${formatMoney(max, input.currency)})`,
+      [{ field: "amount", message: `must be between ${limits.min} and ${max}` }],
     );
+  }
+  if (problem) {
+    throw new AppError("AMOUNT_NOT_CHARGEABLE", problem.message, [
+      { field: "amount", message: `must be a multiple of ${limits.step}` },
+    ]);
   }
 }
 

@@ -127,42 +127,6 @@ export class ProviderUnavailableError extends Error {
 }
 brand(ProviderUnavailableError, "ProviderUnavailableError");
 
-/**
- * Stripe's minimum charge amounts (docs: "Minimum and maximum charge amounts"),
- * in minor units. Currencies not listed: the equivalent of about 0.50 USD is
- * unknown to us offline, so we require 50 minor units (1 unit for zero-decimal currencies … 50).
- */
-const STRIPE_MINIMUMS: Record<string, number> = {
-  USD: 50,
-  EUR: 50,
-  GBP: 30,
-  CAD: 50,
-  AUD: 50,
-  NZD: 50,
-  CHF: 50,
-  SGD: 50,
-  HKD: 400,
-  JPY: 50,
-  MXN: 1000,
-  BRL: 50,
-  INR: 50,
-  SEK: 300,
-  NOK: 300,
-  DKK: 250,
-  PLN: 200,
-  CZK: 1500,
-  HUF: 17500,
-  RON: 200,
-  BGN: 100,
-  THB: 1000,
-  MYR: 200,
-  AED: 200,
-};
-
-export function minimumAmount(currency: string): number {
-  return STRIPE_MINIMUMS[currency] ?? 50;
-}
-
 export function paymentIdempotencyKey(contributionId: string): string {
   return `contribution-${contributionId}`;
 }

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, isNull, lte, ne, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { sandboxDisputes, sandboxEvents, sandboxPayments, sandboxRefunds } from "@/db/schema";
+import { fromProviderAmount, toProviderAmount } from "@/lib/money/currency";
 import {
   type CreatePaymentInput,
   type CreateRefundInput,
@@ -20,6 +21,12 @@ import { fromDispute, fromRefund, refundMetadata } from "./stripe";
  * (the SDK's own signing) to our webhook endpoint — so the sandbox exercises the
  * same webhook code path as real Stripe. Its state lives in PostgreSQL
  * (sandbox_payments, sandbox_events), so deliveries survive restarts.
+ *
+ * Units: like Stripe, the sandbox keeps and sends amounts in Stripe's units (lib/money/currency.ts: HUF 20,000 Ft is
+ * 2000000, where the app stores 20000). It converts where it takes the app's amounts (createPayment, createRefund,
+ * sandboxDashboardRefund) and where it answers the app (ProviderPayment, ProviderRefund, ProviderDispute, through
+ * the same `fromRefund`/`fromDispute` as Stripe's JSON); its rows and its webhook JSON (intentJson, refundJson,
+ * chargeJson, disputeJson) are in Stripe's units, so the webhook handler reads both providers' events alike.
  */
 export const SANDBOX_METHODS = {
   pm_card_visa: { label: "Visa — succeeds", outcome: "succeeded" },
@@ -77,7 +84,7 @@ const FAIL_REFUND = "sandbox.refund.fail";
 const OPEN_DISPUTE = "sandbox.dispute.open";
 
 /**
- * Stripe's dispute fee ($15.00). The sandbox charges 1500 minor units whatever the dispute's currency: we have
+ * Stripe's dispute fee ($15.00). The sandbox charges 1500 of Stripe's units whatever the dispute's currency: we have
  * no offline table of Stripe's per-country dispute fees, and a fixed amount is easy to assert on.
  */
 export const SANDBOX_DISPUTE_FEE = 1500;
@@ -105,12 +112,13 @@ export function sandboxAuthenticationUrl(r: Pick<Row, "id" | "clientSecret" | "r
   return u.toString();
 }
 
+/** A stored PaymentIntent (Stripe's units) as the app's ProviderPayment (app minor units). */
 function toPayment(r: Row): ProviderPayment {
   const status = STATUS_OF[r.status] ?? "pending";
   return {
     id: r.id,
     status,
-    amount: r.amount,
+    amount: fromProviderAmount(r.amount, r.currency),
     currency: r.currency,
     contributionId: (r.metadata as Record<string, string>).contribution_id,
     failureCode: r.failureCode ?? undefined,
@@ -265,7 +273,7 @@ const refundsOf = (tx: Tx, paymentId: string) =>
 
 interface RefundRequest {
   paymentId: string;
-  /** Minor units; absent: what remains unrefunded (as Stripe). */
+  /** App minor units (converted to Stripe's units once the payment's currency is known); absent: what remains unrefunded (as Stripe). */
   amount?: number;
   /** For the refused answer only: the refund keeps the payment's currency (Stripe takes none for a PaymentIntent). */
   currency?: string;
@@ -314,8 +322,13 @@ async function refundPayment(tx: Tx, req: RefundRequest): Promise<ProviderRefund
   }
   const refunds = await refundsOf(tx, p.id);
   const refunded = refunds.filter((r) => r.status !== "failed").reduce((sum, r) => sum + r.amount, 0);
-  const remaining = p.amount - refunded;
-  const amount = req.amount ?? remaining;
+  const remaining = p.amount - refunded; // Stripe's units, as the rows
+  const amount =
+    req.amount === undefined
+      ? remaining
+      : Number.isSafeInteger(req.amount)
+        ? toProviderAmount(req.amount, p.currency)
+        : req.amount;
   if (remaining <= 0) {
     return refused("charge_already_refunded", `Charge ${chargeIdOf(p.id)} has already been refunded.`, p.currency);
   }
@@ -354,7 +367,7 @@ async function refundPayment(tx: Tx, req: RefundRequest): Promise<ProviderRefund
 
 /**
  * A refund made "in the provider's dashboard" (the sandbox's stand-in for Stripe's): no metadata.refund_id (our
- * webhook handler has to adopt it), Stripe's validation and events as for `createRefund`. `amount` in minor units,
+ * webhook handler has to adopt it), Stripe's validation and events as for `createRefund`. `amount` in app minor units,
  * default: all that remains unrefunded. A refusal (unknown, unpaid, disputed or already refunded payment, amount
  * too large) is a failed refund with `id: null`; throws only on database errors. `pendingMs`: how long before a
  * pm_card_refundFail refund fails (default 5 s).
@@ -452,7 +465,7 @@ export async function sandboxPaymentForPayer(
   const p = toPayment(r);
   return {
     id: r.id,
-    amount: r.amount,
+    amount: p.amount,
     currency: r.currency,
     status: p.status,
     campaignId: (r.metadata as Record<string, string>).campaign_id,
@@ -542,7 +555,7 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
         const row: typeof sandboxPayments.$inferInsert = {
           id,
           idempotencyKey: input.idempotencyKey,
-          amount: input.amount,
+          amount: toProviderAmount(input.amount, input.currency),
           currency: input.currency,
           status: failed ? "failed" : m.outcome === "pending" ? "processing" : m.outcome,
           paymentMethod: input.paymentMethod,

@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { fromProviderAmount, fromProviderAmountRounded, toProviderAmount } from "@/lib/money/currency";
 import type {
   CreatePaymentInput,
   CreateRefundInput,
@@ -42,7 +43,9 @@ const canceledBecause = (pi: Stripe.PaymentIntent) =>
 
 /**
  * A Stripe PaymentIntent as our ProviderPayment: status folded (statusOf), the decline or cancellation reason as
- * failureCode, and the client secret and next action the payer needs when it requires action. Never throws.
+ * failureCode, and the client secret and next action the payer needs when it requires action. The amount is
+ * converted from Stripe's units to the app's minor units (`fromProviderAmount`; throws CurrencyUnitError for an
+ * amount with no exact app equivalent), currency upper case.
  */
 export function fromIntent(pi: Stripe.PaymentIntent): ProviderPayment {
   const err = pi.last_payment_error;
@@ -50,7 +53,7 @@ export function fromIntent(pi: Stripe.PaymentIntent): ProviderPayment {
   return {
     id: pi.id,
     status: statusOf(pi),
-    amount: pi.amount,
+    amount: fromProviderAmount(pi.amount, pi.currency.toUpperCase()),
     currency: pi.currency.toUpperCase(),
     contributionId: pi.metadata?.contribution_id,
     failureCode: err ? (err.decline_code ?? err.code ?? "payment_failed") : undefined,
@@ -92,10 +95,12 @@ export function refundStatusOf(status: string | null): RefundStatus {
 const idOf = (v: string | { id: string } | null | undefined): string | undefined => (typeof v === "string" ? v : v?.id);
 
 /**
- * A Stripe Refund (re_…; amounts in minor units, currency lower case) as our ProviderRefund (currency upper
- * case). `refundId` is our refund's ID from `metadata.refund_id`, absent for a refund made in the dashboard;
- * `failureCode` is Stripe's `failure_reason` (e.g. expired_or_canceled_card). Never throws; a refund without
- * a PaymentIntent (a charge-only refund, never one of ours) gets `paymentId: ""`.
+ * A Stripe Refund (re_…; amount in Stripe's units, currency lower case) as our ProviderRefund (amount in the app's
+ * minor units via `fromProviderAmount`, currency upper case). `refundId` is our refund's ID from
+ * `metadata.refund_id`, absent for a refund made in the dashboard; `failureCode` is Stripe's `failure_reason` (e.g.
+ * expired_or_canceled_card). Throws only CurrencyUnitError (an amount with no exact app equivalent, or a currency
+ * that cannot be charged); a refund without a PaymentIntent (a charge-only refund, never one of ours) gets
+ * `paymentId: ""`.
  */
 export function fromRefund(r: RefundLike): ProviderRefund {
   const status = refundStatusOf(r.status);
@@ -103,7 +108,7 @@ export function fromRefund(r: RefundLike): ProviderRefund {
   return {
     id: r.id,
     paymentId: idOf(r.payment_intent) ?? "",
-    amount: r.amount,
+    amount: fromProviderAmount(r.amount, r.currency.toUpperCase()),
     currency: r.currency.toUpperCase(),
     status,
     ...(refundId ? { refundId } : {}),
@@ -125,21 +130,23 @@ export interface DisputeLike {
 }
 
 /**
- * A Stripe Dispute (dp_…; amounts in minor units) as our ProviderDispute (currency upper case). `fee` is the
- * dispute fee Stripe charged: the sum of the fees of its withdrawing balance transactions (amount < 0), in the
- * dispute's currency's minor units; 0 before the funds are withdrawn. Never throws; a dispute without a
- * PaymentIntent (a charge-only payment, never one of ours) gets `paymentId: ""`.
+ * A Stripe Dispute (dp_…; amounts in Stripe's units) as our ProviderDispute (amounts in the app's minor units,
+ * currency upper case). `fee` is the dispute fee Stripe charged: the sum of the fees of its withdrawing balance
+ * transactions (amount < 0), in the dispute's currency, rounded to the app's minor unit (Stripe computes it; we only
+ * record it); 0 before the funds are withdrawn. Throws only CurrencyUnitError (an `amount` with no exact app
+ * equivalent); a dispute without a PaymentIntent (a charge-only payment, never one of ours) gets `paymentId: ""`.
  */
 export function fromDispute(d: DisputeLike): ProviderDispute {
   const fee = (d.balance_transactions ?? []).filter((t) => t.amount < 0).reduce((sum, t) => sum + t.fee, 0);
+  const currency = d.currency.toUpperCase();
   return {
     id: d.id,
     paymentId: idOf(d.payment_intent) ?? "",
-    amount: d.amount,
+    amount: fromProviderAmount(d.amount, currency),
     currency: d.currency.toUpperCase(),
     status: d.status,
     ...(d.reason ? { reason: d.reason } : {}),
-    fee,
+    fee: fromProviderAmountRounded(fee, currency),
   };
 }
 
@@ -193,7 +200,7 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
       try {
         const pi = await stripe.paymentIntents.create(
           {
-            amount: input.amount,
+            amount: toProviderAmount(input.amount, input.currency),
             currency: input.currency.toLowerCase(),
             payment_method: input.paymentMethod,
             confirm: true,
@@ -258,7 +265,7 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
         const refund = await stripe.refunds.create(
           {
             payment_intent: input.paymentId,
-            amount: input.amount,
+            amount: toProviderAmount(input.amount, input.currency),
             // Stripe's enum has no room for our free text: that goes in the metadata.
             reason: "requested_by_customer",
             metadata: refundMetadata(input),

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { sandboxAccounts, sandboxTransfers } from "@/db/schema";
+import { toProviderAmount } from "@/lib/money/currency";
 import { newId } from "@/lib/payments/sandbox";
 import { type AccountState, type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
 
@@ -54,7 +55,7 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
         idempotencyKey: input.payoutId,
         transferGroup: input.payoutId,
         destination: input.destination,
-        amount: input.amount,
+        amount: toProviderAmount(input.amount, input.currency), // Stripe's units, as Stripe keeps a transfer
         currency: input.currency,
         status,
         failureCode,

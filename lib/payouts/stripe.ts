@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { toProviderAmount } from "@/lib/money/currency";
 import { stripeClient } from "@/lib/payments/stripe";
 import { type AccountState, type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
 
@@ -61,7 +62,7 @@ export function stripePayoutProvider(p: { secretKey: string; apiBase?: string })
       try {
         const t = await stripe.transfers.create(
           {
-            amount: input.amount,
+            amount: toProviderAmount(input.amount, input.currency), // app minor units → Stripe's units
             currency: input.currency.toLowerCase(),
             destination: input.destination,
             transfer_group: input.payoutId,

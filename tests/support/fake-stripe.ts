@@ -23,6 +23,12 @@
  *     pm_card_createDispute                   → succeeded; then disputed (see openDispute)
  *     anything else                           → 400 resource_missing
  *   Each PaymentIntent has one charge, `ch_<the PaymentIntent ID's suffix>`.
+ *   Amount rules (Stripe's docs page "Supported currencies"), checked in Stripe's units and written here on their
+ *   own — never imported from the app, or a test could not catch the app getting them wrong: a currency outside
+ *   the presentment list → 400 (param currency); under the currency's minimum → amount_too_small; more than eight
+ *   digits (twelve for IDR) → amount_too_large; a three-decimal currency (BHD JOD KWD OMR TND) whose last digit is
+ *   not 0, or ISK not in whole krónur → 400 (ISK: invalid_charge_amount_no_decimal_compatible). Refund amounts
+ *   must follow the same divisibility.
  *
  * Refunds
  *   `POST /v1/refunds` (payment_intent, amount — default: what remains —, reason, metadata),
@@ -316,6 +322,59 @@ const API_VERSION = "2025-01-01";
 
 const chargeIdOf = (piId: string) => `ch_${piId.replace(/^pi_/, "")}`;
 
+/** Stripe's presentment currencies (lower case, as the API takes them): "Supported currencies". */
+const PRESENTMENT = new Set(
+  (
+    "usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp byn bzd cad cdf chf " +
+    "clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd hnl htg huf idr ils " +
+    "inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk " +
+    "mxn myr mzn nad ngn nio nok npr nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp " +
+    "sle sll sos srd std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xcg xof xpf yer zar zmw"
+  ).split(" "),
+);
+/** Zero-decimal currencies: the amount is in whole units. Everything else is two-decimal, except THREE_DECIMAL. */
+const ZERO_DECIMAL = new Set("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split(" "));
+/** Three-decimal currencies: amounts in thousandths whose last digit must be 0. */
+const THREE_DECIMAL = new Set("bhd jod kwd omr tnd".split(" "));
+/** "Minimum and maximum charge amounts", in the API's units; other currencies: 50 (0.50 of a two-decimal one). */
+// biome-ignore format: a table
+const MINIMUM: Record<string, number> = {
+  usd: 50, eur: 50, gbp: 30, cad: 50, aud: 50, nzd: 50, chf: 50, sgd: 50, hkd: 400, jpy: 50, mxn: 1000, brl: 50,
+  inr: 50, sek: 300, nok: 300, dkk: 250, pln: 200, czk: 1500, huf: 17500, ron: 200, bgn: 100, thb: 1000, myr: 200,
+  aed: 200,
+};
+/** The amount field takes eight digits; IDR twelve. */
+const maximumOf = (currency: string) => (currency === "idr" ? 999_999_999_999 : 99_999_999);
+
+/** Stripe's refusal of an amount it cannot charge in `currency` (lower case), or undefined. `minimum`: charges only. */
+function amountRefusal(amount: number, currency: string, minimum: boolean): Reply | undefined {
+  const refuse = (code: string | undefined, message: string, param = "amount") =>
+    err(400, { type: "invalid_request_error", ...(code ? { code } : {}), param, message });
+  if (!PRESENTMENT.has(currency)) {
+    return refuse(
+      undefined,
+      `Invalid currency: ${currency}. Stripe currently supports these currencies: ${[...PRESENTMENT].join(", ")}`,
+      "currency",
+    );
+  }
+  const exp = ZERO_DECIMAL.has(currency) ? 0 : THREE_DECIMAL.has(currency) ? 3 : 2;
+  const major = (n: number) => `${(n / 10 ** exp).toFixed(exp)} ${currency}`;
+  const min = MINIMUM[currency] ?? 50;
+  if (minimum && amount < min) return refuse("amount_too_small", `Amount must be at least ${major(min)}`);
+  if (amount > maximumOf(currency))
+    return refuse("amount_too_large", `Amount must be no more than ${major(maximumOf(currency))}`);
+  if (THREE_DECIMAL.has(currency) && amount % 10 !== 0) {
+    return refuse("invalid_amount", `Invalid amount: ${currency} amounts must be rounded to the nearest ten (last digit 0)`);
+  }
+  if (currency === "isk" && amount % 100 !== 0) {
+    return refuse(
+      "invalid_charge_amount_no_decimal_compatible",
+      "Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts must be evenly divisible by 100.",
+    );
+  }
+  return undefined;
+}
+
 /** Stripe's refusals of a transfer that are saved under the idempotency key (the endpoint ran). */
 const TRANSFER_REFUSALS = new Set(["balance_insufficient", "insufficient_capabilities_for_transfer"]);
 
@@ -341,6 +400,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
     const amount = Number(str("amount"));
     if (!Number.isInteger(amount) || amount < 1) return badInteger("amount", str("amount"));
+    const refused = amountRefusal(amount, str("currency")!.toLowerCase(), true);
+    if (refused) return refused;
     const pm = str("payment_method") ?? "";
     const apm = typeof p.automatic_payment_methods === "object" ? p.automatic_payment_methods : {};
     if (str("confirm") === "true" && apm.enabled === "true" && apm.allow_redirects !== "never" && !str("return_url")) {
@@ -539,6 +600,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     if (remaining <= 0) return refusal("charge_already_refunded", `Charge ${charge} has already been refunded.`);
     const amount = str("amount") === undefined ? remaining : Number(str("amount"));
     if (!Number.isInteger(amount) || amount < 1) return badInteger("amount", str("amount"));
+    const refused = amountRefusal(amount, pi.currency, false);
+    if (refused) return refused;
     if (amount > remaining) {
       return refusal(
         "amount_too_large",

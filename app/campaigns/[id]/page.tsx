@@ -18,8 +18,8 @@ import type { CampaignDto, CampaignStatus } from "@/lib/campaigns/schemas";
 import { acceptsContributions, contentEditable, movesFor } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { chargeLimits, isChargeable } from "@/lib/money/currency";
 import { listCampaignContributions } from "@/lib/payments/contributions";
-import { minimumAmount } from "@/lib/payments/provider";
 import { SANDBOX_METHODS } from "@/lib/payments/sandbox";
 
 export const dynamic = "force-dynamic";
@@ -135,9 +135,8 @@ export default async function CampaignPage({ params }: Props) {
                   campaignId={c.id}
                   currency={c.currency}
                   sandboxMethods={sandboxMethods()}
-                  minAmount={minimumAmount(c.currency)}
+                  {...amountRules(c.currency, config().CONTRIBUTION_MAX_MINOR)}
                   contributionCount={c.contributionCount}
-                  maxAmount={config().CONTRIBUTION_MAX_MINOR}
                   stripePublishableKey={config().STRIPE_SECRET_KEY ? config().STRIPE_PUBLISHABLE_KEY : undefined}
                   idempotencyKey={randomUUID()}
                 />
@@ -166,4 +165,15 @@ export default async function CampaignPage({ params }: Props) {
       </div>
     </article>
   );
+}
+
+/**
+ * The Contribute form's amount rules in app units: the provider's charge limits (lib/money/currency.ts) within the
+ * configured maximum. A currency the provider cannot charge (a campaign made before that rule) gets an empty range:
+ * the API refuses it with CURRENCY_NOT_SUPPORTED.
+ */
+function amountRules(currency: string, configuredMax: number): { minAmount: number; maxAmount: number; amountStep: number } {
+  if (!isChargeable(currency)) return { minAmount: 1, maxAmount: 0, amountStep: 1 };
+  const limits = chargeLimits(currency);
+  return { minAmount: limits.min, maxAmount: Math.min(limits.max, configuredMax), amountStep: limits.step };
 }

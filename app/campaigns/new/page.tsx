@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { NewCampaignForm } from "@/components/NewCampaignForm";
 import { sessionUser } from "@/lib/auth/session";
+import { chargeableCurrencies } from "@/lib/money/currency";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Start a campaign" };
@@ -16,7 +17,7 @@ export default async function NewCampaignPage() {
       <h1>Start a campaign</h1>
       <p className="muted">Tell people what you are raising money for. You can keep it as a draft until you are ready.</p>
       <div className="card">
-        <NewCampaignForm minDate={minDate} />
+        <NewCampaignForm minDate={minDate} currencies={chargeableCurrencies()} />
       </div>
     </div>
   );
