@@ -6,9 +6,9 @@ const plain = { TRUST_PROXY: false };
 
 describe("publicUrl", () => {
   it("prefers NEXTAUTH_URL", () => {
-    expect(publicUrl("/settings/payouts", h({ host: "0.0.0.0:3000" }), { ...plain, NEXTAUTH_URL: "https://give.example.org" })).toBe(
-      "https://give.example.org/settings/payouts",
-    );
+    expect(
+      publicUrl("/settings/payouts", h({ host: "0.0.0.0:3000" }), { ...plain, NEXTAUTH_URL: "https://give.example.org" }),
+    ).toBe("https://give.example.org/settings/payouts");
   });
   it("never answers a bind-all address", () => {
     expect(publicUrl("/x", h({ host: "0.0.0.0:3000" }), plain)).toBe("http://localhost:3000/x");
