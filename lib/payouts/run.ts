@@ -253,6 +253,7 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
           kind: "payout",
           reference: p.id,
           description: `Payout ${p.payoutDate} of campaign ${p.campaignId}`,
+          provider: p.provider,
           currency: p.currency,
           lines: [
             { account: accounts.campaignCollected(p.campaignId), amount: p.amount },
@@ -381,6 +382,7 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
         kind: "payout_submitted",
         reference: p.id,
         description: `Transfer ${t.id} of payout ${p.id}`,
+        provider: p.provider,
         currency: p.currency,
         lines: [
           { account: payable, amount: p.amount },
@@ -394,6 +396,7 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
         kind: "payout_failed",
         reference: p.id,
         description: `Failed payout ${p.id}: ${t.failureCode ?? "transfer failed"}`,
+        provider: p.provider,
         currency: p.currency,
         lines: [
           { account: p.status === "pending" ? payable : provider, amount: p.amount },
