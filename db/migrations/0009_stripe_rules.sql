@@ -15,7 +15,8 @@ UPDATE ledger_entries e SET provider = p.owner
 FROM (
   SELECT l.entry_id, min(a.owner) AS owner FROM ledger_lines l
   JOIN ledger_accounts a ON a.id = l.account_id
-  WHERE a.kind IN ('provider_clearing', 'dispute_reserve')
+  -- As text: on a fresh database 0008's new enum value is not committed yet in this transaction.
+  WHERE a.kind::text IN ('provider_clearing', 'dispute_reserve')
   GROUP BY l.entry_id
 ) p
 WHERE p.entry_id = e.id AND e.provider IS NULL;
@@ -56,7 +57,7 @@ DECLARE
   entry_provider text;
 BEGIN
   SELECT kind, owner INTO acct FROM ledger_accounts WHERE id = NEW.account_id;
-  IF acct.kind IN ('provider_clearing', 'dispute_reserve') THEN
+  IF acct.kind::text IN ('provider_clearing', 'dispute_reserve') THEN
     SELECT provider INTO entry_provider FROM ledger_entries WHERE id = NEW.entry_id;
     IF entry_provider IS DISTINCT FROM acct.owner THEN
       RAISE EXCEPTION 'ledger line on % of provider % in an entry of provider %', acct.kind, acct.owner, entry_provider

@@ -153,8 +153,8 @@ describe("after switching from the sandbox to Stripe", () => {
     // A payout row and its ledger entry as a faulty run (or a hand) would make them: Stripe's, funded by nothing Stripe collected.
     const [alice] = await sql<{ id: string }[]>`select id from users where email = 'alice@example.com'`;
     const [rogue] = await sql<{ id: string }[]>`
-      insert into payouts (id, campaign_id, creator_id, payout_date, amount, currency, provider, destination)
-      values (gen_random_uuid(), ${sandboxOnly}, ${alice?.id as string}, ${day(3)}, ${net(2000)}, 'USD', 'stripe', ${aliceAccount})
+      insert into payouts (id, campaign_id, creator_id, payout_date, available_before, amount, currency, provider, destination)
+      values (gen_random_uuid(), ${sandboxOnly}, ${alice?.id as string}, ${day(3)}, now(), ${net(2000)}, 'USD', 'stripe', ${aliceAccount})
       returning id`;
     await sql.begin(async (tx) => {
       const [e] = await tx<{ id: string }[]>`
@@ -176,5 +176,12 @@ describe("after switching from the sandbox to Stripe", () => {
       { status: string; attempts: number }[]
     >`select status, attempts from payouts where id = ${rogue?.id as string}`;
     expect(p).toEqual({ status: "pending", attempts: 0 });
+
+    // The audit counts each payout against its own provider's money: this one had none.
+    const audit = await stripeRun(["ledger", "audit"]);
+    expect(audit.code, audit.out).toBe(1);
+    expect(audit.out).toContain(
+      `PAYOUT ${rogue?.id} of campaign ${sandboxOnly} (pending): paid ${net(2000)} but only 0 was available`,
+    );
   });
 });
