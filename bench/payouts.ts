@@ -48,8 +48,8 @@ async function flush(n: number) {
         await tx`insert into ledger_accounts (id, kind, owner, currency) select account, 'campaign_collected', campaign::text, 'USD' from seed`;
         await tx`insert into ledger_accounts (id, kind, owner, currency) values (gen_random_uuid(), 'provider_clearing', 'sandbox', 'USD')
           on conflict do nothing`;
-        await tx`insert into ledger_entries (id, kind, reference, description, created_at)
-          select entry, 'contribution', 'bench-' || i, 'bench contribution', now() - interval '1 day' from seed`;
+        await tx`insert into ledger_entries (id, kind, reference, description, provider, created_at)
+          select entry, 'contribution', 'bench-' || i, 'bench contribution', 'sandbox', now() - interval '1 day' from seed`;
         await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
           select entry, account, -amount, 'USD' from seed
           union all

@@ -3,7 +3,7 @@ import { formatMoney } from "./format";
 
 /**
  * Per campaign on the dashboard: what waits (and why: `hold`, from lib's payoutHold; null when the
- * next run pays it), what is owed back (money refunded or disputed after it was paid out), what open
+ * next run pays it), what another payment provider's money is left (never paid out here), what is owed back (money refunded or disputed after it was paid out), what open
  * disputes hold, what is on its way, what was paid out. `minimum` in minor units; `holdHours`: how long
  * a contribution settles before it is payable (PAYOUT_HOLD_HOURS).
  */
@@ -47,6 +47,18 @@ export function PayoutLine({
           <dd>
             {m(s.unpaid)}
             {s.unpaid > 0 && <span className="muted small"> — {why}</span>}
+          </dd>
+        </div>
+      )}
+      {s.otherProvider !== 0 && (
+        <div>
+          <dt>Not paid out here</dt>
+          <dd>
+            {m(s.otherProvider)}
+            <span className="muted small">
+              {" "}
+              — collected through another payment provider (sandbox test money); never paid out
+            </span>
           </dd>
         </div>
       )}

@@ -288,6 +288,8 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
   for (const x of r.contributionMismatches)
     console.log(`CONTRIBUTION ${x.contributionId} of campaign ${x.campaignId}: ${x.problem}`);
   for (const x of r.refundMismatches) console.log(`REFUND ${x.refundId} of campaign ${x.campaignId} (${x.status}): ${x.problem}`);
+  for (const x of r.providerMismatches)
+    console.log(`PROVIDER entry ${x.entryId} (${x.kind} ${x.reference}) names ${x.provider}, but ${x.problem}`);
   const bad = r.campaigns.filter((c) => !c.ok).length;
   if (r.totalsLagEvents > 0) {
     console.log(
@@ -295,7 +297,7 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     );
   }
   console.log(
-    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
+    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches, ${r.providerMismatches.length} provider mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
 }
@@ -317,7 +319,11 @@ function printPayoutSummary(s: RunSummary) {
     console.log(`payouts made: ${s.created} (already made before: ${s.alreadyMade}; nothing due: ${s.nothingDue})`);
     const skipped = Object.entries(s.skipped).filter(([, n]) => n > 0);
     console.log(`skipped: ${skipped.length ? skipped.map(([why, n]) => `${n} ${why.replaceAll("_", " ")}`).join(", ") : "none"}`);
+    if (s.otherProvider)
+      console.log(`${s.otherProvider} campaigns hold money another payment provider collected: not paid through this one`);
   }
+  for (const r of s.refused)
+    console.log(`REFUSED payout ${r.payoutId} of campaign ${r.campaignId}: ${r.reason.replaceAll("_", " ")} (not sent)`);
   console.log(
     `transfers: ${s.paid} paid, ${s.submitted} submitted (awaiting the provider), ${s.failed} failed (credited back, retried next run)`,
   );

@@ -5,12 +5,14 @@ import { CampaignCard } from "@/components/CampaignCard";
 import { Pager } from "@/components/Pager";
 import { PayoutHistory } from "@/components/PayoutHistory";
 import { PayoutLine } from "@/components/PayoutLine";
+import { SandboxMoneyNotice } from "@/components/SandboxMoneyNotice";
 import { db, services } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { listCreatorCampaigns } from "@/lib/campaigns";
 import { pageCursor } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 import { accountHold, campaignPayoutSummaries, getPayoutAccount, listCreatorPayouts, payoutHold } from "@/lib/payouts";
+import { sandboxBalancesUnder } from "@/lib/payouts/balances";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My campaigns" };
@@ -28,13 +30,16 @@ export default async function DashboardPage({
   const cursor = pageCursor((await searchParams).cursor);
   const { items, nextCursor } = await listCreatorCampaigns(db(), { creatorId: user.id, limit: PAGE_SIZE, cursor });
   const c = config();
-  const [summaries, account, history] = await Promise.all([
+  const provider = services().payouts.provider.name;
+  const [summaries, account, history, sandboxMoney] = await Promise.all([
     campaignPayoutSummaries(
       db(),
       items.map((i) => i.id),
+      provider,
     ),
     getPayoutAccount(db(), services().payouts, user.id, { refresh: false }),
     listCreatorPayouts(db(), { creatorId: user.id, limit: 20 }),
+    user.role === "admin" ? sandboxBalancesUnder(db(), provider) : null,
   ]);
   const accountBlocker = accountHold(account);
 
@@ -56,6 +61,7 @@ export default async function DashboardPage({
           </Link>
         </div>
       </div>
+      <SandboxMoneyNotice balances={sandboxMoney} provider={provider} />
       {accountBlocker && (
         <div className="notice" role="status">
           {accountBlocker === "no_payout_account"

@@ -34,10 +34,11 @@ export const ledgerEntries = pgTable(
     reference: text("reference").notNull(),
     description: text("description").notNull(),
     /**
-     * The payment provider whose money the entry moves ("stripe" | "sandbox"); null for an entry that moves no
-     * provider's money. A payout pays only what its own provider collected (docs/payouts.md).
+     * The payment provider whose money the entry moves ("stripe" | "sandbox"). Every entry moves some
+     * provider's money, so it is never null (migration 0009 backfills older entries and sets NOT NULL). A
+     * payout pays only what its own provider collected (docs/payouts.md, "Provider separation").
      */
-    provider: text("provider"),
+    provider: text("provider").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("ledger_entries_reference_idx").on(t.kind, t.reference)],

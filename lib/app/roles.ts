@@ -6,6 +6,7 @@ import type { Role } from "@/lib/config";
 import { startConsumers } from "@/lib/events";
 import { onCampaignsChanged } from "@/lib/events/consumers";
 import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
+import { describeBalances, sandboxBalancesUnder } from "@/lib/payouts/balances";
 import { startPayoutScheduler } from "@/lib/payouts/scheduler";
 import { databaseUrl, type Services } from "./index";
 
@@ -16,6 +17,8 @@ import { databaseUrl, type Services } from "./index";
  * - `scheduler`: the daily payout run and its reconciliation (one runner across processes, by an advisory lock);
  * - `dispatcher`: the sandbox payment provider's webhook deliveries (only when Stripe is not configured).
  * Every background role may run in any number of processes at once: each is safe under concurrency.
+ * Each start also warns, once, of sandbox money left in campaign accounts when payouts go through Stripe
+ * (warnOfSandboxMoney).
  */
 export interface RunningRoles {
   /** The roles actually started (the dispatcher is skipped when Stripe is configured). */
@@ -32,6 +35,8 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
   const c = s.config;
   const url = databaseUrl(c);
   await migrateDatabase(url);
+  // In the background: a start never waits for (nor fails on) this look at the ledger.
+  void warnOfSandboxMoney(s, url);
   const stops: (() => Promise<void>)[] = [];
   const started: Role[] = roles.has("web") ? ["web"] : [];
   const pool = (max: number) => {
@@ -74,6 +79,29 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
       return stopping;
     },
   };
+}
+
+/**
+ * Log one warning when campaigns hold sandbox money while the payout provider is another one (Stripe):
+ * that money is never paid out (docs/payouts.md, "Provider separation"), so an operator who switched from
+ * the sandbox should know it is there, how much, and in how many campaigns. On its own one-connection pool,
+ * closed when done; a failure is logged, never thrown.
+ */
+export async function warnOfSandboxMoney(s: Services, url: string): Promise<void> {
+  const { sql, db } = openDb(url, 1);
+  try {
+    const b = await sandboxBalancesUnder(db, s.payouts.provider.name);
+    if (b) {
+      s.log.warn(
+        { provider: s.payouts.provider.name, sandboxCampaigns: b.campaigns, sandboxAmounts: b.amounts },
+        `sandbox money in campaign accounts: ${describeBalances(b)}; payouts through ${s.payouts.provider.name} never pay it (docs/payouts.md, "Provider separation")`,
+      );
+    }
+  } catch (err) {
+    s.log.error({ err }, "could not look for sandbox money in campaign accounts");
+  } finally {
+    await sql.end({ timeout: 5 }).catch(() => {});
+  }
 }
 
 /** Stop in reverse order of start (the pools last), each even if an earlier one failed. */

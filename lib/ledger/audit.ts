@@ -39,6 +39,12 @@ export interface AuditReport {
   /** Refunds whose ledger entries do not match their state. */
   refundMismatches: { refundId: string; campaignId: string; status: string; problem: string }[];
   /**
+   * Entries whose provider is not the provider of the money they move: a line on another provider's
+   * clearing or reserve account, or an entry of a contribution, refund, dispute or payout naming another
+   * provider than its row.
+   */
+  providerMismatches: { entryId: string; kind: string; reference: string; provider: string; problem: string }[];
+  /**
    * Events the campaign-totals consumer has not applied yet (0 when caught up). While it is behind, a
    * displayed figure may still differ for a moment; once it is 0, any difference is a fault.
    */
@@ -56,8 +62,11 @@ export interface AuditReport {
  * - per contribution: its refunded amount = its refunds that did not fail; its ledger net at the
  *   provider (contribution entry less its refunds' entries) = paid − refunded;
  * - per refund: one `refund` entry, and a `refund_failed` reversal exactly when it failed;
+ * - per entry: its provider is the one whose money it moves (the owner of its provider accounts' lines,
+ *   its contribution's, refund's, dispute's or payout's provider);
  * - per payout: entries matching its state (made, sent, credited back), and an amount no larger than
- *   the campaign's balance when it was made, counting only contributions settled before its
+ *   the campaign's balance in the payout's provider when it was made (only that provider's entries:
+ *   a payout pays only the money its provider collected), counting only contributions settled before its
  *   `available_before`. (That check reads entry times; a refund committed while the run was reading the
  *   campaign can make it flag a payout that was right when made: look at that campaign by hand.)
  * Figures the consumers keep (displayed) are compared too; `totalsLagEvents` says if they are behind.
@@ -235,7 +244,7 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
              join ledger_accounts a on a.id = l.account_id
              join ledger_entries e on e.id = l.entry_id
              where a.kind = 'campaign_collected' and a.owner = p.campaign_id::text and a.currency = p.currency
-               and e.created_at < pe.created_at
+               and e.provider = p.provider and e.created_at < pe.created_at
                and (e.kind <> 'contribution' or e.created_at < p.available_before)
            ) end as available
     from payouts p
@@ -252,6 +261,29 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     return problems.map((problem) => ({ payoutId: p.id, campaignId: p.campaign_id, status: p.status, problem }));
   });
 
+  // Each entry moves one provider's money, named on the entry (docs/payouts.md, "Provider separation").
+  const providerRows = await db.execute<{ id: string; kind: string; reference: string; provider: string; problem: string }>(sql`
+    select e.id, e.kind, e.reference, e.provider, 'a line on ' || a.kind::text || ' of ' || a.owner as problem
+    from ledger_entries e
+    join ledger_lines l on l.entry_id = e.id
+    join ledger_accounts a on a.id = l.account_id
+    where a.kind in ('provider_clearing', 'dispute_reserve') and a.owner <> e.provider
+    union all
+    select e.id, e.kind, e.reference, e.provider, 'its row is of ' || coalesce(c.provider, r.provider, d.provider, p.provider) as problem
+    from ledger_entries e
+    left join contributions c on e.kind = 'contribution' and c.id::text = e.reference
+    left join refunds r on e.kind in ('refund', 'refund_failed') and r.id::text = e.reference
+    left join disputes d on e.kind like 'dispute%' and d.id = e.reference
+    left join payouts p on e.kind in ('payout', 'payout_submitted', 'payout_failed') and p.id::text = e.reference
+    where coalesce(c.provider, r.provider, d.provider, p.provider) <> e.provider`);
+  const providerMismatches = providerRows.map((r) => ({
+    entryId: r.id,
+    kind: r.kind,
+    reference: r.reference,
+    provider: r.provider,
+    problem: r.problem,
+  }));
+
   const lag = await consumerLag(db);
   return {
     campaigns,
@@ -259,12 +291,14 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     payoutMismatches,
     contributionMismatches,
     refundMismatches,
+    providerMismatches,
     totalsLagEvents: lag[campaignTotals.name]?.events ?? 0,
     ok:
       unbalancedEntries.length === 0 &&
       payoutMismatches.length === 0 &&
       contributionMismatches.length === 0 &&
       refundMismatches.length === 0 &&
+      providerMismatches.length === 0 &&
       campaigns.every((c) => c.ok),
   };
 }

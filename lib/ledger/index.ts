@@ -31,6 +31,12 @@ export interface EntryInput {
   kind: string;
   reference: string;
   description: string;
+  /**
+   * The payment provider whose money the entry moves ("stripe" | "sandbox"): the contribution's, refund's,
+   * dispute's or payout's. A payout pays only the money of its own provider (docs/payouts.md, "Provider
+   * separation"); the database refuses an entry without one (migration 0009).
+   */
+  provider: string;
   currency: string;
   lines: { account: AccountRef; amount: number }[];
 }
@@ -38,7 +44,10 @@ export interface EntryInput {
 const refKey = (kind: string, owner: string, currency: string) => `${kind}\u0000${owner}\u0000${currency}`;
 const entryKey = (e: { kind: string; reference: string }) => `${e.kind}:${e.reference}`;
 
-/** Post an entry inside the caller's transaction. Returns false when (kind, reference) was already posted. */
+/**
+ * Post an entry inside the caller's transaction. Returns false when (kind, reference) was already posted.
+ * Throws when the lines do not sum to zero, an amount is not a safe integer (minor units) or the provider is empty.
+ */
 export async function postEntry(tx: Db, e: EntryInput): Promise<boolean> {
   return (await postEntries(tx, [e])).size === 1;
 }
@@ -54,6 +63,7 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
     const sum = e.lines.reduce((s, l) => s + l.amount, 0);
     if (sum !== 0) throw new Error(`ledger entry ${entryKey(e)} does not balance (${sum})`);
     for (const l of e.lines) if (!Number.isSafeInteger(l.amount)) throw new Error("ledger amounts are integers");
+    if (!e.provider) throw new Error(`ledger entry ${entryKey(e)} names no provider`);
   }
   const posted = new Set<string>();
   if (entries.length === 0) return posted;
@@ -66,6 +76,7 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
         kind: e.kind,
         reference: e.reference,
         description: e.description,
+        provider: e.provider,
       })),
     )
     .onConflictDoNothing()

@@ -69,6 +69,7 @@ async function applyDispute(tx: Db, input: SettleDisputeInput): Promise<{ result
       kind,
       reference: d.id,
       description: `${description} (dispute ${d.id}, contribution ${c.id})`,
+      provider: input.provider,
       currency: c.currency,
       lines,
     });

@@ -103,6 +103,7 @@ async function reserveRefund(
     kind: "refund",
     reference: row.id,
     description: `Refund ${row.id} of contribution ${c.id}`,
+    provider: c.provider,
     currency: c.currency,
     lines: [
       { account: accounts.providerClearing(c.provider), amount: -r.amount },
@@ -148,6 +149,7 @@ async function failRefund(tx: Db, row: RefundRow, c: Contribution, failure: { co
     kind: "refund_failed",
     reference: row.id,
     description: `Failed refund ${row.id} of contribution ${c.id}: ${failure.code ?? "refund_failed"}`,
+    provider: row.provider,
     currency: row.currency,
     lines: lines.map((l) => ({ account: { kind: l.kind, owner: l.owner }, amount: -l.amount })),
   });

@@ -107,6 +107,7 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
       kind: "contribution",
       reference: c.id,
       description: `Contribution ${c.id} to campaign ${c.campaignId}`,
+      provider: input.provider,
       currency: c.currency,
       lines: [
         { account: accounts.providerClearing(input.provider), amount: c.amount },

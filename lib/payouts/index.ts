@@ -206,10 +206,17 @@ export interface CampaignPayoutSummary {
   campaignId: string;
   currency: string;
   /**
-   * Settled and not yet in a payout (net of fees, refunds and disputed amounts), minor units. Negative
-   * when money came back after it was paid out: later payouts are reduced until it is recovered.
+   * Settled through the payout provider in use and not yet in a payout (net of fees, refunds and disputed
+   * amounts), minor units. Negative when money came back after it was paid out: later payouts are reduced
+   * until it is recovered.
    */
   unpaid: number;
+  /**
+   * What the campaign holds of money another payment provider collected (e.g. sandbox test money on a site
+   * now paying through Stripe), minor units: never paid out by this provider (docs/payouts.md, "Provider
+   * separation").
+   */
+  otherProvider: number;
   /** What open disputes hold (minor units): paid out only if they are won. */
   held: number;
   /** Payouts frozen by a suspension (kept when the campaign is then ended). */
@@ -219,13 +226,21 @@ export interface CampaignPayoutSummary {
   lastFailure: string | null;
 }
 
-/** Per campaign of the creator: what waits, what is on its way, what was paid out. */
-export async function campaignPayoutSummaries(db: Db, campaignIds: string[]): Promise<Map<string, CampaignPayoutSummary>> {
+/**
+ * Per campaign of the creator: what waits for `provider` (the payout provider in use: its own money only),
+ * what another provider's money is left, what is on its way, what was paid out. Amounts in minor units.
+ */
+export async function campaignPayoutSummaries(
+  db: Db,
+  campaignIds: string[],
+  provider: string,
+): Promise<Map<string, CampaignPayoutSummary>> {
   if (campaignIds.length === 0) return new Map();
   const rows = await db.execute<{
     id: string;
     currency: string;
     unpaid: string;
+    other_provider: string;
     held: string;
     frozen: boolean;
     in_transit: string;
@@ -234,7 +249,11 @@ export async function campaignPayoutSummaries(db: Db, campaignIds: string[]): Pr
   }>(sql`
     select c.id, c.currency,
       coalesce((select -sum(l.amount) from ledger_accounts a join ledger_lines l on l.account_id = a.id
-                where a.kind = 'campaign_collected' and a.owner = c.id::text), 0) as unpaid,
+                join ledger_entries e on e.id = l.entry_id
+                where a.kind = 'campaign_collected' and a.owner = c.id::text and e.provider = ${provider}), 0) as unpaid,
+      coalesce((select -sum(l.amount) from ledger_accounts a join ledger_lines l on l.account_id = a.id
+                join ledger_entries e on e.id = l.entry_id
+                where a.kind = 'campaign_collected' and a.owner = c.id::text and e.provider <> ${provider}), 0) as other_provider,
       coalesce((select -sum(l.amount) from ledger_accounts a join ledger_lines l on l.account_id = a.id
                 where a.kind = 'campaign_held' and a.owner = c.id::text), 0) as held,
       c.payouts_frozen_at is not null as frozen,
@@ -253,6 +272,7 @@ export async function campaignPayoutSummaries(db: Db, campaignIds: string[]): Pr
         campaignId: r.id,
         currency: r.currency,
         unpaid: Number(r.unpaid),
+        otherProvider: Number(r.other_provider),
         held: Number(r.held),
         frozen: r.frozen,
         inTransit: Number(r.in_transit),

@@ -7,6 +7,7 @@ import { payoutRuns, payouts } from "@/db/schema";
 import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
 import { accounts, type EntryInput, postEntries } from "@/lib/ledger";
+import { type TransferRefusal, transferRefusal } from "./guard";
 import { type PayoutHold, payoutHold } from "./hold";
 import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
 
@@ -27,7 +28,9 @@ import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError
  *
  * Everything a run needs to resume is in the database, so a run killed at any
  * line and started again — any number of times — makes no second payout for a
- * (campaign, day) and skips none. All runs (scheduler, cron route, CLI, any
+ * (campaign, day) and skips none. A run pays only the money its provider collected (ledger entries of
+ * `provider.name`): sandbox money stays where it is under Stripe, and the reverse (docs/payouts.md,
+ * "Provider separation"); a guard re-checks each payout right before it is sent (./guard.ts). All runs (scheduler, cron route, CLI, any
  * instance) take one PostgreSQL advisory lock, so they never interleave.
  * Memory is one batch, whatever the number of campaigns.
  */
@@ -60,6 +63,8 @@ export interface RunSummary {
   alreadyMade: number;
   /** Campaigns with nothing settled and unpaid before the cut-off. */
   nothingDue: number;
+  /** Campaigns holding money another provider collected (not this run's to pay, whatever this provider owes). */
+  otherProvider: number;
   /** Campaigns with money due that was not paid, by the reason payoutHold gives. */
   skipped: Record<PayoutHold, number>;
   /** Transfers: paid, in flight at the provider, refused, and calls whose answer was lost (retried later). */
@@ -67,6 +72,11 @@ export interface RunSummary {
   submitted: number;
   failed: number;
   unknown: number;
+  /**
+   * Open payouts not sent (nor looked up) because the guard refused them: another provider's payout, or
+   * money the sending provider did not collect. They stay as they are until an operator looks at them.
+   */
+  refused: { payoutId: string; campaignId: string; reason: TransferRefusal }[];
   amounts: Record<string, CurrencyTotals>;
   /** False when a deadline stopped the run between batches: run it again to finish. */
   complete: boolean;
@@ -105,11 +115,13 @@ function emptySummary(date: string, cutoff: string): RunSummary {
     created: 0,
     alreadyMade: 0,
     nothingDue: 0,
+    otherProvider: 0,
     skipped: { below_minimum: 0, no_payout_account: 0, payouts_disabled: 0, campaign_suspended: 0 },
     paid: 0,
     submitted: 0,
     failed: 0,
     unknown: 0,
+    refused: [],
     amounts: {},
     complete: true,
   };
@@ -182,6 +194,7 @@ interface DueRow extends Record<string, unknown> {
   creator_id: string;
   status: CampaignStatus;
   frozen: boolean;
+  other: string;
   existing: string | null;
   account_id: string | null;
   payouts_enabled: boolean | null;
@@ -200,7 +213,8 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       // What each campaign of the batch is owed: contributions settled before the cut-off less the hold,
       // less every other movement so far, whenever it happened: payouts made, transfers failed and
       // credited back, refunds (reserved when asked for), disputed amounts moved to held. Money that came
-      // back after a payout makes this negative: nothing is paid until later contributions cover it.
+      // back after a payout makes this negative: nothing is paid until later contributions cover it. Only
+      // entries of this run's provider count: another provider's money is never this provider's to send.
       const rows = await tx.execute<DueRow>(sql`
         with acct as (
           select id, owner, currency from ledger_accounts
@@ -208,13 +222,15 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
           order by owner limit ${s.batchSize}
         ), due as (
           select a.owner, a.currency,
-                 coalesce(-sum(l.amount) filter (where e.kind <> 'contribution' or e.created_at < ${availableBefore.toISOString()}::timestamptz), 0) as due
+                 coalesce(-sum(l.amount) filter (where e.provider = ${s.provider.name}
+                   and (e.kind <> 'contribution' or e.created_at < ${availableBefore.toISOString()}::timestamptz)), 0) as due,
+                 coalesce(-sum(l.amount) filter (where e.provider <> ${s.provider.name}), 0) as other
           from acct a
           left join ledger_lines l on l.account_id = a.id
           left join ledger_entries e on e.id = l.entry_id
           group by a.owner, a.currency
         )
-        select d.owner as campaign_id, d.currency, d.due, c.creator_id, c.status,
+        select d.owner as campaign_id, d.currency, d.due, d.other, c.creator_id, c.status,
                c.payouts_frozen_at is not null as frozen,
                p.id as existing, pa.account_id, pa.payouts_enabled
         from due d
@@ -227,6 +243,7 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       for (const r of rows) {
         summary.seen++;
         const due = Number(r.due);
+        if (Number(r.other) !== 0) summary.otherProvider++;
         const account = r.account_id ? { payoutsEnabled: r.payouts_enabled === true } : null;
         const hold = payoutHold({ due, minimum: s.minimum, campaignStatus: r.status, frozen: r.frozen, account });
         if (r.existing) summary.alreadyMade++;
@@ -253,6 +270,7 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
           kind: "payout",
           reference: p.id,
           description: `Payout ${p.payoutDate} of campaign ${p.campaignId}`,
+          provider: p.provider,
           currency: p.currency,
           lines: [
             { account: accounts.campaignCollected(p.campaignId), amount: p.amount },
@@ -291,10 +309,16 @@ async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadli
       .limit(s.batchSize);
     if (batch.length === 0) return;
     after = batch[batch.length - 1]?.id ?? after;
+    // Another provider's payout (made before the deployment switched) is neither looked up nor sent here.
+    const own: Payout[] = [];
+    for (const p of batch) {
+      if (p.provider === s.provider.name) own.push(p);
+      else summary.refused.push({ payoutId: p.id, campaignId: p.campaignId, reason: "other_provider" });
+    }
 
     // A pending payout tried before may have been made and its answer lost: look it up first.
     const found = await Promise.all(
-      batch.map((p) =>
+      own.map((p) =>
         limit(async (): Promise<Outcome | undefined> => {
           try {
             if (p.status === "submitted" && p.transferId)
@@ -311,7 +335,11 @@ async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadli
         }),
       ),
     );
-    const toSend = batch.filter((p, i) => p.status === "pending" && found[i] === undefined);
+    const unsent = own.filter((p, i) => p.status === "pending" && found[i] === undefined);
+    // The guard, right before the money leaves: what the ledger says now, not what the run computed.
+    const refusals = await transferRefusals(db, s.provider.name, unsent);
+    for (const [p, reason] of refusals) summary.refused.push({ payoutId: p.id, campaignId: p.campaignId, reason });
+    const toSend = unsent.filter((p) => !refusals.has(p));
     // The attempt is on record before the call, so a crash during it leads to a lookup, not a blind resend.
     if (toSend.length > 0) {
       await db.execute(sql`update payouts set attempts = attempts + 1, last_attempt_at = now()
@@ -342,6 +370,48 @@ async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadli
     await applyOutcomes(db, [...found.filter((f): f is Outcome => f !== undefined), ...sent], summary);
     o.onProgress?.({ phase: "submit", summary });
   }
+}
+
+/**
+ * The payouts of `batch` that must not be sent through `provider`, with the reason (./guard.ts), in one
+ * query whatever the batch size: per payout, its `payout` ledger entry's provider, what the campaign ever
+ * collected through `provider` in its currency (net of fees, minor units) and its other payouts through
+ * `provider` that did not fail.
+ */
+async function transferRefusals(db: Db, provider: string, batch: Payout[]): Promise<Map<Payout, TransferRefusal>> {
+  const refused = new Map<Payout, TransferRefusal>();
+  if (batch.length === 0) return refused;
+  const rows = await db.execute<{ id: string; entry_provider: string | null; collected: string; other_payouts: string }>(sql`
+    select p.id, pe.provider as entry_provider,
+      coalesce((select -sum(l.amount) from ledger_accounts a
+                join ledger_lines l on l.account_id = a.id
+                join ledger_entries e on e.id = l.entry_id
+                where a.kind = 'campaign_collected' and a.owner = p.campaign_id::text and a.currency = p.currency
+                  and e.kind = 'contribution' and e.provider = ${provider}), 0) as collected,
+      coalesce((select sum(o.amount) from payouts o
+                where o.campaign_id = p.campaign_id and o.currency = p.currency and o.provider = ${provider}
+                  and o.status <> 'failed' and o.id <> p.id), 0) as other_payouts
+    from payouts p
+    left join ledger_entries pe on pe.kind = 'payout' and pe.reference = p.id::text
+    where p.id in (${sql.join(
+      batch.map((p) => sql`${p.id}::uuid`),
+      sql`, `,
+    )})`);
+  const facts = new Map(rows.map((r) => [r.id, r]));
+  for (const p of batch) {
+    const f = facts.get(p.id);
+    const reason = transferRefusal(
+      p,
+      {
+        entryProvider: f?.entry_provider ?? null,
+        collected: Number(f?.collected ?? 0),
+        otherPayouts: Number(f?.other_payouts ?? 0),
+      },
+      provider,
+    );
+    if (reason) refused.set(p, reason);
+  }
+  return refused;
 }
 
 /** Record the providers' answers for a batch in one transaction: statuses and their ledger entries. */
@@ -381,6 +451,7 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
         kind: "payout_submitted",
         reference: p.id,
         description: `Transfer ${t.id} of payout ${p.id}`,
+        provider: p.provider,
         currency: p.currency,
         lines: [
           { account: payable, amount: p.amount },
@@ -394,6 +465,7 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
         kind: "payout_failed",
         reference: p.id,
         description: `Failed payout ${p.id}: ${t.failureCode ?? "transfer failed"}`,
+        provider: p.provider,
         currency: p.currency,
         lines: [
           { account: p.status === "pending" ? payable : provider, amount: p.amount },

@@ -31,7 +31,11 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
 
   const guard = (what: string, fn: () => Promise<RunSummary>) => async () => {
     const p = fn().then(
-      (summary) => log.info({ summary }, `payouts: ${what} done`),
+      (summary) => {
+        log.info({ summary }, `payouts: ${what} done`);
+        // The guard stopped money that is not this provider's to send (./guard.ts): someone must look.
+        if (summary.refused.length > 0) log.error({ refused: summary.refused }, `payouts: ${what} refused to send payouts`);
+      },
       (err) => {
         if (err instanceof AppError && err.code === "PAYOUT_RUN_IN_PROGRESS")
           log.info(`payouts: ${what} skipped, ${err.message}`);

@@ -293,7 +293,7 @@ describe("the ledger", () => {
   it("refuses an unbalanced entry and any edit, in the database itself", async () => {
     const [acct] = await query<{ id: string }>("select id from ledger_accounts limit 1");
     const unbalanced = query(
-      `with e as (insert into ledger_entries (id, kind, reference, description) values (gen_random_uuid(), 'test', gen_random_uuid()::text, 'x') returning id)
+      `with e as (insert into ledger_entries (id, kind, reference, description, provider) values (gen_random_uuid(), 'test', gen_random_uuid()::text, 'x', 'sandbox') returning id)
        insert into ledger_lines (entry_id, account_id, amount, currency) select e.id, $1, 100, a.currency from e, ledger_accounts a where a.id = $1`,
       [acct?.id],
     );

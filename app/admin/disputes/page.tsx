@@ -2,9 +2,11 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { formatDateTime, formatMoney } from "@/components/format";
-import { db } from "@/lib/app";
+import { SandboxMoneyNotice } from "@/components/SandboxMoneyNotice";
+import { db, services } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { type AdminDispute, listDisputesForAdmin } from "@/lib/payments/disputes";
+import { sandboxBalancesUnder } from "@/lib/payouts/balances";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Disputes" };
@@ -61,7 +63,11 @@ export default async function AdminDisputesPage() {
   const user = await sessionUser();
   if (!user) redirect("/signin?callbackUrl=/admin/disputes");
   if (user.role !== "admin") notFound();
-  const { open, closed } = await listDisputesForAdmin(db(), user, { closedLimit: 20 });
+  const provider = services().payouts.provider.name;
+  const [{ open, closed }, sandboxMoney] = await Promise.all([
+    listDisputesForAdmin(db(), user, { closedLimit: 20 }),
+    sandboxBalancesUnder(db(), provider),
+  ]);
 
   return (
     <>
@@ -74,6 +80,7 @@ export default async function AdminDisputesPage() {
           </p>
         </div>
       </div>
+      <SandboxMoneyNotice balances={sandboxMoney} provider={provider} />
 
       <section className="card" aria-labelledby="open-disputes-heading">
         <h2 id="open-disputes-heading">Open ({open.length})</h2>
