@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, bigserial, char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const ledgerAccountKind = pgEnum("ledger_account_kind", [
@@ -41,7 +42,11 @@ export const ledgerEntries = pgTable(
     provider: text("provider").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("ledger_entries_reference_idx").on(t.kind, t.reference)],
+  (t) => [
+    uniqueIndex("ledger_entries_reference_idx").on(t.kind, t.reference),
+    /** Sandbox entries only (few once a deployment takes real money): the sandbox-money warning starts here. */
+    index("ledger_entries_sandbox_idx").on(t.id).where(sql`${t.provider} = 'sandbox'`),
+  ],
 );
 
 /**
