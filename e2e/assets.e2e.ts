@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import sharp from "sharp";
+import { createCampaign as createNewCampaign } from "./helpers";
 
 const fixture = (name: string) => readFile(path.resolve(import.meta.dirname, "../tests/fixtures", name));
 
@@ -17,15 +18,8 @@ const photo = (color: string, width: number, height: number) =>
     .jpeg()
     .toBuffer();
 
-async function createCampaign(page: Page, title: string) {
-  await page.goto("/campaigns/new");
-  await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Story").fill("A new roof before winter, with pictures of the damage.");
-  await page.getByLabel("Goal").fill("5000");
-  await page.getByRole("button", { name: "Create campaign" }).click();
-  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
-  return page.url();
-}
+const createCampaign = (page: Page, title: string) =>
+  createNewCampaign(page, title, { story: "A new roof before winter, with pictures of the damage.", goal: "5000" });
 
 test("a creator adds a picture and a short video; a visitor sees them, the second view from cache", async ({ browser }) => {
   const alice = await browser.newContext({ storageState: "test-results/.auth/alice.json" });

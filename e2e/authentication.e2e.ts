@@ -1,14 +1,5 @@
-import { expect, type Page, test } from "@playwright/test";
-
-async function createCampaign(page: Page, title: string) {
-  await page.goto("/campaigns/new");
-  await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Story").fill("Every bit helps.");
-  await page.getByLabel("Goal").fill("1000");
-  await page.getByRole("button", { name: "Create campaign" }).click();
-  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
-  return page.url();
-}
+import { expect, test } from "@playwright/test";
+import { createCampaign } from "./helpers";
 
 test("a 3-D Secure card: bob authenticates on the sandbox's page and comes back to a paid contribution; a failed check fails it", async ({
   browser,

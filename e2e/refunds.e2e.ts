@@ -1,14 +1,5 @@
-import { type Browser, expect, type Page, test } from "@playwright/test";
-
-async function createCampaign(page: Page, title: string) {
-  await page.goto("/campaigns/new");
-  await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Story").fill("Every bit helps.");
-  await page.getByLabel("Goal").fill("1000");
-  await page.getByRole("button", { name: "Create campaign" }).click();
-  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
-  return page.url();
-}
+import { type Browser, expect, test } from "@playwright/test";
+import { createCampaign } from "./helpers";
 
 async function contribute(browser: Browser, url: string, amount: string, method = "pm_card_visa") {
   const bob = await browser.newContext({ storageState: "test-results/.auth/bob.json" });

@@ -31,24 +31,16 @@ export default async function SandboxAuthenticatePage({ searchParams }: { search
           Payment of <strong data-testid="authenticate-amount">{formatMoney(p.amount, p.currency)}</strong>
         </p>
         {p.status === "requires_action" ? (
-          <div className="actions">
-            <form action={sandboxAuthenticateAction}>
-              <input type="hidden" name="paymentIntent" value={p.id} />
-              <input type="hidden" name="clientSecret" value={secret} />
-              <input type="hidden" name="outcome" value="complete" />
-              <button type="submit" className="btn btn-primary">
-                Complete authentication
-              </button>
-            </form>
-            <form action={sandboxAuthenticateAction}>
-              <input type="hidden" name="paymentIntent" value={p.id} />
-              <input type="hidden" name="clientSecret" value={secret} />
-              <input type="hidden" name="outcome" value="fail" />
-              <button type="submit" className="btn btn-ghost">
-                Fail authentication
-              </button>
-            </form>
-          </div>
+          <form action={sandboxAuthenticateAction} className="actions">
+            <input type="hidden" name="paymentIntent" value={p.id} />
+            <input type="hidden" name="clientSecret" value={secret} />
+            <button type="submit" name="outcome" value="complete" className="btn btn-primary">
+              Complete authentication
+            </button>
+            <button type="submit" name="outcome" value="fail" className="btn btn-ghost">
+              Fail authentication
+            </button>
+          </form>
         ) : (
           <form action={sandboxAuthenticateAction}>
             <p role="status">This payment no longer needs authentication.</p>
