@@ -54,12 +54,12 @@ export function StripePayment({
       stripe={stripe}
       options={{
         mode: "payment",
-        amount: Math.max(amount, 1),
+        amount: Math.max(stripeAmount, 1),
         currency: currency.toLowerCase(),
         paymentMethodCreation: "manual",
       }}
     >
-      <PaymentInput handleRef={handleRef} amount={amount} />
+      <PaymentInput handleRef={handleRef} amount={stripeAmount} />
     </Elements>
   );
 }
@@ -73,6 +73,7 @@ function inStripeUnits(amount: number, currency: string): number {
   }
 }
 
+/** `amount` in Stripe's units. */
 function PaymentInput({ handleRef, amount }: { handleRef: MutableRefObject<PaymentHandle | null>; amount: number }) {
   const stripe = useStripe();
   const elements = useElements();

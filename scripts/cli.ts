@@ -145,9 +145,10 @@ async function main() {
       );
       const summary = await reconcilePayments(db, deps, {
         onProgress: (p) => console.log(`  ${p.checked} checked, ${p.settled} settled, ${p.stillPending} still pending…`),
+        onError: (id, err) => console.error(`  contribution ${id}: ${err instanceof Error ? err.message : String(err)}`),
       });
       console.log(
-        `${summary.checked} checked: ${summary.settled} settled, ${summary.canceled} canceled, ${summary.notStarted} never started, ${summary.stillPending} still pending, ${summary.providerUnavailable} provider unavailable`,
+        `${summary.checked} checked: ${summary.settled} settled, ${summary.canceled} canceled, ${summary.notStarted} never started, ${summary.stillPending} still pending, ${summary.providerUnavailable} provider unavailable, ${summary.errors} errors`,
       );
       return;
     }

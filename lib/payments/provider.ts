@@ -127,6 +127,14 @@ export class ProviderUnavailableError extends Error {
 }
 brand(ProviderUnavailableError, "ProviderUnavailableError");
 
+/**
+ * The ID of a payment answer for which no PaymentIntent exists (the provider refused the create call, or it never
+ * reached the provider): never stored as a contribution's provider payment, so a real PaymentIntent found later
+ * settles it (a late success) instead of looking like a second payment.
+ */
+export const unmadePaymentId = (contributionId: string): string => `failed-${contributionId}`;
+export const isUnmadePayment = (paymentId: string): boolean => paymentId.startsWith("failed-");
+
 export function paymentIdempotencyKey(contributionId: string): string {
   return `contribution-${contributionId}`;
 }

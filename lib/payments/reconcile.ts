@@ -2,7 +2,7 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { contributions } from "@/db/schema";
 import type { ContributeDeps } from "./contributions";
-import { type ProviderPayment, ProviderUnavailableError } from "./provider";
+import { type ProviderPayment, ProviderUnavailableError, unmadePaymentId } from "./provider";
 import { type SettleResult, settlePayment } from "./settle";
 
 type Contribution = typeof contributions.$inferSelect;
@@ -31,8 +31,8 @@ export type ReconcileOutcome =
 /**
  * Ask the provider about ONE pending contribution and settle what it answers through the one settle function
  * (settlePayment): the payment found by its PaymentIntent ID, or by the contribution's ID in its metadata when the
- * create call never got an answer (`findPayment`). Past `actionTimeoutMs` a payment still requiring action is
- * canceled at the provider (`abandoned`) and one never made fails with `payment_not_started`. Answers the outcome
+ * create call never got an answer (`findPayment`). Past `actionTimeoutMs` a payment still waiting for its payer's
+ * authentication (a 3-D Secure next action) is canceled at the provider (`abandoned`) and one never made fails with `payment_not_started`. Answers the outcome
  * and the provider's payment (its client secret and next action, for the payer). Never throws for the provider's
  * outage (`provider_unavailable`); database errors propagate.
  */
@@ -52,7 +52,7 @@ export async function reconcileContribution(
     if (!payment) {
       if (!expired) return { outcome: "not_found" };
       const never: ProviderPayment = {
-        id: `failed-${c.id}`, // as a create call the provider refused: no PaymentIntent exists
+        id: unmadePaymentId(c.id), // as a create call the provider refused: no PaymentIntent exists
         status: "failed",
         amount: c.amount,
         currency: c.currency,
@@ -63,10 +63,12 @@ export async function reconcileContribution(
       await settle(never);
       return { outcome: "not_started" };
     }
-    if (payment.status === "requires_action" && expired) {
+    // Only an authentication the payer walked away from: a voucher or bank transfer (no nextAction) takes days.
+    if (payment.status === "requires_action" && payment.nextAction && expired) {
       payment = await deps.provider.cancelPayment(payment.id);
       const result = await settle(payment);
-      return { outcome: result === "applied" ? "canceled" : result, payment };
+      // A cancel refused because it succeeded meanwhile settles that success instead.
+      return { outcome: result === "applied" && payment.status === "failed" ? "canceled" : result, payment };
     }
     const result = await settle(payment);
     return { outcome: payment.status === "requires_action" ? "requires_action" : result, payment };
@@ -86,6 +88,8 @@ export interface ReconcileSummary {
   /** Still pending or waiting for their payer. */
   stillPending: number;
   providerUnavailable: number;
+  /** Rows that could not be reconciled (e.g. an amount with no app equivalent): reported, skipped, asked again next run. */
+  errors: number;
 }
 
 /**
@@ -98,7 +102,12 @@ export interface ReconcileSummary {
 export async function reconcilePayments(
   db: Db,
   deps: Pick<ContributeDeps, "provider" | "feeBps" | "reconcile">,
-  s: { pageSize?: number; onProgress?: (s: ReconcileSummary) => void } = {},
+  s: {
+    pageSize?: number;
+    onProgress?: (s: ReconcileSummary) => void;
+    /** A row that failed (not the provider's outage): the job goes on with the next. */
+    onError?: (contributionId: string, err: unknown) => void;
+  } = {},
 ): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
     checked: 0,
@@ -107,9 +116,10 @@ export async function reconcilePayments(
     notStarted: 0,
     stillPending: 0,
     providerUnavailable: 0,
+    errors: 0,
   };
   const before = new Date(Date.now() - deps.reconcile.afterMs);
-  let after: { createdAt: Date; id: string } | undefined;
+  let after: string | undefined;
   for (;;) {
     const page = await db
       .select()
@@ -119,8 +129,9 @@ export async function reconcilePayments(
           eq(contributions.status, "pending"),
           eq(contributions.provider, deps.provider.name),
           lt(contributions.createdAt, before),
+          // Keyset on the last row's own (created_at, id), read in SQL: microseconds, not a JS Date's milliseconds.
           after
-            ? sql`(${contributions.createdAt}, ${contributions.id}) > (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`
+            ? sql`(${contributions.createdAt}, ${contributions.id}) > (select created_at, id from contributions where id = ${after}::uuid)`
             : undefined,
         ),
       )
@@ -128,7 +139,14 @@ export async function reconcilePayments(
       .limit(s.pageSize ?? 200);
     for (const c of page) {
       summary.checked++;
-      const { outcome } = await reconcileContribution(db, deps, c);
+      let outcome: ReconcileOutcome;
+      try {
+        ({ outcome } = await reconcileContribution(db, deps, c));
+      } catch (err) {
+        summary.errors++;
+        s.onError?.(c.id, err);
+        continue;
+      }
       if (outcome === "applied") summary.settled++;
       else if (outcome === "canceled") summary.canceled++;
       else if (outcome === "not_started") summary.notStarted++;
@@ -138,18 +156,24 @@ export async function reconcilePayments(
     s.onProgress?.(summary);
     const last = page.at(-1);
     if (!last || page.length < (s.pageSize ?? 200)) return summary;
-    after = { createdAt: last.createdAt, id: last.id };
+    after = last.id;
   }
 }
 
-/** Payments pending now, for /api/health: how many and how old the oldest is (seconds; null when none). */
-export async function pendingPayments(db: Db): Promise<{ pending: number; oldestPendingSeconds: number | null }> {
+/**
+ * Payments of `provider` (the configured one: reconciliation asks only it) pending now, for /api/health: how many
+ * and how old the oldest is (seconds; null when none).
+ */
+export async function pendingPayments(
+  db: Db,
+  provider: string,
+): Promise<{ pending: number; oldestPendingSeconds: number | null }> {
   const [row] = await db
     .select({
       pending: sql<number>`count(*)::int`,
       oldest: sql<number | null>`extract(epoch from now() - min(${contributions.createdAt}))::int`,
     })
     .from(contributions)
-    .where(eq(contributions.status, "pending")); // the partial index contributions_pending_idx
+    .where(and(eq(contributions.status, "pending"), eq(contributions.provider, provider))); // contributions_pending_idx
   return { pending: row?.pending ?? 0, oldestPendingSeconds: row?.oldest ?? null };
 }

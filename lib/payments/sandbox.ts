@@ -413,8 +413,8 @@ export async function closeSandboxDispute(db: Db, disputeId: string, outcome: "w
  * The payer's answer on the sandbox's 3-D Secure page, standing in for the card issuer's challenge: `complete`
  * succeeds the payment (`payment_intent.succeeded`), `fail` fails it with Stripe's
  * `payment_intent_authentication_failure` (`payment_intent.payment_failed`). The client secret authorizes it, as
- * Stripe.js's confirmation does. Answering twice changes nothing. Returns where the payer goes next: the payment's
- * return URL with Stripe's `payment_intent` and `redirect_status` parameters. Throws an Error for an unknown
+ * Stripe.js's confirmation does. Answering twice changes nothing. Returns where the payer goes next: the path of
+ * the payment's return URL (same origin as the page) with Stripe's `payment_intent` and `redirect_status`. Throws an Error for an unknown
  * payment or a wrong client secret (the page answers 404).
  */
 export async function completeSandboxAuthentication(
@@ -447,7 +447,9 @@ export async function completeSandboxAuthentication(
     const back = new URL(row.returnUrl ?? "/", "http://localhost");
     back.searchParams.set("payment_intent", row.id);
     back.searchParams.set("redirect_status", row.status === "succeeded" ? "succeeded" : "failed");
-    return { returnUrl: row.returnUrl ? back.toString() : `${back.pathname}${back.search}`, status: toPayment(row).status };
+    // Only its path: the page is on the app, so the payer stays on the origin they are on. The stored URL's host
+    // came from a request's Host header, which whoever made the payment chose: never send a payer there.
+    return { returnUrl: `${back.pathname}${back.search}`, status: toPayment(row).status };
   });
 }
 

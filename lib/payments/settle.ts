@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { campaigns, contributions, paymentDiscrepancies, providerEvents } from "@/db/schema";
 import { appendEvent } from "@/lib/events/outbox";
 import { accounts, platformFee, postEntry } from "@/lib/ledger";
-import type { ProviderPayment } from "./provider";
+import { isUnmadePayment, type ProviderPayment } from "./provider";
 
 export type SettleResult =
   | "applied"
@@ -80,8 +80,10 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
   const p = input.payment;
   const c = await findLocked(tx, p);
   if (!c) return { result: "unknown_payment" };
-  if (c.providerPaymentId && c.providerPaymentId !== p.id) return discrepancy(tx, c, input);
-  if (!c.providerPaymentId) {
+  // A stored unmade ID (rows from before it was never stored) is no payment: a real one may take its place.
+  const known = c.providerPaymentId && !isUnmadePayment(c.providerPaymentId) ? c.providerPaymentId : null;
+  if (known && known !== p.id) return discrepancy(tx, c, input);
+  if (!known && !isUnmadePayment(p.id)) {
     await tx.update(contributions).set({ providerPaymentId: p.id }).where(eq(contributions.id, c.id));
   }
   if (p.status === "pending" || p.status === "requires_action") return { result: "still_pending", contribution: c };

@@ -11,7 +11,7 @@ import type {
   ProviderRefund,
   RefundStatus,
 } from "./provider";
-import { ProviderUnavailableError } from "./provider";
+import { ProviderUnavailableError, unmadePaymentId } from "./provider";
 
 /** Stripe's PaymentIntent states mapped onto ours (PaymentStatus). */
 export function statusOf(pi: Pick<Stripe.PaymentIntent, "status">): PaymentStatus {
@@ -28,11 +28,17 @@ export function statusOf(pi: Pick<Stripe.PaymentIntent, "status">): PaymentStatu
   }
 }
 
-/** Stripe's next_action as ours: a redirect (3-D Secure page) or one only Stripe.js can perform. */
+/**
+ * Stripe's next_action as ours, for the actions a payer completes at once: a redirect (3-D Secure page, a bank's
+ * page) or one only Stripe.js performs (3-D Secure in a modal). Others — a voucher to pay at a shop (OXXO,
+ * Boleto, Konbini), bank transfer instructions — take days: undefined, and reconciliation never cancels those.
+ */
 function nextActionOf(pi: Stripe.PaymentIntent): NextAction | undefined {
-  const url = pi.next_action?.redirect_to_url?.url;
   if (pi.status !== "requires_action") return undefined;
-  return url ? { type: "redirect_to_url", redirectToUrl: url } : { type: "use_stripe_sdk" };
+  const url = pi.next_action?.redirect_to_url?.url;
+  if (pi.next_action?.type === "redirect_to_url" && url) return { type: "redirect_to_url", redirectToUrl: url };
+  if (pi.next_action?.type === "use_stripe_sdk") return { type: "use_stripe_sdk" };
+  return undefined;
 }
 
 /** Why a canceled PaymentIntent failed, when Stripe says (cancellation_reason, e.g. abandoned). */
@@ -222,7 +228,7 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
         // Rate limits, bad credentials and idempotency conflicts are not the payer's fault: the caller retries.
         if (isRefusal(err)) {
           return {
-            id: `failed-${input.contributionId}`,
+            id: unmadePaymentId(input.contributionId),
             status: "failed",
             amount: input.amount,
             currency: input.currency.toUpperCase(),

@@ -1,6 +1,8 @@
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
+import { providerEvents } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { CurrencyUnitError } from "@/lib/money/currency";
 import { settleDispute } from "./disputes";
 import { type PaymentProvider, ProviderUnavailableError } from "./provider";
 import { settleRefund } from "./refunds";
@@ -52,6 +54,33 @@ export async function handleStripeWebhook(
       "The Stripe-Signature header does not verify (wrong secret, altered body or too old)",
     );
   }
+  try {
+    return await applyEvent(db, deps, event);
+  } catch (err) {
+    if (!(err instanceof CurrencyUnitError)) throw err;
+    // An amount with no exact equivalent in the app's units (a dashboard refund of 10.50 Ft, a foreign payment in
+    // a currency we do not take): not ours to apply, and retrying cannot change it. Kept for operators with the
+    // event (provider_events.outcome), acknowledged so the provider stops redelivering.
+    const object = (event.data.object ?? {}) as { id?: unknown; payment_intent?: unknown };
+    const paymentId =
+      typeof object.payment_intent === "string" ? object.payment_intent : typeof object.id === "string" ? object.id : null;
+    await db
+      .insert(providerEvents)
+      .values({
+        eventId: event.id,
+        provider: deps.provider.name,
+        type: event.type,
+        paymentId,
+        outcome: "amount_not_representable",
+      })
+      .onConflictDoNothing();
+    return { received: true, ignored: "amount_not_representable" };
+  }
+}
+
+type WebhookDeps = Parameters<typeof handleStripeWebhook>[1];
+
+async function applyEvent(db: Db, deps: WebhookDeps, event: Stripe.Event): Promise<WebhookResult> {
   const settled = (campaignId: string | undefined) => campaignId && deps.onSettled?.(campaignId);
   if (REFUND_EVENTS.has(event.type)) {
     const refund = event.data.object as Stripe.Refund;

@@ -49,7 +49,9 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
   const daily = guard("daily run", () => runPayouts(db, s, { date: todayIn(c.PAYOUT_TIMEZONE) }));
   const paymentsJob = new Cron(c.PAYMENT_RECONCILE_SCHEDULE, opts, async () => {
     try {
-      const summary = await reconcilePayments(db, deps);
+      const summary = await reconcilePayments(db, deps, {
+        onError: (contributionId, err) => log.error({ err, contributionId }, "payments: reconciling a payment failed"),
+      });
       if (summary.checked > 0) log.info({ summary }, "payments: pending payments reconciled");
     } catch (err) {
       log.error({ err }, "payments: reconciliation failed");

@@ -6,14 +6,17 @@
  * found by its metadata. Real app, real PostgreSQL, its own database (its runs see only its contributions).
  */
 import { randomUUID } from "node:crypto";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "@/db/client";
 import { completeSandboxAuthentication, sandboxProvider } from "@/lib/payments/sandbox";
+import { settlePayment } from "@/lib/payments/settle";
 import { activeCampaign, api } from "../support/http";
 import { type OwnApp, startOwnApp } from "../support/own-app";
 import { waitFor } from "../support/wait";
 
 const TIMEOUT_S = 8;
+const WEBHOOK_SECRET = "whsec_reconcile_test_secret";
 let w: OwnApp;
 let campaignId: string;
 
@@ -21,6 +24,7 @@ beforeAll(async () => {
   w = await startOwnApp("reconcile", {
     SANDBOX_WEBHOOK_URL: "http://127.0.0.1:9/api/webhooks/stripe", // nothing listens there: every webhook is lost
     SANDBOX_PENDING_MS: "300",
+    SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET, // so this file can sign events of its own
     PAYMENT_RECONCILE_SCHEDULE: "* * * * * *", // every second
     PAYMENT_RECONCILE_AFTER_SECONDS: "2",
     PAYMENT_ACTION_TIMEOUT_SECONDS: String(TIMEOUT_S),
@@ -90,9 +94,9 @@ describe("reconciliation", () => {
         clientSecret: r.body.clientSecret,
         outcome: "complete",
       });
-      // Back to the campaign on the address the payer used (the request's Host), with Stripe's parameters.
+      // Back to the campaign (a path: the payer stays on the origin they are on), with Stripe's parameters.
       expect(back.returnUrl).toBe(
-        `${new URL(w.app.baseUrl).origin}/campaigns/${campaignId}?contribution=${r.body.id}&payment_intent=${page.searchParams.get("payment_intent")}&redirect_status=succeeded`,
+        `/campaigns/${campaignId}?contribution=${r.body.id}&payment_intent=${page.searchParams.get("payment_intent")}&redirect_status=succeeded`,
       );
     } finally {
       await sql.end();
@@ -178,7 +182,58 @@ describe("reconciliation", () => {
       status: "failed",
       failure_code: "payment_not_started",
     });
-    const audit = await api("/api/health", { base: w.app.baseUrl });
-    expect(audit.status).toBe(200);
+    // Should the payment appear after all (its create call was only slow), its news settles it: a late success,
+    // not a discrepancy with the "never started" answer.
+    const late = openDb(w.tdb.url, 1);
+    try {
+      const provider = sandboxProvider(late.db, { webhookSecret: WEBHOOK_SECRET, pendingMs: 0 });
+      const payment = await provider.createPayment({
+        contributionId: never,
+        campaignId,
+        amount: 4300,
+        currency: "USD",
+        paymentMethod: "pm_card_visa",
+        idempotencyKey: `contribution-${never}`,
+        returnUrl: "http://localhost/",
+      });
+      expect((await settlePayment(late.db, { provider: "sandbox", payment, feeBps: 0 })).result).toBe("applied");
+    } finally {
+      await late.sql.end();
+    }
+    expect((await statusInDb(never)).status).toBe("succeeded");
+    const [disc] = await w.sql`select count(*)::int as n from payment_discrepancies where contribution_id = ${never}`;
+    expect(disc?.n).toBe(0);
+  });
+
+  it("a webhook whose amount has no equivalent in the app's units is acknowledged and kept for operators, not a 500", async () => {
+    // A refund of 10.50 Ft made in the provider's dashboard: Stripe counts HUF in hundredths, the app in forints.
+    const payload = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      object: "event",
+      type: "refund.created",
+      data: {
+        object: {
+          id: "re_odd",
+          object: "refund",
+          amount: 1050,
+          currency: "huf",
+          payment_intent: "pi_odd",
+          status: "succeeded",
+          metadata: {},
+        },
+      },
+    });
+    const res = await fetch(`${w.app.baseUrl}/api/webhooks/stripe`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
+      },
+      body: payload,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ received: true, ignored: "amount_not_representable" });
+    const [ev] = await w.sql`select outcome, payment_id from provider_events where event_id = ${JSON.parse(payload).id}`;
+    expect(ev).toEqual({ outcome: "amount_not_representable", payment_id: "pi_odd" });
   });
 });
