@@ -31,12 +31,13 @@ function securityHeaders(h: Headers, https: boolean) {
     "content-security-policy",
     [
       "default-src 'self'",
-      `script-src 'self' 'unsafe-inline' https://js.stripe.com${dev ? " 'unsafe-eval'" : ""}`,
+      // Stripe.js and its Payment Element (Stripe's security guide: js.stripe.com and its subdomains, hooks.stripe.com).
+      `script-src 'self' 'unsafe-inline' https://js.stripe.com https://*.js.stripe.com${dev ? " 'unsafe-eval'" : ""}`,
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data: blob: https:",
       "media-src 'self' blob: https:",
       "connect-src 'self' https://api.stripe.com",
-      "frame-src https://js.stripe.com https://hooks.stripe.com",
+      "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com",
       "frame-ancestors 'none'",
       "base-uri 'self'",
       "form-action 'self' https://github.com",

@@ -74,13 +74,13 @@ describe("with Stripe configured", () => {
     expect((await api(`/api/contributions/${r.body.id}`, { base: app.baseUrl, token: bob })).body.status).toBe("succeeded");
   });
 
-  it("offers card entry with Stripe Elements on the campaign page", async () => {
+  it("offers Stripe's Payment Element (cards, wallets, Link) on the campaign page", async () => {
     const alice = await tokenFor("alice@example.com");
     const c = (await api("/api/campaigns", { base: app.baseUrl, token: alice, json: validCampaign() })).body;
     const cookie = await signIn("bob@example.com", "password", app.baseUrl);
     const page = await api(`/campaigns/${c.id}`, { base: app.baseUrl, cookie });
     expect(page.status).toBe(200);
-    expect(page.text).toContain("Card details go straight to Stripe.");
+    expect(page.text).toContain("Card, Apple Pay, Google Pay or Link: details go straight to Stripe.");
     expect(page.headers.get("content-security-policy")).toContain("https://js.stripe.com");
   });
 
