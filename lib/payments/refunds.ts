@@ -4,6 +4,7 @@ import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { campaigns, contributions, disputes, ledgerAccounts, ledgerEntries, ledgerLines, refunds } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { chargeLimits, isChargeable } from "@/lib/money/currency";
 import { appendEvent } from "@/lib/events/outbox";
 import { accounts, postEntry } from "@/lib/ledger";
 import type { PublicUser } from "@/lib/users";
@@ -315,6 +316,12 @@ export async function refundContribution(
       );
     const amount = p.input.amount ?? c.amount - c.refundedAmount;
     if (amount <= 0) throw new AppError("REFUND_EXCEEDS_CONTRIBUTION", "This contribution is already fully refunded");
+    // Stripe refunds by the same step it charges by (three-decimal currencies: a last digit of 0): refuse here.
+    const step = isChargeable(c.currency) ? chargeLimits(c.currency).step : 1;
+    if (amount % step !== 0)
+      throw new AppError("AMOUNT_NOT_CHARGEABLE", `A refund in ${c.currency} must be a multiple of ${step} minor units`, [
+        { field: "amount", message: `must be a multiple of ${step}` },
+      ]);
     const made = await reserveRefund(tx, c, {
       id: uuidv7(),
       amount,

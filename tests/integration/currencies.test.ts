@@ -44,6 +44,18 @@ describe("currency units", () => {
     // 1.010 KWD is fine.
     const ok = await contribute(bob, c.id, { amount: 1010, currency: "KWD", paymentMethod: "pm_card_visa" });
     expect(ok.status).toBe(201);
+    // A refund takes the same step: 0.005 KWD is refused before the provider is asked; 0.010 KWD is made.
+    const refund = (amount: number) =>
+      api(`/api/contributions/${ok.body.id}/refunds`, {
+        token: alice,
+        json: { amount },
+        headers: { "idempotency-key": crypto.randomUUID() },
+      });
+    const odd = await refund(5);
+    expect(odd.status).toBe(400);
+    expect(odd.body.error.code).toBe("AMOUNT_NOT_CHARGEABLE");
+    expect(await count("select count(*) as n from refunds where contribution_id = $1", [ok.body.id])).toBe(0);
+    expect((await refund(10)).status).toBe(201);
   });
 
   it("charges a HUF pledge of 20,000 Ft as 2,000,000 of Stripe's units and counts 20,000 Ft", async () => {
