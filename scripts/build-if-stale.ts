@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -38,9 +38,12 @@ export function buildIfStale(say: (msg: string) => void = console.log) {
   const changed = Math.max(...sources.map((s) => newestMtime(path.join(root, s))));
   if (built > changed) return say("build is up to date");
   say(built ? "sources changed since the last build: building" : "no build yet: building (about a minute)");
+  const started = new Date();
   const r = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {
     stdio: "inherit",
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", CF_STANDALONE_BUILD: "1" },
   });
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
+  // The build is as new as the sources it read, not as its end: a file saved while it ran makes it stale.
+  utimesSync(buildId, started, started);
 }
