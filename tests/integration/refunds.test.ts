@@ -154,7 +154,9 @@ describe("refunds and disputes", () => {
     expect(await payoutsOf(id)).toMatchObject([{ amount: String(net(7000)), status: "paid" }]);
     const after = await audit();
     expect(after.passed, after.out).toBe(true);
-  });
+    // Seven CLI processes (each a fresh Node with tsx, its own pool and the migration check): 25 s on an idle
+    // 2-core machine, over 60 s when the suite runs beside other work.
+  }, 150_000);
 
   it("a lost dispute takes the money for good: the total drops, nothing is paid, the books balance", async () => {
     const id = await publish(alice, app.baseUrl);
