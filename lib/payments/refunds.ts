@@ -373,7 +373,12 @@ async function submitRefund(db: Db, provider: PaymentProvider, row: RefundRow): 
 export async function resumeRefunds(
   db: Db,
   provider: PaymentProvider,
-  opts: { olderThanMs?: number; limit?: number } = {},
+  opts: {
+    olderThanMs?: number;
+    limit?: number;
+    /** A refund that could not be sent (not the provider's outage): the others are still sent. */
+    onError?: (refundId: string, err: unknown) => void;
+  } = {},
 ): Promise<number> {
   const rows = await db
     .select()
@@ -390,8 +395,14 @@ export async function resumeRefunds(
     .limit(opts.limit ?? 100);
   let answered = 0;
   for (const r of rows) {
-    const after = await submitRefund(db, provider, r);
-    if (after.providerRefundId || after.status !== "pending") answered++;
+    try {
+      const after = await submitRefund(db, provider, r);
+      if (after.providerRefundId || after.status !== "pending") answered++;
+    } catch (err) {
+      // One refund the provider adapter cannot express (e.g. a currency it cannot convert) must not stop the rest.
+      if (!opts.onError) throw err;
+      opts.onError(r.id, err);
+    }
   }
   return answered;
 }

@@ -65,7 +65,9 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
       opts,
       guard("reconcile", async () => {
         // Refunds asked for while the provider was unreachable are sent again here too.
-        const resent = await resumeRefunds(db, payments).catch((err) => {
+        const resent = await resumeRefunds(db, payments, {
+          onError: (refundId, err) => log.error({ err, refundId }, "refunds: sending a refund failed"),
+        }).catch((err) => {
           log.error({ err }, "refunds: resume failed");
           return 0;
         });

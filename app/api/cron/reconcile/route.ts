@@ -16,8 +16,13 @@ export const maxDuration = 300;
 export const GET = operation(API.reconcilePayments, async (req) => {
   requireCronSecret(req.headers.get("authorization"), config().CRON_SECRET);
   const deps = services().payments;
-  const payments = await reconcilePayments(db(), deps);
-  const refundsResent = await resumeRefunds(db(), deps.provider);
+  const log = services().log;
+  const payments = await reconcilePayments(db(), deps, {
+    onError: (contributionId, err) => log.error({ err, contributionId }, "payments: reconciling a payment failed"),
+  });
+  const refundsResent = await resumeRefunds(db(), deps.provider, {
+    onError: (refundId, err) => log.error({ err, refundId }, "refunds: sending a refund failed"),
+  });
   return json({ payments, refundsResent }, { headers: { "cache-control": "no-store" } });
 });
 
