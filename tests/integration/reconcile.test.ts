@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "@/db/client";
+import { resumeRefunds } from "@/lib/payments/refunds";
 import { completeSandboxAuthentication, sandboxProvider } from "@/lib/payments/sandbox";
 import { settlePayment } from "@/lib/payments/settle";
 import { activeCampaign, api } from "../support/http";
@@ -235,5 +236,35 @@ describe("reconciliation", () => {
     expect(await res.json()).toMatchObject({ received: true, ignored: "amount_not_representable" });
     const [ev] = await w.sql`select outcome, payment_id from provider_events where event_id = ${JSON.parse(payload).id}`;
     expect(ev).toEqual({ outcome: "amount_not_representable", payment_id: "pi_odd" });
+  });
+
+  it("resending refunds goes on past one the provider adapter cannot express (a legacy XDR payment)", async () => {
+    const [bob] = await w.sql`select id from users where email = 'bob@example.com'`;
+    // Written before currencies were checked: an XDR payment the sandbox took, and a refund of it never sent.
+    const legacy = randomUUID();
+    await w.sql`insert into sandbox_payments (id, idempotency_key, amount, currency, status, payment_method, metadata)
+      values (${`pi_sb_legacy_${legacy}`}, ${`legacy-${legacy}`}, 500, 'XDR', 'succeeded', 'pm_card_visa', '{}'::jsonb)`;
+    await w.sql`insert into contributions (id, campaign_id, contributor_id, amount, currency, payment_method, provider, status, provider_payment_id, created_at)
+      values (${legacy}, ${campaignId}, ${bob?.id}, 500, 'XDR', 'pm_card_visa', 'sandbox', 'succeeded', ${`pi_sb_legacy_${legacy}`}, now() - interval '1 hour')`;
+    const stuck = randomUUID();
+    await w.sql`insert into refunds (id, contribution_id, campaign_id, amount, currency, provider, created_at)
+      values (${stuck}, ${legacy}, ${campaignId}, 500, 'XDR', 'sandbox', now() - interval '3 minutes')`;
+    // A USD refund waiting behind it.
+    const paid = await give("pm_card_visa", 2000);
+    const waiting = randomUUID();
+    await w.sql`insert into refunds (id, contribution_id, campaign_id, amount, currency, provider, created_at)
+      values (${waiting}, ${paid.body.id}, ${campaignId}, 500, 'USD', 'sandbox', now() - interval '2 minutes')`;
+
+    const { db, sql } = openDb(w.tdb.url, 1);
+    const failed: string[] = [];
+    try {
+      const provider = sandboxProvider(db, { webhookSecret: WEBHOOK_SECRET, pendingMs: 0 });
+      await resumeRefunds(db, provider, { onError: (id) => failed.push(id) });
+    } finally {
+      await sql.end();
+    }
+    expect(failed).toEqual([stuck]);
+    const [sent] = await w.sql`select status, provider_refund_id from refunds where id = ${waiting}`;
+    expect(sent?.provider_refund_id).toMatch(/^re_sb_/);
   });
 });
