@@ -90,6 +90,8 @@ export interface ReconcileSummary {
   providerUnavailable: number;
   /** Rows that could not be reconciled (e.g. an amount with no app equivalent): reported, skipped, asked again next run. */
   errors: number;
+  /** False when the run stopped at its deadline with pages left (the next run goes on). */
+  complete: boolean;
 }
 
 /**
@@ -107,6 +109,8 @@ export async function reconcilePayments(
     onProgress?: (s: ReconcileSummary) => void;
     /** A row that failed (not the provider's outage): the job goes on with the next. */
     onError?: (contributionId: string, err: unknown) => void;
+    /** Epoch ms after which no new page is started (a serverless function's time limit). */
+    deadline?: number;
   } = {},
 ): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
@@ -117,10 +121,12 @@ export async function reconcilePayments(
     stillPending: 0,
     providerUnavailable: 0,
     errors: 0,
+    complete: true,
   };
   const before = new Date(Date.now() - deps.reconcile.afterMs);
   let after: string | undefined;
   for (;;) {
+    if (s.deadline && Date.now() > s.deadline) return { ...summary, complete: false };
     const page = await db
       .select()
       .from(contributions)

@@ -18,6 +18,7 @@ import { waitFor } from "../support/wait";
 
 const TIMEOUT_S = 8;
 const WEBHOOK_SECRET = "whsec_reconcile_test_secret";
+const CRON = "cron-secret-for-the-reconcile-test";
 let w: OwnApp;
 let campaignId: string;
 
@@ -26,6 +27,7 @@ beforeAll(async () => {
     SANDBOX_WEBHOOK_URL: "http://127.0.0.1:9/api/webhooks/stripe", // nothing listens there: every webhook is lost
     SANDBOX_PENDING_MS: "300",
     SANDBOX_WEBHOOK_SECRET: WEBHOOK_SECRET, // so this file can sign events of its own
+    CRON_SECRET: CRON,
     PAYMENT_RECONCILE_SCHEDULE: "* * * * * *", // every second
     PAYMENT_RECONCILE_AFTER_SECONDS: "2",
     PAYMENT_ACTION_TIMEOUT_SECONDS: String(TIMEOUT_S),
@@ -266,5 +268,17 @@ describe("reconciliation", () => {
     expect(failed).toEqual([stuck]);
     const [sent] = await w.sql`select status, provider_refund_id from refunds where id = ${waiting}`;
     expect(sent?.provider_refund_id).toMatch(/^re_sb_/);
+  });
+
+  it("GET /api/cron/reconcile (Vercel Cron) needs the cron secret and answers what it did", async () => {
+    const url = `${w.app.baseUrl}/api/cron/reconcile`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: "Bearer wrong-secret-of-some-length" } })).status).toBe(401);
+    const r = await fetch(url, { headers: { authorization: `Bearer ${CRON}` } });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({
+      payments: { checked: expect.any(Number), settled: expect.any(Number), errors: expect.any(Number), complete: true },
+      refundsResent: expect.any(Number),
+    });
   });
 });

@@ -6,7 +6,9 @@ import { json, methodNotAllowed, operation } from "@/lib/http";
 import { reconcilePayments } from "@/lib/payments/reconcile";
 import { resumeRefunds } from "@/lib/payments/refunds";
 
+// A serverless function's limit (Vercel); reconciliation starts no new page after BUDGET_MS, refunds get the rest.
 export const maxDuration = 300;
+const BUDGET_MS = 200_000;
 
 /**
  * Reconciliation for Vercel Cron (vercel.json, every few minutes), or any external cron where no scheduler runs:
@@ -18,6 +20,7 @@ export const GET = operation(API.reconcilePayments, async (req) => {
   const deps = services().payments;
   const log = services().log;
   const payments = await reconcilePayments(db(), deps, {
+    deadline: Date.now() + BUDGET_MS,
     onError: (contributionId, err) => log.error({ err, contributionId }, "payments: reconciling a payment failed"),
   });
   const refundsResent = await resumeRefunds(db(), deps.provider, {
