@@ -1,6 +1,7 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
+import { equalSecrets } from "@/lib/auth/equal-secrets";
 import { authSecret } from "@/lib/auth/options";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
@@ -66,9 +67,7 @@ export async function startDirectUpload(
 function verify(campaignId: string, id: string, userId: string, token: string | null) {
   const [exp, mac] = (token ?? "").split(".");
   const expires = Number(exp);
-  const expected = Buffer.from(sign(campaignId, id, userId, expires));
-  const given = Buffer.from(mac ?? "");
-  if (!Number.isInteger(expires) || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!Number.isInteger(expires) || !equalSecrets(mac ?? "", sign(campaignId, id, userId, expires))) {
     throw new AppError("UPLOAD_NOT_FOUND", "No upload to complete with this ID and token");
   }
   // completion may come a little after the PUT URL expired; an hour later it may not

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import { AppError } from "@/lib/errors";
+import { equalSecrets } from "./equal-secrets";
 
 /**
  * The check of every cron route: `Authorization: Bearer <CRON_SECRET>` (what Vercel Cron sends),
@@ -7,9 +7,7 @@ import { AppError } from "@/lib/errors";
  * Throws AppError UNAUTHENTICATED (401), naming which of the two it is.
  */
 export function requireCronSecret(header: string | null, secret: string | undefined): void {
-  const a = Buffer.from(header ?? "");
-  const b = Buffer.from(`Bearer ${secret ?? ""}`);
-  if (secret && a.length === b.length && timingSafeEqual(a, b)) return;
+  if (secret && equalSecrets(header ?? "", `Bearer ${secret}`)) return;
   throw new AppError(
     "UNAUTHENTICATED",
     secret ? "A valid cron secret is required" : "The cron route is disabled: CRON_SECRET is not set",

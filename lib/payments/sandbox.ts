@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { and, asc, desc, eq, isNull, lte, ne, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { sandboxDisputes, sandboxEvents, sandboxPayments, sandboxRefunds } from "@/db/schema";
+import { equalSecrets } from "@/lib/auth/equal-secrets";
 import { fromProviderAmount, toProviderAmount } from "@/lib/money/currency";
 import {
   type CreatePaymentInput,
@@ -423,7 +424,7 @@ export async function completeSandboxAuthentication(
 ): Promise<{ returnUrl: string; status: ProviderPayment["status"] }> {
   return db.transaction(async (tx) => {
     const [r] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, p.paymentId)).for("update");
-    if (!r?.clientSecret || !sameSecret(r.clientSecret, p.clientSecret)) throw new Error("No such payment");
+    if (!r?.clientSecret || !equalSecrets(r.clientSecret, p.clientSecret)) throw new Error("No such payment");
     let row = r;
     if (r.status === "requires_action") {
       const fail = p.outcome === "fail";
@@ -463,7 +464,7 @@ export async function sandboxPaymentForPayer(
   clientSecret: string,
 ): Promise<{ id: string; amount: number; currency: string; status: ProviderPayment["status"]; campaignId?: string } | undefined> {
   const [r] = await db.select().from(sandboxPayments).where(eq(sandboxPayments.id, paymentId));
-  if (!r?.clientSecret || !sameSecret(r.clientSecret, clientSecret)) return undefined;
+  if (!r?.clientSecret || !equalSecrets(r.clientSecret, clientSecret)) return undefined;
   const p = toPayment(r);
   return {
     id: r.id,
@@ -472,13 +473,6 @@ export async function sandboxPaymentForPayer(
     status: p.status,
     campaignId: (r.metadata as Record<string, string>).campaign_id,
   };
-}
-
-/** A client secret compared in constant time. */
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** pm_card_refundFail's later step: the refund fails (expired_or_canceled_card); `refund.failed` + `charge.refund.updated`. */

@@ -26,6 +26,13 @@ const DISPUTE_EVENTS = new Set([
   "charge.dispute.funds_reinstated",
 ]);
 
+export interface WebhookDeps {
+  provider: PaymentProvider;
+  feeBps: number;
+  /** Called once the settlement committed a change to a contribution of this campaign. */
+  onSettled?: (campaignId: string) => void;
+}
+
 export type WebhookResult = { received: true; ignored?: string; result?: string };
 
 /**
@@ -35,12 +42,7 @@ export type WebhookResult = { received: true; ignored?: string; result?: string 
  */
 export async function handleStripeWebhook(
   db: Db,
-  deps: {
-    provider: PaymentProvider;
-    feeBps: number;
-    /** Called once the settlement committed a change to a contribution of this campaign. */
-    onSettled?: (campaignId: string) => void;
-  },
+  deps: WebhookDeps,
   rawBody: string,
   signature: string | null,
 ): Promise<WebhookResult> {
@@ -77,8 +79,6 @@ export async function handleStripeWebhook(
     return { received: true, ignored: "amount_not_representable" };
   }
 }
-
-type WebhookDeps = Parameters<typeof handleStripeWebhook>[1];
 
 async function applyEvent(db: Db, deps: WebhookDeps, event: Stripe.Event): Promise<WebhookResult> {
   const settled = (campaignId: string | undefined) => campaignId && deps.onSettled?.(campaignId);
