@@ -5,6 +5,7 @@ import { consume, rateLimitKey } from "@/lib/auth/ratelimit";
 import { config as appConfig } from "@/lib/config";
 import { errorBody } from "@/lib/errors";
 import { MAX_JSON_BODY_BYTES } from "@/lib/http";
+import { forgedCookieWrite } from "@/lib/http/origin";
 
 /**
  * The gateway (docs/architecture.md): request IDs, security headers, body-size limit, cross-origin
@@ -55,23 +56,6 @@ function jsonError(status: number, body: ReturnType<typeof errorBody>, requestId
   return res;
 }
 
-/**
- * Whether a write to a page (a server action: the browser's forms post to the page they are on) comes
- * from another site: its Origin is present and its host is not our Host. Next.js checks the same, but
- * answers a forged action with a bare 500; this refuses it first with a 403. A request without Origin
- * (not a browser's) passes, as in Next.js.
- */
-function crossOriginPageWrite(req: NextRequest, isApi: boolean): boolean {
-  if (isApi || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return false;
-  const origin = req.headers.get("origin");
-  if (origin === null) return false;
-  try {
-    return new URL(origin).host !== req.headers.get("host");
-  } catch {
-    return true; // "null" (a sandboxed frame) or garbage
-  }
-}
-
 export async function proxy(req: NextRequest) {
   const requestId = req.headers.get("x-request-id")?.slice(0, 100) || crypto.randomUUID();
   const https = req.nextUrl.protocol === "https:";
@@ -85,10 +69,11 @@ export async function proxy(req: NextRequest) {
     return res;
   }
 
-  if (crossOriginPageWrite(req, isApi)) {
+  // Cross-site writes the session cookie would authenticate (pages' actions and the API): lib/http/origin.
+  if (!path.startsWith("/api/webhooks/") && forgedCookieWrite(req, appConfig())) {
     const res = jsonError(
       403,
-      errorBody("CROSS_ORIGIN_REQUEST", "Forms of this site may only be submitted from this site"),
+      errorBody("CROSS_ORIGIN_REQUEST", "Writes with this site's session may only come from this site"),
       requestId,
     );
     securityHeaders(res.headers, https);

@@ -3,6 +3,7 @@
 import { headers } from "next/headers";
 import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
 import { db, services } from "@/lib/app";
+import { clientIp } from "@/lib/auth/ratelimit";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
 import { publicUrl } from "@/lib/http/public-url";
@@ -36,8 +37,16 @@ export async function contributeAction(
       },
       ["amount"],
     );
-    const publicOrigin = publicUrl("/", await headers(), config());
-    const r = await contribute(db(), services().payments, { user, campaignId, key, input, publicOrigin });
+    const h = await headers();
+    const publicOrigin = publicUrl("/", h, config());
+    const r = await contribute(db(), services().payments, {
+      user,
+      campaignId,
+      key,
+      input,
+      publicOrigin,
+      clientIp: clientIp(h),
+    });
     // A payment the provider accepted at once settled in this request.
     if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), campaignId);
     return r.body;

@@ -46,6 +46,10 @@ export const contributions = pgTable(
     anonymous: boolean("anonymous").notNull().default(false),
     paymentMethod: text("payment_method").notNull(),
     provider: text("provider").notNull(),
+    /** Who tried it, for the card-testing counters of a decline that arrives later (lib/payments/card-testing.ts). */
+    clientIp: text("client_ip"),
+    /** The provider's card fingerprint of `paymentMethod`, when it told (lib/payments/card-testing.ts). */
+    cardFingerprint: text("card_fingerprint"),
     /** The provider's payment (Stripe PaymentIntent) ID, set once the provider answered. */
     providerPaymentId: text("provider_payment_id").unique(),
     failureCode: text("failure_code"),

@@ -22,7 +22,10 @@ export interface Operation {
   body?: z.ZodType;
   summary: string;
   description?: string;
-  /** Omitted: bearer token or session cookie; `[]`: public. */
+  /**
+   * Omitted: bearer token or session cookie (a write with the cookie from another site's page is 403
+   * CROSS_ORIGIN_REQUEST: lib/http/origin); `[]`: public.
+   */
   security?: Record<string, string[]>[];
   parameters?: object[];
   requestBody?: object;
@@ -49,7 +52,10 @@ export const API = {
     path: "/api/campaigns",
     body: createCampaignSchema,
     summary: "Create a campaign",
-    responses: { "201": { description: "Created (committed)", ...jsonBody("Campaign") }, ...errors(400, 401, 413, 415, 429) },
+    responses: {
+      "201": { description: "Created (committed)", ...jsonBody("Campaign") },
+      ...errors(400, 401, 403, 413, 415, 429),
+    },
   },
   getCampaign: {
     method: "get",
@@ -89,14 +95,14 @@ export const API = {
     body: contributeSchema,
     summary: "Contribute to a campaign (sandbox or Stripe)",
     description:
-      "Idempotent: the same Idempotency-Key with the same body returns the same answer (header Idempotent-Replayed: true); with a different body 422; while the first request still runs 409 (retry). A declined card is a 201 with status failed.",
+      "Idempotent: the same Idempotency-Key with the same body returns the same answer (header Idempotent-Replayed: true); with a different body 422; while the first request still runs 409 (retry). A declined card is a 201 with status failed. Too many declines of this user, client IP or card within the window: 429 CARD_TESTING_SUSPECTED with Retry-After, before anything is recorded or charged.",
     parameters: [
       idParam,
       { name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: 255 } },
     ],
     responses: {
       "201": { description: "Recorded; status succeeded, pending or failed", ...jsonBody("Contribution") },
-      ...errors(400, 401, 404, 409, 413, 415, 422, 429, 503),
+      ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
     },
   },
   listCampaignContributions: {
@@ -258,14 +264,14 @@ export const API = {
     path: "/api/me/tokens",
     body: createTokenSchema,
     summary: "Create an API token (the secret is in this response only)",
-    responses: { "201": { description: "Created", ...jsonBody("ApiToken") }, ...errors(400, 401, 415) },
+    responses: { "201": { description: "Created", ...jsonBody("ApiToken") }, ...errors(400, 401, 403, 415) },
   },
   revokeToken: {
     method: "delete",
     path: "/api/me/tokens/{id}",
     summary: "Revoke an API token",
     parameters: [idParam],
-    responses: { "200": { description: "Revoked", ...jsonBody("ApiToken") }, ...errors(401, 404) },
+    responses: { "200": { description: "Revoked", ...jsonBody("ApiToken") }, ...errors(401, 403, 404) },
   },
   listMyPayouts: {
     method: "get",
@@ -310,7 +316,7 @@ export const API = {
           },
         },
       },
-      ...errors(401, 503),
+      ...errors(401, 403, 503),
     },
   },
   runPayouts: {

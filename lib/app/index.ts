@@ -88,7 +88,7 @@ export function createServices(c: Config): Services {
       return once("rateLimiter", () => createRateLimiter(c, s.log));
     },
     get payments() {
-      return once("payments", () => createContributeDeps(s.db, c));
+      return once("payments", () => createContributeDeps(s.db, c, s.log));
     },
     get payouts() {
       return once("payouts", () => createPayoutSettings(s.db, c));

@@ -1,8 +1,9 @@
 import type { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { getServerSession } from "next-auth/next";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { AppError } from "@/lib/errors";
+import { forgedCookieWrite } from "@/lib/http/origin";
 import { findUserById, type PublicUser } from "@/lib/users";
 import { authOptions, authSecret } from "./options";
 import { userForToken } from "./tokens";
@@ -10,7 +11,10 @@ import { userForToken } from "./tokens";
 /**
  * Who is calling: a bearer API token (`Authorization: Bearer cf_…`) or the
  * next-auth session cookie. A presented but unknown/revoked token is an error,
- * never a silent fall-back to anonymous.
+ * never a silent fall-back to anonymous (INVALID_TOKEN, 401). A write (not GET/HEAD/OPTIONS) without a token
+ * that another site's page sent (lib/http/origin `forgedCookieWrite`) is CROSS_ORIGIN_REQUEST (403) before the
+ * cookie is read: the cookie authenticates only our own pages' writes, on every route, also those the proxy does
+ * not run for (the streamed upload).
  */
 export async function currentUser(req: Request): Promise<PublicUser | undefined> {
   const auth = req.headers.get("authorization");
@@ -19,6 +23,9 @@ export async function currentUser(req: Request): Promise<PublicUser | undefined>
     const user = m?.[1] ? await userForToken(db(), m[1]) : undefined;
     if (!user) throw new AppError("INVALID_TOKEN", "The API token is malformed, unknown or revoked");
     return user;
+  }
+  if (forgedCookieWrite(req, services().config)) {
+    throw new AppError("CROSS_ORIGIN_REQUEST", "Writes with this site's session may only come from this site");
   }
   const jwt = await getToken({ req: req as unknown as NextRequest, secret: authSecret() });
   if (!jwt?.sub) return undefined;

@@ -53,6 +53,14 @@ const envSchema = z
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
     /** Trust X-Forwarded-For for the client IP (set when behind a load balancer). */
     TRUST_PROXY: bool.default(false),
+    /**
+     * Card testing (lib/payments/card-testing.ts): declined payments allowed per user, per client IP and per card
+     * (the provider's fingerprint) within CARD_DECLINES_WINDOW_SECONDS; past one, contribution attempts get a 429.
+     */
+    CARD_DECLINES_MAX_PER_USER: z.coerce.number().int().min(1).default(5),
+    CARD_DECLINES_MAX_PER_IP: z.coerce.number().int().min(1).default(5),
+    CARD_DECLINES_MAX_PER_CARD: z.coerce.number().int().min(1).default(3),
+    CARD_DECLINES_WINDOW_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
     /** Stripe: set both to take real payments; unset → the sandbox provider. */
     STRIPE_SECRET_KEY: z
       .string()

@@ -45,6 +45,8 @@ export const ERRORS = {
   CURRENCY_NOT_SUPPORTED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
+  /** Too many declined payments from this user, client IP or card (lib/payments/card-testing.ts); Retry-After says when. */
+  CARD_TESTING_SUSPECTED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
   PAYOUT_PROVIDER_UNAVAILABLE: 503,
@@ -79,6 +81,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Response headers that go with the answer (e.g. Retry-After of a 429). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = "AppError";

@@ -80,6 +80,7 @@ export function errorResponse(err: unknown, requestId?: string): NextResponse {
   const headers: Record<string, string> = { "cache-control": "no-store" };
   if (requestId) headers["x-request-id"] = requestId;
   const e = publicError(err, { requestId });
+  Object.assign(headers, e.headers);
   return NextResponse.json(errorBody(e.code, e.message, e.details), { status: e.status, headers });
 }
 

@@ -10,6 +10,7 @@ import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
 import { chargeLimits, chargeProblem, formatMoney } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
+import { type DeclineCounter, refuseCardTesting } from "./card-testing";
 import { type PaymentProvider, type ProviderPayment, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
 import { type ReconcileSettings, reconcileContribution } from "./reconcile";
 import { toRefundDto } from "./refunds";
@@ -27,6 +28,8 @@ export interface ContributeDeps {
   maxAmount: number;
   /** When payments left pending are asked about and given up on. */
   reconcile: ReconcileSettings;
+  /** Declined payments per user, IP and card (lib/payments/card-testing.ts). */
+  cardTesting: DeclineCounter;
 }
 
 export interface ContributeResult {
@@ -180,6 +183,7 @@ async function recordPending(
   key: string,
   input: ContributeInput,
   provider: string,
+  attempt: { clientIp?: string; cardFingerprint?: string },
 ) {
   const campaign = await getCampaign(db, campaignId, user);
   if (!acceptsContributions(campaign, new Date())) {
@@ -202,6 +206,8 @@ async function recordPending(
       anonymous: input.anonymous,
       paymentMethod: input.paymentMethod,
       provider,
+      clientIp: attempt.clientIp ?? null,
+      cardFingerprint: attempt.cardFingerprint ?? null,
     });
     await tx
       .update(idempotencyKeys)
@@ -215,7 +221,9 @@ async function recordPending(
  * POST /api/campaigns/{id}/contributions. Same user + key + body → the same
  * response; a crash or provider outage mid-way is resumed by a retry with the
  * same key, and the provider call itself carries an idempotency key derived from
- * the contribution ID, so nothing is ever charged twice.
+ * the contribution ID, so nothing is ever charged twice. Before anything is written or sent to the provider, an
+ * attempt by a user, client IP or card with too many recent declines is refused: CARD_TESTING_SUSPECTED (429,
+ * Retry-After; lib/payments/card-testing.ts). A decline this call sees is counted there.
  */
 export async function contribute(
   db: Db,
@@ -227,17 +235,24 @@ export async function contribute(
     input: ContributeInput;
     /** The app's public origin (lib/http/public-url): the payer's way back after authentication starts there. */
     publicOrigin: string;
+    /** The client's IP (lib/auth/ratelimit `clientIp`), counted against card testing. */
+    clientIp?: string;
   },
 ): Promise<ContributeResult> {
   checkAmount(p.input, deps.maxAmount);
   if (!isUuid(p.campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  const cardFingerprint = await deps.provider.cardFingerprint(p.input.paymentMethod);
+  await refuseCardTesting(deps.cardTesting, { userId: p.user.id, ip: p.clientIp, fingerprint: cardFingerprint });
   const claim = await claimKey(db, p.user.id, p.key, requestHash(p.campaignId, p.input));
   if (claim.kind === "replay") return { status: claim.status, body: claim.body, replayed: true };
 
   let contributionId = claim.contributionId;
   if (!contributionId) {
     try {
-      contributionId = await recordPending(db, p.user, p.campaignId, p.key, p.input, deps.provider.name);
+      contributionId = await recordPending(db, p.user, p.campaignId, p.key, p.input, deps.provider.name, {
+        clientIp: p.clientIp,
+        cardFingerprint,
+      });
     } catch (err) {
       // Nothing happened: forget the key, so the client may fix the request and reuse it.
       await releaseKey(db, p.user.id, p.key, true);
@@ -259,7 +274,7 @@ export async function contribute(
         idempotencyKey: paymentIdempotencyKey(c.id),
         returnUrl: contributionReturnUrl(p.publicOrigin, c.campaignId, c.id),
       });
-      await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps });
+      await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps, declines: deps.cardTesting });
     } catch (err) {
       await releaseKey(db, p.user.id, p.key, false); // keep the contribution: a retry resumes it
       if (err instanceof ProviderUnavailableError) {

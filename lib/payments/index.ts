@@ -1,6 +1,9 @@
+import type { Logger } from "pino";
 import type { Db } from "@/db/client";
 import { authSecret } from "@/lib/auth/options";
 import type { Config } from "@/lib/config";
+import { logger } from "@/lib/log";
+import { createDeclineCounter } from "./card-testing";
 import type { ContributeDeps } from "./contributions";
 import type { PaymentProvider } from "./provider";
 import { sandboxProvider, sandboxWebhookSecret } from "./sandbox";
@@ -18,12 +21,13 @@ export function paymentProvider(db: Db, c: Config): PaymentProvider {
 }
 
 /**
- * What a contribution needs from the configuration: the provider, the platform fee (basis points) and the
- * largest amount (minor units). The composition root builds it once (`services().payments`): one Stripe
+ * What a contribution needs from the configuration: the provider, the platform fee (basis points), the
+ * largest amount (minor units) and the card-testing counters (their Redis connection made on first use). The composition root builds it once (`services().payments`): one Stripe
  * client and its connection pool per process, not one per request.
  */
-export function createContributeDeps(db: Db, c: Config): ContributeDeps {
+export function createContributeDeps(db: Db, c: Config, log: Pick<Logger, "warn"> = logger()): ContributeDeps {
   return {
+    cardTesting: createDeclineCounter(c, log),
     provider: paymentProvider(db, c),
     feeBps: c.PLATFORM_FEE_BPS,
     maxAmount: c.CONTRIBUTION_MAX_MINOR,

@@ -114,6 +114,12 @@ export interface PaymentProvider {
   createRefund(input: CreateRefundInput): Promise<ProviderRefund>;
   /** Every refund of a PaymentIntent, as the provider has them (a `charge.refunded` event may not list them). */
   listRefunds(paymentId: string): Promise<ProviderRefund[]>;
+  /**
+   * The card's fingerprint for a payment method (Stripe: the PaymentMethod's `card.fingerprint`, the same for every
+   * PaymentMethod made from one card number), or undefined when it is no card or the provider cannot tell now (never
+   * throws): card-testing limits count declines by it (lib/payments/card-testing.ts).
+   */
+  cardFingerprint(paymentMethod: string): Promise<string | undefined>;
   /** Secret our webhook endpoint verifies this provider's signatures with. */
   readonly webhookSecret: string;
 }

@@ -38,13 +38,13 @@ export type ReconcileOutcome =
  */
 export async function reconcileContribution(
   db: Db,
-  deps: Pick<ContributeDeps, "provider" | "feeBps" | "reconcile">,
+  deps: Pick<ContributeDeps, "provider" | "feeBps" | "reconcile"> & Partial<Pick<ContributeDeps, "cardTesting">>,
   c: Contribution,
 ): Promise<{ outcome: ReconcileOutcome; payment?: ProviderPayment }> {
   if (c.status !== "pending" || c.provider !== deps.provider.name) return { outcome: "already_settled" };
   const expired = Date.now() - c.createdAt.getTime() >= deps.reconcile.actionTimeoutMs;
   const settle = async (payment: ProviderPayment) =>
-    (await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps })).result;
+    (await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps, declines: deps.cardTesting })).result;
   try {
     let payment = c.providerPaymentId
       ? await deps.provider.retrievePayment(c.providerPaymentId)

@@ -60,6 +60,14 @@ export const SANDBOX_METHODS = {
 type Method = keyof typeof SANDBOX_METHODS;
 const isMethod = (m: string): m is Method => m in SANDBOX_METHODS;
 
+/**
+ * The sandbox's card fingerprint of a payment method: like Stripe's, the same every time for one test card (the
+ * sandbox's test cards are their PaymentMethod IDs), and different for different cards. 16 characters, as Stripe's.
+ */
+export function sandboxCardFingerprint(paymentMethod: string): string {
+  return createHmac("sha256", "sandbox-card-fingerprint").update(paymentMethod).digest("base64url").slice(0, 16);
+}
+
 export const newId = (prefix: string): string => `${prefix}_sb_${randomBytes(12).toString("base64url")}`;
 
 /** The sandbox's signing secret: configured, or derived from the app secret so every instance agrees. */
@@ -537,6 +545,9 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
   return {
     name: "sandbox",
     webhookSecret: opts.webhookSecret,
+    async cardFingerprint(paymentMethod: string) {
+      return sandboxCardFingerprint(paymentMethod);
+    },
     async createPayment(input: CreatePaymentInput) {
       return db.transaction(async (tx) => {
         // Stripe semantics: the same idempotency key returns the first answer.

@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { campaigns, contributions, paymentDiscrepancies, providerEvents } from "@/db/schema";
 import { appendEvent } from "@/lib/events/outbox";
 import { accounts, platformFee, postEntry } from "@/lib/ledger";
+import { type DeclineCounter, isDecline } from "./card-testing";
 import { isUnmadePayment, type ProviderPayment } from "./provider";
 
 export type SettleResult =
@@ -20,6 +21,12 @@ export interface SettleInput {
   /** Present when the outcome comes from a webhook: the event is applied at most once. */
   event?: { id: string; type: string };
   feeBps: number;
+  /**
+   * The card-testing counters: a contribution this call moved to failed by a decline is counted once, after the
+   * commit, under its contributor, client IP and card fingerprint (whichever path saw it first: the API's answer,
+   * a webhook, reconciliation).
+   */
+  declines?: DeclineCounter;
 }
 
 type Contribution = typeof contributions.$inferSelect;
@@ -33,7 +40,14 @@ type Contribution = typeof contributions.$inferSelect;
  * posted (unique per contribution) and an outbox event appended.
  */
 export async function settlePayment(db: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
-  return settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.payment.id }, (tx) => apply(tx, input));
+  const out = await settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.payment.id }, (tx) =>
+    apply(tx, input),
+  );
+  const c = "contribution" in out ? out.contribution : undefined;
+  if (input.declines && out.result === "applied" && c?.status === "failed" && isDecline(c.failureCode)) {
+    await input.declines.record({ userId: c.contributorId, ip: c.clientIp, fingerprint: c.cardFingerprint });
+  }
+  return out;
 }
 
 /** Statuses of a contribution whose money arrived (refunds may have given some or all of it back since). */

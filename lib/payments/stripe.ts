@@ -202,6 +202,14 @@ export function stripeProvider(p: { secretKey: string; webhookSecret: string; ap
   return {
     name: "stripe",
     webhookSecret: p.webhookSecret,
+    async cardFingerprint(paymentMethod: string) {
+      try {
+        const pm = await stripe.paymentMethods.retrieve(paymentMethod);
+        return pm.card?.fingerprint ?? undefined;
+      } catch {
+        return undefined; // not a PaymentMethod we can read, or Stripe unreachable: the create call will tell
+      }
+    },
     async createPayment(input: CreatePaymentInput) {
       try {
         const pi = await stripe.paymentIntents.create(

@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { providerEvents } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { CurrencyUnitError } from "@/lib/money/currency";
+import type { DeclineCounter } from "./card-testing";
 import { settleDispute } from "./disputes";
 import { type PaymentProvider, ProviderUnavailableError } from "./provider";
 import { settleRefund } from "./refunds";
@@ -31,6 +32,8 @@ export interface WebhookDeps {
   feeBps: number;
   /** Called once the settlement committed a change to a contribution of this campaign. */
   onSettled?: (campaignId: string) => void;
+  /** Card-testing counters: a decline reported by webhook counts as one reported by the API's answer. */
+  declines?: DeclineCounter;
 }
 
 export type WebhookResult = { received: true; ignored?: string; result?: string };
@@ -140,6 +143,7 @@ async function applyEvent(db: Db, deps: WebhookDeps, event: Stripe.Event): Promi
     payment,
     event: { id: event.id, type: event.type },
     feeBps: deps.feeBps,
+    declines: deps.declines,
   });
   if (result === "applied" && contribution) settled(contribution.campaignId);
   return { received: true, result: result satisfies SettleResult };

@@ -67,7 +67,7 @@ export interface paths {
         put?: never;
         /**
          * Contribute to a campaign (sandbox or Stripe)
-         * @description Idempotent: the same Idempotency-Key with the same body returns the same answer (header Idempotent-Replayed: true); with a different body 422; while the first request still runs 409 (retry). A declined card is a 201 with status failed.
+         * @description Idempotent: the same Idempotency-Key with the same body returns the same answer (header Idempotent-Replayed: true); with a different body 422; while the first request still runs 409 (retry). A declined card is a 201 with status failed. Too many declines of this user, client IP or card within the window: 429 CARD_TESTING_SUSPECTED with Retry-After, before anything is recorded or charged.
          */
         post: operations["createContribution"];
         delete?: never;
@@ -554,7 +554,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_NOT_CHARGEABLE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "CURRENCY_NOT_SUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_NOT_CHARGEABLE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "CURRENCY_NOT_SUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "CARD_TESTING_SUSPECTED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
                 message: string;
                 details?: {
                     field: string;
@@ -696,6 +696,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1048,6 +1057,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2042,6 +2060,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (415) */
             415: {
                 headers: {
@@ -2075,6 +2102,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2201,6 +2237,15 @@ export interface operations {
             };
             /** @description Error (401) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,9 +10,14 @@ import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "@/lib/payments/webhook";
 export const POST = operation(API.receiveStripeWebhook, async (req) => {
   const raw = await readText(req, MAX_WEBHOOK_BYTES);
   if (!raw) throw new AppError("VALIDATION_FAILED", "Empty webhook body");
-  const { provider, feeBps } = services().payments;
+  const { provider, feeBps, cardTesting } = services().payments;
   const onSettled = (campaignId: string) => drainAfterSettle(db(), config(), campaignId);
-  const result = await handleStripeWebhook(db(), { provider, feeBps, onSettled }, raw, req.headers.get("stripe-signature"));
+  const result = await handleStripeWebhook(
+    db(),
+    { provider, feeBps, onSettled, declines: cardTesting },
+    raw,
+    req.headers.get("stripe-signature"),
+  );
   return json(result); // only after the settlement transaction committed
 });
 

@@ -1,5 +1,6 @@
 import { API } from "@/lib/api/operations";
 import { db, services } from "@/lib/app";
+import { clientIp } from "@/lib/auth/ratelimit";
 import { currentUser, requireUser } from "@/lib/auth/session";
 import { readCampaign } from "@/lib/cache/campaigns";
 import { listQuerySchema } from "@/lib/campaigns/schemas";
@@ -17,7 +18,14 @@ export const POST = operation(API.createContribution, async (req, { id }: P, { b
   const key = parseIdempotencyKey(req.headers.get("idempotency-key") ?? undefined);
   const input = await body();
   const publicOrigin = publicUrl("/", req.headers, config());
-  const r = await contribute(db(), services().payments, { user, campaignId: id, key, input, publicOrigin });
+  const r = await contribute(db(), services().payments, {
+    user,
+    campaignId: id,
+    key,
+    input,
+    publicOrigin,
+    clientIp: clientIp(req.headers),
+  });
   // A payment the provider accepted at once settled in this request.
   if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
   return json(r.body, { status: r.status, headers: { "idempotent-replayed": String(r.replayed), "cache-control": "no-store" } });
