@@ -44,7 +44,7 @@ export async function startDirectUpload(
   campaignId: string,
   input: { size: number; contentType?: string },
 ) {
-  await authorizeAssetWrite(db, actor, campaignId);
+  await authorizeAssetWrite(db, actor, campaignId, input.size);
   const l = limits();
   if (input.size > Math.max(l.image, l.video)) throw tooLarge(l.image >= l.video ? "image" : "video", l);
   const viaApp = { method: "POST" as const, url: `/api/campaigns/${campaignId}/assets`, headers: {}, completeUrl: null };

@@ -39,6 +39,8 @@ export const ERRORS = {
   /** A direct upload's object was replaced after it was checked (lib/assets/direct.ts `adoptUpload`). */
   UPLOAD_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** The upload would take its user past STORAGE_QUOTA_BYTES_PER_USER (lib/assets `assertQuota`). */
+  STORAGE_QUOTA_EXCEEDED: 413,
   RANGE_NOT_SATISFIABLE: 416,
   UNSUPPORTED_MEDIA_TYPE: 415,
   CURRENCY_IMMUTABLE: 422,
