@@ -39,6 +39,8 @@ export const assets = pgTable(
   },
   (t) => [
     index("assets_campaign_idx").on(t.campaignId, t.position),
+    // the per-user storage quota sums the owner's sizes on every upload (lib/assets `assertQuota`)
+    index("assets_owner_idx").on(t.ownerId),
     check("assets_size_positive", sql`${t.size} > 0`),
     check("assets_position_nonnegative", sql`${t.position} >= 0`),
   ],

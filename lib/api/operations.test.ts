@@ -15,7 +15,7 @@ const apiDir = path.join(root, "app", "api");
 const UNPUBLISHED: Record<string, string> = {
   "/api/{...path}": "the JSON 404 of unknown /api paths",
   "/api/auth/{...nextauth}": "next-auth's own endpoints",
-  "/api/metrics": "Prometheus text for the operator's scraper",
+  "/api/metrics": "Prometheus text for the operator's scraper (Bearer METRICS_TOKEN or an admin's token)",
   "/api/openapi.json": "the document itself",
   "/api/uploadthing": "UploadThing's client protocol",
 };

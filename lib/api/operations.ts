@@ -354,12 +354,14 @@ export const API = {
   getHealth: {
     method: "get",
     path: "/api/health",
-    summary: "Liveness, database reachability, consumer lag and payments pending (count, oldest age in seconds)",
-    security: [],
+    summary:
+      "Liveness and database reachability for anyone; with Authorization: Bearer METRICS_TOKEN or an admin's credential also the details (database latency, consumer lag, payments pending: count, oldest age in seconds), from a scan at most 5 s old",
+    // public, or the optional bearer credential that adds the details
+    security: [{} as Record<string, string[]>, { bearer: [] }],
     responses: {
       "200": { description: "Healthy", ...jsonBody("Health") },
       "503": { description: "Database unreachable", ...jsonBody("Health") },
-      ...errors(429),
+      ...errors(401, 429),
     },
   },
 } satisfies Record<string, Operation>;

@@ -10,6 +10,7 @@ import { TinyLfu } from "@/lib/cache/tinylfu";
 import { type Config, config } from "@/lib/config";
 import { createMetrics, type Metrics } from "@/lib/events/metrics";
 import { createLogger } from "@/lib/log";
+import { createOpsSnapshot, type OpsSnapshot, opsScans } from "@/lib/ops";
 import { createContributeDeps } from "@/lib/payments";
 import type { ContributeDeps } from "@/lib/payments/contributions";
 import { createPayoutSettings } from "@/lib/payouts";
@@ -41,6 +42,8 @@ export interface Services {
   readonly payments: ContributeDeps;
   /** The payout provider (Stripe Connect or the sandbox) and the payout run's settings, on the web pool. */
   readonly payouts: PayoutSettings;
+  /** The outbox and payments scans of /api/health and /api/metrics, run at most once per 5 s (lib/ops). */
+  readonly opsSnapshot: { get(): Promise<OpsSnapshot> };
   /** Hooks run after campaigns change (the cache registers one), by name: a second registration replaces the first. */
   readonly campaignHooks: Map<string, (campaignIds: string[]) => Promise<void> | void>;
   /** Close what was opened (the database pool); safe to call twice. */
@@ -92,6 +95,9 @@ export function createServices(c: Config): Services {
     },
     get payouts() {
       return once("payouts", () => createPayoutSettings(s.db, c));
+    },
+    get opsSnapshot() {
+      return once("opsSnapshot", () => createOpsSnapshot(opsScans(s.db, () => s.payments.provider.name)));
     },
     campaignHooks: new Map(),
     async close() {

@@ -19,7 +19,7 @@ import {
   webToNode,
 } from "./index";
 import type { AssetDto } from "./schemas";
-import type { AssetStorage } from "./types";
+import { type AssetStorage, isObjectChanged } from "./types";
 
 /**
  * Large files skip the app (serverless bodies are capped at a few MB): the browser PUTs
@@ -44,7 +44,7 @@ export async function startDirectUpload(
   campaignId: string,
   input: { size: number; contentType?: string },
 ) {
-  await authorizeAssetWrite(db, actor, campaignId);
+  await authorizeAssetWrite(db, actor, campaignId, input.size);
   const l = limits();
   if (input.size > Math.max(l.image, l.video)) throw tooLarge(l.image >= l.video ? "image" : "video", l);
   const viaApp = { method: "POST" as const, url: `/api/campaigns/${campaignId}/assets`, headers: {}, completeUrl: null };
@@ -100,10 +100,13 @@ export async function adoptUpload(
 ): Promise<AssetDto> {
   const from = uploadKey(campaignId, id);
   let spooled: Awaited<ReturnType<typeof spoolStream>>;
+  // The version of the object that is checked below; only this version may become the asset.
+  let etag: string | undefined;
   try {
     await authorizeAssetWrite(db, actor, campaignId);
     const obj = await storage.get(from);
     if (!obj) throw new AppError("UPLOAD_NOT_FOUND", "Nothing was uploaded to this URL (or it was completed already)");
+    etag = obj.etag;
     spooled = await spoolStream(webToNode(obj.body), limits());
   } catch (err) {
     await removeObjects(storage, [from]);
@@ -112,14 +115,24 @@ export async function adoptUpload(
   try {
     const prepared = await prepare(spooled);
     let key = from;
-    if (prepared.path !== spooled.path) {
-      // the picture was rewritten without its metadata: store the clean bytes, drop the upload
+    if (prepared.path !== spooled.path || (storage.move && !etag)) {
+      // The picture was rewritten without its metadata, or the storage cannot tell which version it moves:
+      // store the checked bytes from the spool, drop the upload.
       key = storageKey(campaignId, id, prepared.type.ext);
       await storage.put(key, { path: prepared.path, size: prepared.size, contentType: prepared.type.mime });
       await removeObjects(storage, [from]);
     } else if (storage.move) {
+      // Bound to the version checked: an object swapped in after the check is refused, never copied into place.
       key = storageKey(campaignId, id, prepared.type.ext);
-      await storage.move(from, key);
+      try {
+        await storage.move(from, key, { ifMatch: etag });
+      } catch (err) {
+        if (isObjectChanged(err)) {
+          await removeObjects(storage, [key]);
+          throw new AppError("UPLOAD_CHANGED", "The uploaded file was replaced while it was being checked; upload it again");
+        }
+        throw err;
+      }
     }
     return await commitAsset(db, storage, actor, campaignId, id, key, prepared);
   } catch (err) {

@@ -1,10 +1,10 @@
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
-import { and, count, eq, gt, sql } from "drizzle-orm";
+import { and, count, eq, gt, sql, sum } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
-import { assets, campaigns } from "@/db/schema";
+import { assets, campaigns, users } from "@/db/schema";
 import { contentEditable } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
@@ -59,12 +59,41 @@ function assertRoom(n: number) {
     throw new AppError("ASSET_LIMIT_REACHED", `A campaign may have at most ${max} pictures and videos; remove one first`);
 }
 
-/** Refuse a write before reading any upload bytes: unknown campaign, not the creator, ended, full. */
-export async function authorizeAssetWrite(db: Db, actor: PublicUser, campaignId: string): Promise<void> {
+/** Bytes the pictures and videos of `userId` take in storage, over all their campaigns (assets_owner_idx). */
+export async function storageUsed(db: Db, userId: string): Promise<number> {
+  const [r] = await db
+    .select({ bytes: sum(assets.size).mapWith(Number) })
+    .from(assets)
+    .where(eq(assets.ownerId, userId));
+  return r?.bytes ?? 0;
+}
+
+/**
+ * The per-user storage quota (STORAGE_QUOTA_BYTES_PER_USER, docs/security.md): throws AppError
+ * STORAGE_QUOTA_EXCEEDED (413) when `incoming` more bytes would take `used` past it.
+ */
+function assertQuota(used: number, incoming: number) {
+  const quota = config().STORAGE_QUOTA_BYTES_PER_USER;
+  if (used + incoming > quota) {
+    throw new AppError(
+      "STORAGE_QUOTA_EXCEEDED",
+      `Your pictures and videos would take more than ${quota} bytes (${used} used); remove some first`,
+      [{ field: "file", message: `${incoming} bytes do not fit in the ${Math.max(0, quota - used)} bytes left` }],
+    );
+  }
+}
+
+/**
+ * Refuse a write before reading any upload bytes: unknown campaign (404), not the creator (403), ended or
+ * full (409), or `incomingBytes` (the declared size; 1 when unknown) past the user's storage quota (413).
+ * The quota is checked again, under a lock, when the asset is committed.
+ */
+export async function authorizeAssetWrite(db: Db, actor: PublicUser, campaignId: string, incomingBytes = 1): Promise<void> {
   if (!isUuid(campaignId)) throw campaignNotFound();
   const [c] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
   assertWriter(c, actor);
   assertRoom(await assetCount(db, campaignId));
+  assertQuota(await storageUsed(db, actor.id), incomingBytes);
 }
 
 interface Prepared {
@@ -112,7 +141,10 @@ async function removeObjects(storage: AssetStorage, keys: string[]) {
   }
 }
 
-/** Insert the row for an object already in storage; if the insert fails, the object goes. */
+/**
+ * Insert the row for an object already in storage, re-checking the campaign's room and the user's storage
+ * quota under locks (user row, then campaign row); if anything fails, the object goes.
+ */
 async function commitAsset(
   db: Db,
   storage: AssetStorage,
@@ -124,9 +156,13 @@ async function commitAsset(
 ): Promise<AssetDto> {
   try {
     return await db.transaction(async (tx) => {
+      // The user's row is the quota's lock: two uploads of one user (any campaigns, any instance) commit one
+      // after the other, each seeing the other's size. NO KEY UPDATE leaves inserts referencing the user alone.
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, actor.id)).for("no key update");
       await lockCampaign(tx, actor, campaignId);
       const n = await assetCount(tx, campaignId);
       assertRoom(n);
+      assertQuota(await storageUsed(tx, actor.id), p.size);
       const [row] = await tx
         .insert(assets)
         .values({

@@ -18,6 +18,28 @@ export interface StoredObject {
   body: ReadableStream<Uint8Array>;
   /** Size of the whole object (not of the range). */
   size: number;
+  /**
+   * The version of the object these bytes are (S3's ETag), when the adapter knows it: `move` with
+   * `ifMatch` moves exactly this version or nothing.
+   */
+  etag?: string;
+}
+
+/** `move` found the source object replaced since it was read (its ETag no longer matches `ifMatch`). */
+export class ObjectChangedError extends Error {
+  constructor(key: string) {
+    super(`the object ${key} changed since it was read`);
+    this.name = "ObjectChangedError";
+  }
+}
+
+/**
+ * Whether `err` is an ObjectChangedError, told by its name: the storage may come from another copy of this
+ * module than the caller's (lib/app: `npm start`'s launcher and the Next.js bundle each load one), where
+ * `instanceof` answers false.
+ */
+export function isObjectChanged(err: unknown): boolean {
+  return err instanceof Error && err.name === "ObjectChangedError";
 }
 
 export interface DirectUpload {
@@ -42,8 +64,12 @@ export interface AssetStorage {
   delete(key: string): Promise<void>;
   /** A URL the browser may upload `key` to directly (large files skip the app); absent when unsupported. */
   presignUpload?(key: string, opts: { contentType: string; size: number; expiresInSeconds: number }): Promise<DirectUpload>;
-  /** Move an object to a new key (after a direct upload was checked). */
-  move?(from: string, to: string): Promise<void>;
+  /**
+   * Move an object to a new key (after a direct upload was checked). With `ifMatch` (an `etag` from `get`)
+   * the move is of that version only, atomically on the storage's side: a source replaced meanwhile throws
+   * ObjectChangedError and nothing is moved.
+   */
+  move?(from: string, to: string, opts?: { ifMatch?: string }): Promise<void>;
   /** Every object whose key starts with `prefix` (for the orphan sweep), with when it was written. */
   list(prefix: string): AsyncIterable<{ key: string; lastModified: Date }>;
 }

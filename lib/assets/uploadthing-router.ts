@@ -34,7 +34,13 @@ export const uploadRouter = {
       const user = await currentUser(req).catch(() => undefined);
       if (!user) throw new UploadThingError({ code: "FORBIDDEN", message: "Sign in first" });
       try {
-        await authorizeAssetWrite(db(), user, input.campaignId);
+        // the declared sizes against the storage quota now; the adoption re-checks the real ones under a lock
+        await authorizeAssetWrite(
+          db(),
+          user,
+          input.campaignId,
+          files.reduce((n, f) => n + f.size, 0),
+        );
       } catch (err) {
         if (err instanceof AppError) throw new UploadThingError({ code: "FORBIDDEN", message: err.message });
         throw err;

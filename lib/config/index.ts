@@ -119,6 +119,17 @@ const envSchema = z
     PAYOUT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
     /** Bearer secret of GET /api/cron/payouts (Vercel Cron sends it); unset → the route refuses every call. */
     CRON_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    /**
+     * Bearer secret of GET /api/metrics and of /api/health's details (a Prometheus scraper sends it);
+     * unset → only an admin's API token or session reads them (docs/security.md).
+     */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Bytes of pictures and videos one user may store, over all their campaigns (default 1 GiB). */
+    STORAGE_QUOTA_BYTES_PER_USER: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024 * 1024),
     /** Simulated latency of each sandbox transfer (tests). */
     SANDBOX_TRANSFER_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     /** Platform fee in basis points of each contribution (100 = 1 %). */

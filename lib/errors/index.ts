@@ -36,7 +36,11 @@ export const ERRORS = {
   PAYOUT_DATE_INVALID: 400,
   PAYOUT_CUTOFF_NOT_REACHED: 409,
   ASSET_LIMIT_REACHED: 409,
+  /** A direct upload's object was replaced after it was checked (lib/assets/direct.ts `adoptUpload`). */
+  UPLOAD_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** The upload would take its user past STORAGE_QUOTA_BYTES_PER_USER (lib/assets `assertQuota`). */
+  STORAGE_QUOTA_EXCEEDED: 413,
   RANGE_NOT_SATISFIABLE: 416,
   UNSUPPORTED_MEDIA_TYPE: 415,
   CURRENCY_IMMUTABLE: 422,

@@ -39,11 +39,21 @@ const errorSchema = z
 const healthSchema = z
   .object({
     status: z.enum(["ok", "error"]),
-    checks: z.record(z.string(), z.object({ status: z.string() })),
+    checks: z.record(z.string(), z.object({ status: z.string(), latencyMs: z.number().optional() })),
+    checkedAt: z
+      .string()
+      .optional()
+      .describe("details only: when the consumer-lag and payments scans ran (one scan serves every request for 5 s)"),
+    consumers: z
+      .record(z.string(), z.object({ events: z.number().int(), oldestMs: z.number().int(), parked: z.number().int() }))
+      .optional()
+      .describe("details only: each consumer group's lag behind the outbox"),
     payments: z
       .object({ pending: z.number().int(), oldestPendingSeconds: z.number().int().nullable() })
       .optional()
-      .describe("contributions waiting for the provider's answer; reconciliation asks about those older than a few minutes"),
+      .describe(
+        "details only: contributions waiting for the provider's answer; reconciliation asks about those older than a few minutes",
+      ),
   })
   .meta({ id: "Health" });
 

@@ -18,7 +18,7 @@ import { diskStorage } from "@/lib/assets/storage/disk";
 import { s3Storage } from "@/lib/assets/storage/s3";
 import { uploadthingStorage } from "@/lib/assets/storage/uploadthing";
 import { sweepOrphans } from "@/lib/assets/sweep";
-import type { AssetStorage, StoredObject } from "@/lib/assets/types";
+import { type AssetStorage, ObjectChangedError, type StoredObject } from "@/lib/assets/types";
 import { findUserByEmail } from "@/lib/users";
 import { provisionDatabase, type TestDatabase } from "../support/env";
 import { type FakeS3, startFakeS3 } from "../support/s3-server";
@@ -220,6 +220,33 @@ describe("S3 direct uploads", () => {
     expect(await storage.get(k)).toBeUndefined();
     expect((await bytes(await storage.get(key("final.mp4")))).toString()).toBe("hello");
     expect(s3.requests.some((r) => r.auth === "query")).toBe(true);
+  });
+
+  it("moves only the version that was read (ifMatch its ETag): a replaced object is refused and stays put", async () => {
+    const storage = s3Storage({
+      bucket: s3.bucket,
+      region: s3.region,
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: s3.credentials,
+      prefix: "cf/",
+    });
+    const run = `ifmatch-${Date.now().toString(36)}`;
+    const [from, to] = [`u/${run}/upload`, `c/${run}/final.mp4`];
+    await storage.put(from, await file(Buffer.from("checked bytes")));
+    const read = await storage.get(from);
+    expect(read?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    await bytes(read);
+    await storage.put(from, await file(Buffer.from("swapped in after the check")));
+    await expect(storage.move?.(from, to, { ifMatch: read?.etag })).rejects.toBeInstanceOf(ObjectChangedError);
+    expect(await storage.get(to)).toBeUndefined();
+    expect((await bytes(await storage.get(from))).toString()).toBe("swapped in after the check");
+    // the version read now moves
+    const again = await storage.get(from);
+    await bytes(again);
+    await storage.move?.(from, to, { ifMatch: again?.etag });
+    expect((await bytes(await storage.get(to))).toString()).toBe("swapped in after the check");
+    expect(await storage.get(from)).toBeUndefined();
   });
 });
 

@@ -118,6 +118,32 @@ describe("with ASSET_STORAGE=s3", () => {
     expect([...s3.objects.keys()].filter((k) => k.includes(id))).toEqual([]);
     expect((await api(`/api/campaigns/${id}/assets`, { base: app.baseUrl })).body.items).toEqual([]);
   });
+
+  it("refuses a presigned upload replaced between its check and its copy into place (409), keeping nothing", async () => {
+    const id = await campaign(app.baseUrl);
+    const video = Buffer.concat([await fixture("clip.mp4"), randomBytes(70 * 1024)]);
+    const t = await api(`/api/campaigns/${id}/assets/uploads`, {
+      base: app.baseUrl,
+      token: alice,
+      json: { size: video.length, contentType: "video/mp4" },
+    });
+    expect((await fetch(t.body.url, { method: "PUT", body: new Uint8Array(video), headers: t.body.headers })).status).toBe(200);
+    // The uploader PUTs again with the same presigned URL once the app has read and checked the video.
+    const swap = Buffer.from("<html><script>alert(1)</script></html>".repeat(3000));
+    s3.beforeCopy = async (from) => {
+      if (!from.startsWith(`u/${id}/`)) return;
+      expect((await fetch(t.body.url, { method: "PUT", body: new Uint8Array(swap), headers: t.body.headers })).status).toBe(200);
+    };
+    try {
+      const done = await api(t.body.completeUrl, { base: app.baseUrl, method: "POST", token: alice });
+      expect(done.status, done.text).toBe(409);
+      expect(done.body.error.code).toBe("UPLOAD_CHANGED");
+    } finally {
+      s3.beforeCopy = undefined;
+    }
+    expect([...s3.objects.keys()].filter((k) => k.includes(id))).toEqual([]);
+    expect((await api(`/api/campaigns/${id}/assets`, { base: app.baseUrl })).body.items).toEqual([]);
+  });
 });
 
 describe("with ASSET_STORAGE=uploadthing", () => {

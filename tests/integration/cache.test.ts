@@ -59,7 +59,7 @@ describe("campaign reads through the caches", () => {
       }
       await api(`/api/campaigns/${id}`, { base: app.baseUrl, method: "PATCH", token: alice, json: { title: "Still no Redis" } });
       expect((await api(`/api/campaigns/${id}`, { base: app.baseUrl })).body.title).toBe("Still no Redis");
-      const m = await api("/api/metrics", { base: app.baseUrl });
+      const m = await api("/api/metrics", { base: app.baseUrl, token: await tokenFor("carol@example.com") });
       expect(m.text).toMatch(/crowdfund_campaign_cache_requests_total\{layer="l2",result="error"\} [1-9]/);
     } finally {
       await app.stop();
@@ -70,7 +70,11 @@ describe("campaign reads through the caches", () => {
 describe("the campaign page reads through the same caches", () => {
   /** Lookups the campaign caches answered so far, over both layers (GET /api/metrics). */
   const cacheHits = async () =>
-    [...(await api("/api/metrics")).text.matchAll(/crowdfund_campaign_cache_requests_total\{layer="l[12]",result="hit"\} (\d+)/g)]
+    [
+      ...(await api("/api/metrics", { token: await tokenFor("carol@example.com") })).text.matchAll(
+        /crowdfund_campaign_cache_requests_total\{layer="l[12]",result="hit"\} (\d+)/g,
+      ),
+    ]
       .map((m) => Number(m[1]))
       .reduce((a, b) => a + b, 0);
 

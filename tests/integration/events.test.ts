@@ -70,12 +70,13 @@ describe("the event stream in the running app", () => {
     expect(parked[0]?.error).toMatch(/invalid payload/);
   });
 
-  it("reports consumer lag in /api/health and Prometheus metrics in /api/metrics", async () => {
-    const health = await api("/api/health");
+  it("reports consumer lag in /api/health and Prometheus metrics in /api/metrics (to an admin)", async () => {
+    const carol = await tokenFor("carol@example.com");
+    const health = await api("/api/health", { token: carol });
     expect(Object.keys(health.body.consumers)).toEqual(expect.arrayContaining(["campaign-totals", "cache-invalidation"]));
     expect(Object.keys(health.body.consumers)).not.toContain("creator-balances");
     expect(health.body.consumers["campaign-totals"]).toMatchObject({ events: expect.any(Number), oldestMs: expect.any(Number) });
-    const m = await api("/api/metrics");
+    const m = await api("/api/metrics", { token: carol });
     expect(m.status).toBe(200);
     expect(m.text).toMatch(/crowdfund_events_processed_total\{group="campaign-totals",transport="postgres"\} \d+/);
     expect(m.text).toContain('crowdfund_consumer_lag_events{group="campaign-totals"}');

@@ -64,7 +64,7 @@ describe("reconciliation", () => {
     const [ev] = await w.sql`select count(*)::int as n from sandbox_events where payment_id in
       (select provider_payment_id from contributions where id = ${r.body.id}) and delivered_at is not null`;
     expect(ev?.n).toBe(0); // proof that no webhook got through: reconciliation did it
-    const health = await api("/api/health", { base: w.app.baseUrl });
+    const health = await api("/api/health", { base: w.app.baseUrl, token: w.carol });
     expect(health.body.payments).toMatchObject({ pending: expect.any(Number) });
   });
 

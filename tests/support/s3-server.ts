@@ -6,7 +6,7 @@
  * Authorization header (signed payload hashes are checked against the body) and
  * presigned query strings (with expiry) — and answers S3's XML errors.
  * Subset: PutObject (also aws-chunked bodies), GetObject (Range), HeadObject,
- * DeleteObject, CopyObject, ListObjectsV2 (prefix, max-keys, continuation). Objects are kept in memory.
+ * DeleteObject, CopyObject (with x-amz-copy-source-if-match), ListObjectsV2 (prefix, max-keys, continuation). Objects are kept in memory.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -26,6 +26,11 @@ export interface FakeS3 {
   credentials: { accessKeyId: string; secretAccessKey: string };
   objects: Map<string, S3Object>;
   requests: { method: string; key: string; auth: "header" | "query" }[];
+  /**
+   * Runs when a CopyObject request has arrived, before it is carried out (tests replace the source here to
+   * play a client that PUTs again between the app's check and its copy).
+   */
+  beforeCopy?: (from: string, to: string) => void | Promise<void>;
   close(): Promise<void>;
 }
 
@@ -165,8 +170,13 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
       const copy = req.headers["x-amz-copy-source"];
       if (typeof copy === "string") {
         const from = decodeURIComponent(copy.replace(/^\//, "")).slice(bucket.length + 1);
+        await fake.beforeCopy?.(from, key);
         const src = objects.get(from);
         if (!src) return xmlError(res, 404, "NoSuchKey", "The specified key does not exist.");
+        const ifMatch = req.headers["x-amz-copy-source-if-match"];
+        if (typeof ifMatch === "string" && ifMatch !== src.etag) {
+          return xmlError(res, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+        }
         objects.set(key, { ...src, lastModified: new Date() });
         res.writeHead(200, { "content-type": "application/xml" });
         return res.end(
@@ -223,7 +233,7 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : 0;
-  return {
+  const fake: FakeS3 = {
     url: `http://127.0.0.1:${port}`,
     bucket,
     region,
@@ -235,4 +245,5 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
       await new Promise((r) => server.close(r));
     },
   };
+  return fake;
 }

@@ -1,26 +1,27 @@
 import { sql } from "drizzle-orm";
 import { API } from "@/lib/api/operations";
 import { db, services } from "@/lib/app";
-import { consumerLag } from "@/lib/events/lag";
+import { currentUser } from "@/lib/auth/session";
 import { json, operation } from "@/lib/http";
-import { pendingPayments } from "@/lib/payments/reconcile";
+import { opsAccess } from "@/lib/ops";
 
-export const GET = operation(API.getHealth, async () => {
+const noStore = { "cache-control": "no-store" };
+
+/** Liveness for anyone; the details (latency, lag, payments pending) for the metrics token or an admin (lib/ops). */
+export const GET = operation(API.getHealth, async (req) => {
   const started = performance.now();
   try {
     await db().execute(sql`select 1`);
   } catch {
-    return json(
-      { status: "error", checks: { database: { status: "down" } } },
-      { status: 503, headers: { "cache-control": "no-store" } },
-    );
+    // before any credential check: telling a token from none needs the database too
+    return json({ status: "error", checks: { database: { status: "down" } } }, { status: 503, headers: noStore });
   }
-  const ms = Math.round((performance.now() - started) * 10) / 10;
-  const consumers = await consumerLag(db()).catch(() => ({}));
-  // Payments the provider has not answered for: a growing count or age means webhooks are not arriving.
-  const payments = await pendingPayments(db(), services().payments.provider.name).catch(() => undefined);
+  const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+  const access = await opsAccess(req, { metricsToken: services().config.METRICS_TOKEN, currentUser });
+  if (access !== "full") return json({ status: "ok", checks: { database: { status: "up" } } }, { headers: noStore });
+  const { checkedAt, consumers, payments } = await services().opsSnapshot.get();
   return json(
-    { status: "ok", checks: { database: { status: "up", latencyMs: ms } }, consumers, ...(payments ? { payments } : {}) },
-    { headers: { "cache-control": "no-store" } },
+    { status: "ok", checks: { database: { status: "up", latencyMs } }, checkedAt, consumers, ...(payments ? { payments } : {}) },
+    { headers: noStore },
   );
 });

@@ -1,11 +1,16 @@
-import { db } from "@/lib/app";
-import { consumerLag } from "@/lib/events/lag";
+import { services } from "@/lib/app";
+import { currentUser } from "@/lib/auth/session";
 import { metrics } from "@/lib/events/metrics";
 import { route } from "@/lib/http";
+import { requireOpsAccess } from "@/lib/ops";
 
-/** Prometheus exposition: this process's counters plus the consumer lag read from the database. */
-export const GET = route(async () => {
-  const lag = await consumerLag(db()).catch(() => ({}) as Awaited<ReturnType<typeof consumerLag>>);
+/**
+ * Prometheus exposition: this process's counters plus the consumer lag from the cached outbox scan
+ * (lib/ops). Needs `Bearer METRICS_TOKEN` or an admin's credential (401/403 otherwise).
+ */
+export const GET = route(async (req) => {
+  await requireOpsAccess(req, { metricsToken: services().config.METRICS_TOKEN, currentUser });
+  const { checkedAt, consumers: lag } = await services().opsSnapshot.get();
   const lines = [
     "# HELP crowdfund_consumer_lag_events Events not yet applied by a consumer group",
     "# TYPE crowdfund_consumer_lag_events gauge",
@@ -16,6 +21,9 @@ export const GET = route(async () => {
     "# HELP crowdfund_events_parked Events parked per consumer group",
     "# TYPE crowdfund_events_parked gauge",
     ...Object.entries(lag).map(([g, l]) => `crowdfund_events_parked{group="${g}"} ${l.parked}`),
+    "# HELP crowdfund_ops_snapshot_timestamp_seconds When the lag figures above were read (one scan serves 5 s)",
+    "# TYPE crowdfund_ops_snapshot_timestamp_seconds gauge",
+    `crowdfund_ops_snapshot_timestamp_seconds ${Date.parse(checkedAt) / 1000}`,
   ];
   const body = `${await metrics().registry.metrics()}\n${lines.join("\n")}\n`;
   return new Response(body, { headers: { "content-type": metrics().registry.contentType, "cache-control": "no-store" } });

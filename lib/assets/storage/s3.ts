@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { type AssetStorage, assertKey } from "../types";
+import { type AssetStorage, assertKey, ObjectChangedError } from "../types";
 
 export interface S3Options {
   bucket: string;
@@ -62,7 +62,11 @@ export function s3Storage(o: S3Options): AssetStorage {
         );
         if (!res.Body) return undefined;
         const total = res.ContentRange ? Number(res.ContentRange.split("/")[1]) : res.ContentLength;
-        return { body: res.Body.transformToWebStream() as ReadableStream<Uint8Array>, size: Number(total) };
+        return {
+          body: res.Body.transformToWebStream() as ReadableStream<Uint8Array>,
+          size: Number(total),
+          ...(res.ETag ? { etag: res.ETag } : {}),
+        };
       } catch (err) {
         if (missing(err)) return undefined;
         throw err;
@@ -90,8 +94,23 @@ export function s3Storage(o: S3Options): AssetStorage {
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
     },
-    async move(from, to) {
-      await client.send(new CopyObjectCommand({ Bucket, Key: k(to), CopySource: `${Bucket}/${k(from)}` }));
+    async move(from, to, opts) {
+      try {
+        // CopySourceIfMatch: S3 copies only the version with this ETag (412 PreconditionFailed otherwise),
+        // so what lands under `to` is exactly the object that was read and checked.
+        await client.send(
+          new CopyObjectCommand({ Bucket, Key: k(to), CopySource: `${Bucket}/${k(from)}`, CopySourceIfMatch: opts?.ifMatch }),
+        );
+      } catch (err) {
+        if (
+          opts?.ifMatch &&
+          err instanceof S3ServiceException &&
+          (err.name === "PreconditionFailed" || err.$metadata.httpStatusCode === 412)
+        ) {
+          throw new ObjectChangedError(from);
+        }
+        throw err;
+      }
       await client.send(new DeleteObjectCommand({ Bucket, Key: k(from) }));
     },
   };
