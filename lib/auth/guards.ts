@@ -17,6 +17,11 @@ export interface AuthGuards {
   readonly mint: RateLimiterAbstract;
   /** Token hash → whether it exists, for the rate-limit key only (lib/auth/ratelimit#rateLimitKey). */
   readonly knownTokens: TinyLfu<string, boolean>;
+  /**
+   * Resolves once the Redis connection is up (at once without REDIS_URL). Until then counts go to the
+   * in-memory insurance limiter of this instance only; tests wait for it so their counts all land in Redis.
+   */
+  readonly ready: Promise<void>;
 }
 
 /** Failures are forgotten this long after the first one of a run (seconds). */
@@ -24,9 +29,12 @@ const FAILURE_WINDOW_SECONDS = 3600;
 
 export function createAuthGuards(c: Config, log: Logger): AuthGuards {
   let client: Redis | undefined;
+  let ready = Promise.resolve();
   if (c.REDIS_URL) {
-    client = new Redis(c.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-    client.on("error", (err) => log.warn({ err: err.message }, "auth guards redis error"));
+    const r = new Redis(c.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    r.on("error", (err) => log.warn({ err: err.message }, "auth guards redis error"));
+    ready = new Promise((resolve) => r.once("ready", () => resolve()));
+    client = r;
   }
   const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
     const opts = { points, duration, keyPrefix: `${c.RATE_LIMIT_PREFIX}:${keyPrefix}` };
@@ -43,6 +51,7 @@ export function createAuthGuards(c: Config, log: Logger): AuthGuards {
     }),
     mint: limiter("mint", c.API_TOKENS_MINT_PER_HOUR, 3600),
     knownTokens: new TinyLfu<string, boolean>({ maximumSize: 10_000, ttlMs: 60_000 }),
+    ready,
   };
 }
 
