@@ -83,7 +83,7 @@ export async function proxy(req: NextRequest) {
   // Provider webhooks authenticate by signature and must never be throttled into retries.
   const rate = path.startsWith("/api/webhooks/")
     ? { allowed: true as const, limit: 0, remaining: 0, resetSeconds: 0 }
-    : await consume(rateLimitKey(req.headers));
+    : await consume(await rateLimitKey(req.headers));
   if (!rate.allowed) {
     const res = jsonError(429, errorBody("RATE_LIMITED", "Too many requests; retry later"), requestId, {
       "retry-after": String(rate.retryAfterSeconds),

@@ -26,7 +26,11 @@ export function SignInForm({ callbackUrl, passwordLogin, github, initialError }:
         window.location.assign(callbackUrl);
         return;
       }
-      setError("Wrong email or password");
+      setError(
+        res?.error === "LoginThrottled"
+          ? "Too many failed sign-in attempts. Wait a little and try again."
+          : "Wrong email or password",
+      );
     } catch {
       setError("Could not reach the server. Please try again.");
     }

@@ -5,12 +5,12 @@
  * process roles (SERVICES) start inside Next.js, from instrumentation.ts, exactly as under `next start`.
  * SIGINT/SIGTERM close the server, stop the roles, then stop PostgreSQL.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import next from "next";
 import { type EmbeddedHandle, localSecrets, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { stopRoles } from "@/lib/app/process";
-import { ConfigError, config, parseConfig, resetConfig } from "@/lib/config";
+import { ConfigError, config, isLoopback, parseConfig, resetConfig } from "@/lib/config";
 import { buildIfStale } from "./build-if-stale";
 
 const root = process.cwd();
@@ -82,19 +82,13 @@ async function main() {
 
   say("applying migrations");
   await migrateDatabase(c.DATABASE_URL as string);
-  if (c.seedDemoUsers) {
-    const { openDb } = await import("@/db/client");
-    const { seedDemoUsers } = await import("@/db/seed");
-    const { sql, db } = openDb(c.DATABASE_URL as string, 1);
-    const added = await seedDemoUsers(db);
-    await sql.end();
-    say(added ? `seeded ${added} demo users (password "password")` : "demo users present");
-  }
+  await prepareSignIn(c);
 
   const app = next({ dev: false, dir: root, hostname: c.HOSTNAME, port: c.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
   const srv = createServer((req, res) => {
+    recordClientAddress(req, c.trustedProxyHops);
     // Next.js answers a bare 500 to a path with broken percent-encoding; refuse it cleanly first.
     if (!hasValidPath(req.url ?? "/")) {
       res.writeHead(400, { "content-type": "application/json", "cache-control": "no-store" });
@@ -108,7 +102,51 @@ async function main() {
     srv.once("error", reject);
     srv.listen(c.PORT, c.HOSTNAME, () => resolve());
   });
-  say(`serving on http://localhost:${c.PORT} (${embedded ? "embedded PostgreSQL" : "DATABASE_URL"})`);
+  const where = isLoopback(c.HOSTNAME) ? `http://localhost:${c.PORT}` : `http://${c.HOSTNAME}:${c.PORT} (every interface)`;
+  say(`serving on ${where} (${embedded ? "embedded PostgreSQL" : "DATABASE_URL"})`);
+}
+
+/**
+ * Who can sign in with a password at start (issue 13, finding 6). Demo users (published password) only when
+ * `seedDemoUsers` (the embedded default on loopback, or SEED_DEMO_USERS=true); otherwise demo users seeded
+ * by an earlier run lose that password, and the embedded default beyond loopback gets a first-run admin whose
+ * random password is printed here once (stored as a bcrypt hash; lost, it is not shown again).
+ */
+async function prepareSignIn(c: ReturnType<typeof config>) {
+  const { openDb } = await import("@/db/client");
+  const { disableDemoPasswords, seedDemoUsers } = await import("@/db/seed");
+  const { ensureFirstRunAdmin } = await import("@/lib/users");
+  const { sql, db } = openDb(c.DATABASE_URL as string, 1);
+  try {
+    if (c.seedDemoUsers) {
+      const added = await seedDemoUsers(db);
+      say(added ? `seeded ${added} demo users (password "password")` : "demo users present");
+      if (!isLoopback(c.HOSTNAME)) say(`WARNING: demo users with a published password on ${c.HOSTNAME}`);
+      return;
+    }
+    if (c.passwordLogin && (await disableDemoPasswords(db)) > 0) {
+      say("demo users' published password disabled (no demo users unless on loopback or SEED_DEMO_USERS=true)");
+    }
+    if (c.firstRunAdmin) {
+      const admin = await ensureFirstRunAdmin(db);
+      if (admin) {
+        say(`first-run admin created: ${admin.email} / ${admin.password}`);
+        say("this password is shown only now; it is stored hashed");
+      }
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Put the connection's address where the proxy reads the client IP (lib/auth/ratelimit#clientIp): with no
+ * trusted proxy, X-Forwarded-For becomes the socket's address (whatever the client sent is dropped);
+ * behind trusted proxies their header is kept, and set to the socket's address when absent (as Next.js does).
+ */
+function recordClientAddress(req: IncomingMessage, trustedHops: number) {
+  const socketAddress = req.socket.remoteAddress ?? "unknown";
+  if (trustedHops === 0 || !req.headers["x-forwarded-for"]) req.headers["x-forwarded-for"] = socketAddress;
 }
 
 main().catch((err) => {

@@ -45,7 +45,7 @@ export async function contributeAction(
       key,
       input,
       publicOrigin,
-      clientIp: clientIp(h),
+      clientIp: clientIp(h, config().trustedProxyHops),
     });
     // A payment the provider accepted at once settled in this request.
     if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), campaignId);

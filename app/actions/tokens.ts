@@ -3,9 +3,9 @@
 import { refresh } from "next/cache";
 import { validate as isUuid } from "uuid";
 import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { createTokenSchema } from "@/lib/auth/schemas";
-import { createApiToken, revokeApiToken, type TokenDto, tokenDto } from "@/lib/auth/tokens";
+import { mintApiToken, revokeApiToken, type TokenDto, tokenDto } from "@/lib/auth/tokens";
 import { AppError } from "@/lib/errors";
 
 /**
@@ -19,7 +19,9 @@ export async function createTokenAction(
   return runAction("createToken", async () => {
     const user = await actionUser();
     const { name } = parseForm(createTokenSchema, { name: formText(form, "name") });
-    const { token, info } = await createApiToken(db(), { userId: user.id, name });
+    const s = services();
+    const deps = { db: s.db, mint: s.auth.mint, maxActive: s.config.API_TOKENS_MAX_PER_USER };
+    const { token, info } = await mintApiToken(deps, { userId: user.id, name });
     refresh();
     return { ...tokenDto(info), token };
   });

@@ -1,21 +1,23 @@
 import type { Metadata } from "next";
 import { SignInForm } from "@/components/SignInForm";
+import { sameOriginPath } from "@/lib/auth/redirect";
 import { config } from "@/lib/config";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
 
-/** Only same-site paths: "/x" yes, "//evil.example" or "https://…" no. */
+/** Only a path on this site, as the browser will read it (lib/auth/redirect); anything else → /dashboard. */
 function safeCallback(v: string | string[] | undefined): string {
-  const s = Array.isArray(v) ? v[0] : v;
-  if (!s?.startsWith("/") || s.startsWith("//") || s.startsWith("/\\")) return "/dashboard";
-  return s;
+  return sameOriginPath(Array.isArray(v) ? v[0] : v, "http://app.invalid") ?? "/dashboard";
 }
 
 const ERROR_MESSAGES: Record<string, string> = {
   CredentialsSignin: "Wrong email or password",
-  OAuthAccountNotLinked: "This email is already used by another sign-in method.",
-  AccessDenied: "Sign-in was refused. Your GitHub account must share an email address.",
+  OAuthAccountNotLinked:
+    "An account with this email already exists and is not linked to this GitHub account. Sign in the way you did before.",
+  GitHubEmailNotVerified: "Sign-in was refused: your GitHub account needs a verified primary email address.",
+  LoginThrottled: "Too many failed sign-in attempts. Wait a little and try again.",
+  AccessDenied: "Sign-in was refused.",
 };
 
 export default async function SignInPage({
@@ -38,7 +40,7 @@ export default async function SignInPage({
           initialError={initialError}
         />
       </div>
-      {c.passwordLogin && (
+      {c.passwordLogin && c.seedDemoUsers && (
         <p className="muted small">
           Demo users: alice@example.com / bob@example.com / carol@example.com (admin), password: <code>password</code>
         </p>

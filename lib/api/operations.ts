@@ -264,7 +264,9 @@ export const API = {
     path: "/api/me/tokens",
     body: createTokenSchema,
     summary: "Create an API token (the secret is in this response only)",
-    responses: { "201": { description: "Created", ...jsonBody("ApiToken") }, ...errors(400, 401, 403, 415) },
+    description:
+      "At most API_TOKENS_MAX_PER_USER active tokens per user (409 TOKEN_LIMIT_REACHED) and API_TOKENS_MINT_PER_HOUR created per hour (429 RATE_LIMITED).",
+    responses: { "201": { description: "Created", ...jsonBody("ApiToken") }, ...errors(400, 401, 403, 409, 415, 429) },
   },
   revokeToken: {
     method: "delete",

@@ -4,6 +4,7 @@ import { type Db, openDb } from "@/db/client";
 import type { ServableAsset } from "@/lib/assets";
 import { createAssetStorage } from "@/lib/assets/storage";
 import type { AssetStorage } from "@/lib/assets/types";
+import { type AuthGuards, createAuthGuards } from "@/lib/auth/guards";
 import { createRateLimiter } from "@/lib/auth/ratelimit";
 import { type CampaignCache, createCampaignCache } from "@/lib/cache/campaigns";
 import { TinyLfu } from "@/lib/cache/tinylfu";
@@ -38,6 +39,8 @@ export interface Services {
   /** Asset rows seen recently (immutable but for deletion): spares the database on every picture. */
   readonly assetRows: TinyLfu<string, ServableAsset | "missing">;
   readonly rateLimiter: RateLimiterAbstract;
+  /** Password sign-in throttle, token-minting limit, known-token cache (lib/auth/guards). */
+  readonly auth: AuthGuards;
   /** The payment provider (Stripe or the sandbox) and the contribution limits, on the web pool. */
   readonly payments: ContributeDeps;
   /** The payout provider (Stripe Connect or the sandbox) and the payout run's settings, on the web pool. */
@@ -89,6 +92,9 @@ export function createServices(c: Config): Services {
     },
     get rateLimiter() {
       return once("rateLimiter", () => createRateLimiter(c, s.log));
+    },
+    get auth() {
+      return once("auth", () => createAuthGuards(c, s.log));
     },
     get payments() {
       return once("payments", () => createContributeDeps(s.db, c, s.log));

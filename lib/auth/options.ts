@@ -1,10 +1,13 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import GitHubProvider from "next-auth/providers/github";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { type Config, config } from "@/lib/config";
 import { logger } from "@/lib/log";
-import { upsertOAuthUser, verifyPassword } from "@/lib/users";
+import { signInWithOAuth } from "@/lib/users";
+import { type GitHubProfile, gitHubProvider } from "./github";
+import { authorizePassword } from "./password";
+import { clientIp } from "./ratelimit";
+import { sameOriginPath } from "./redirect";
 
 // Development-only fallback so `next dev` works with nothing configured; production requires NEXTAUTH_SECRET (lib/config).
 const DEV_SECRET = "development-only-secret-not-for-production-use";
@@ -15,14 +18,15 @@ export function authSecret(c: Config = config()): string {
 
 /**
  * next-auth configuration: JWT sessions (no session table to hit on every read),
- * the user's ID in `token.sub`. Providers: GitHub when configured, and password
- * sign-in of seeded users when `passwordLogin` is on (development, embedded default,
- * or PASSWORD_LOGIN=true).
+ * the user's ID in `token.sub`. Providers: GitHub when configured (a verified primary email required, never
+ * linked silently to an existing account), and password sign-in when `passwordLogin` is on (development,
+ * embedded default, or PASSWORD_LOGIN=true), throttled per account and per IP (lib/auth/password).
+ * Every sign-in error lands on /signin?error=<code>; redirects after sign-in stay on our origin.
  */
 export function authOptions(c: Config = config()): NextAuthOptions {
   const providers: NextAuthOptions["providers"] = [];
   if (c.GITHUB_ID && c.GITHUB_SECRET) {
-    providers.push(GitHubProvider({ clientId: c.GITHUB_ID, clientSecret: c.GITHUB_SECRET }));
+    providers.push(gitHubProvider(c));
   }
   if (c.passwordLogin) {
     providers.push(
@@ -30,10 +34,17 @@ export function authOptions(c: Config = config()): NextAuthOptions {
         id: "password",
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials) {
+        async authorize(credentials, req) {
           if (!credentials?.email || !credentials.password) return null;
-          const user = await verifyPassword(db(), credentials.email, credentials.password);
-          return user ? { id: user.id, email: user.email, name: user.name } : null;
+          const s = services();
+          const headers = new Headers(req?.headers as Record<string, string> | undefined);
+          const r = await authorizePassword(
+            { db: s.db, throttle: s.auth.login },
+            { email: credentials.email, password: credentials.password, ip: clientIp(headers, s.config.trustedProxyHops) },
+          );
+          // next-auth turns a thrown error's message into /signin?error=<message>.
+          if (r.throttled) throw new Error("LoginThrottled");
+          return r.user ? { id: r.user.id, email: r.user.email, name: r.user.name } : null;
         },
       }),
     );
@@ -41,7 +52,7 @@ export function authOptions(c: Config = config()): NextAuthOptions {
   return {
     secret: authSecret(c),
     session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
-    pages: { signIn: "/signin" },
+    pages: { signIn: "/signin", error: "/signin" },
     providers,
     logger: {
       error: (code, metadata) => logger().error({ code, metadata }, "next-auth error"),
@@ -51,17 +62,24 @@ export function authOptions(c: Config = config()): NextAuthOptions {
     callbacks: {
       async signIn({ user, account, profile }) {
         if (account?.provider === "github") {
-          if (!user.email) return false; // we key users by email; GitHub must share one
-          const u = await upsertOAuthUser(db(), {
+          const email = (profile as GitHubProfile | undefined)?.verified_primary_email;
+          if (!email) return "/signin?error=GitHubEmailNotVerified"; // we key users by a verified email only
+          const r = await signInWithOAuth(db(), {
             provider: "github",
             providerAccountId: account.providerAccountId,
-            email: user.email,
-            name: user.name ?? (profile as { login?: string } | undefined)?.login ?? user.email,
+            verifiedEmail: email,
+            name: user.name ?? (profile as GitHubProfile).login,
             image: user.image,
           });
-          user.id = u.id;
+          if (!r.ok) return `/signin?error=${r.reason}`;
+          user.id = r.user.id;
         }
         return true;
+      },
+      /** After sign-in or sign-out: only a path on our own origin (lib/auth/redirect), else the home page. */
+      async redirect({ url, baseUrl }) {
+        const path = sameOriginPath(url, baseUrl);
+        return path ? new URL(path, baseUrl).toString() : baseUrl;
       },
       async jwt({ token, user }) {
         if (user) token.sub = user.id;

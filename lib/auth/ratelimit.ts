@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
+import { and, eq, isNull } from "drizzle-orm";
 import Redis from "ioredis";
 import type { Logger } from "pino";
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from "rate-limiter-flexible";
+import { apiTokens } from "@/db/schema";
 import { services } from "@/lib/app";
+import type { TinyLfu } from "@/lib/cache/tinylfu";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 
@@ -22,24 +25,79 @@ export function createRateLimiter(c: Config, log: Logger): RateLimiterAbstract {
   return new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter: memory });
 }
 
-/** The key a request is counted under: its bearer token (hashed) if any, else its client IP. */
-export function rateLimitKey(headers: Headers): string {
-  const auth = headers.get("authorization");
-  const m = auth ? /^Bearer\s+(\S+)/i.exec(auth) : null;
-  if (m?.[1]) return `t:${createHash("sha256").update(m[1]).digest("base64url").slice(0, 22)}`;
-  return `ip:${clientIp(headers)}`;
+/** A well-formed API token as `createApiToken` makes them: `cf_` + 32 bytes in base64url (43 characters). */
+const TOKEN_SHAPE = /^cf_[A-Za-z0-9_-]{43}$/;
+
+/** What `rateLimitKey` needs besides the headers: whether a token exists (cached), the IP bucket's count. */
+export interface RateKeyDeps {
+  /** How many proxies append to X-Forwarded-For (config `trustedProxyHops`). */
+  trustedProxyHops: number;
+  /** Whether an unrevoked API token has this SHA-256 hex hash (one indexed lookup; callers cache it). */
+  tokenExists(hash: string): Promise<boolean>;
+  /** Whether the bucket `key` has no request left in its window (then no token is looked up for it). */
+  exhausted(key: string): Promise<boolean>;
+  /** Lookups remembered (services().auth.knownTokens); none: every token is looked up. */
+  knownTokens?: TinyLfu<string, boolean>;
 }
 
-export function clientIp(headers: Headers): string {
-  const xff = headers.get("x-forwarded-for");
-  if (!xff) return headers.get("x-real-ip") ?? "unknown";
-  const hops = xff
+/**
+ * The key a request is counted under: `t:<hash>` for a bearer token that exists (its holder's own
+ * bucket), else `ip:<client IP>`. A made-up, malformed or revoked token is counted against its client's
+ * IP, so inventing a token per request gets no fresh bucket (issue 13, finding 2). Once an IP's bucket is
+ * exhausted, its unknown tokens are not even looked up.
+ */
+export async function rateLimitKey(headers: Headers, deps: RateKeyDeps = defaultRateKeyDeps()): Promise<string> {
+  const ipKey = `ip:${clientIp(headers, deps.trustedProxyHops)}`;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
+  const token = m?.[1];
+  if (!token || !TOKEN_SHAPE.test(token)) return ipKey;
+  const hash = createHash("sha256").update(token).digest("hex");
+  const known = deps.knownTokens?.get(hash);
+  if (known !== undefined) return known ? tokenKey(hash) : ipKey;
+  if (await deps.exhausted(ipKey)) return ipKey;
+  const exists = await deps.tokenExists(hash);
+  // A known token for 60 s (a revoked one keeps its bucket that long; its handler refuses it anyway), an
+  // unknown one for 5 s. Only the rate-limit key depends on this, never authentication.
+  deps.knownTokens?.set(hash, exists, exists ? undefined : { ttlMs: 5000 });
+  return exists ? tokenKey(hash) : ipKey;
+}
+
+const tokenKey = (hash: string) => `t:${hash.slice(0, 32)}`;
+
+function defaultRateKeyDeps(): RateKeyDeps {
+  const s = services();
+  return {
+    trustedProxyHops: s.config.trustedProxyHops,
+    knownTokens: s.auth.knownTokens,
+    async tokenExists(hash) {
+      const [row] = await s.db
+        .select({ id: apiTokens.id })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.tokenHash, hash), isNull(apiTokens.revokedAt)))
+        .limit(1);
+      return Boolean(row);
+    },
+    async exhausted(key) {
+      const r = await s.rateLimiter.get(key).catch(() => null);
+      return Boolean(r && r.consumedPoints >= s.config.rateLimit.max);
+    },
+  };
+}
+
+/**
+ * The client's IP address from X-Forwarded-For, given how many proxies in front of the app append to it
+ * (`trustedHops`, config TRUST_PROXY). With none, the last entry: the address the server itself recorded
+ * (`npm start`'s server replaces the header with the connection's address; Next.js sets it when absent).
+ * With N, the N-th entry from the end, the one the outermost trusted proxy appended; entries before it are
+ * the client's own claims and never chosen. Fewer entries than N: the first. No header: "unknown".
+ */
+export function clientIp(headers: Headers, trustedHops: number): string {
+  const hops = (headers.get("x-forwarded-for") ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  // Behind a trusted load balancer the client is the last hop it appended; otherwise
-  // take the one the Next.js server itself recorded (the first, when the client sent none).
-  return (services().config.TRUST_PROXY ? hops.at(-1) : hops[0]) ?? "unknown";
+  if (hops.length === 0) return "unknown";
+  return hops[Math.max(0, hops.length - Math.max(1, trustedHops))] as string;
 }
 
 export type RateDecision =
@@ -71,7 +129,7 @@ function isRejection(e: unknown): e is RateLimiterRes {
 
 /** The gateway's rate limit for routes the proxy does not run in front of (streamed uploads). */
 export async function enforceRateLimit(headers: Headers): Promise<void> {
-  const r = await consume(rateLimitKey(headers));
+  const r = await consume(await rateLimitKey(headers));
   if (!r.allowed) {
     throw new AppError("RATE_LIMITED", `Too many requests; retry in ${r.retryAfterSeconds} s`, [
       { field: "(request)", message: `retry after ${r.retryAfterSeconds} s` },

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { apiTokens, users } from "@/db/schema";
@@ -43,14 +44,70 @@ const infoColumns = {
   revokedAt: apiTokens.revokedAt,
 };
 
-export async function createApiToken(db: Db, p: { userId: string; name: string }): Promise<{ token: string; info: TokenInfo }> {
+/**
+ * Create an API token for `userId`; the secret is in the answer only. With `maxActive`, refuses when the
+ * user already holds that many unrevoked tokens (AppError TOKEN_LIMIT_REACHED, 409): the count and the
+ * insert run in one transaction holding the user's row lock, so concurrent requests cannot pass the cap.
+ * Without it (operator CLI, tests) no cap applies.
+ */
+export async function createApiToken(
+  db: Db,
+  p: { userId: string; name: string; maxActive?: number },
+): Promise<{ token: string; info: TokenInfo }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-  const [info] = await db
-    .insert(apiTokens)
-    .values({ id: uuidv7(), userId: p.userId, name: p.name, prefix: token.slice(0, 10), tokenHash: hashToken(token) })
-    .returning(infoColumns);
-  if (!info) throw new Error("token insert returned nothing");
-  return { token, info };
+  return db.transaction(async (tx) => {
+    if (p.maxActive !== undefined) {
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, p.userId)).for("update");
+      const [row] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, p.userId), isNull(apiTokens.revokedAt)));
+      if ((row?.n ?? 0) >= p.maxActive) {
+        throw new AppError(
+          "TOKEN_LIMIT_REACHED",
+          `You have ${p.maxActive} active API tokens, the most allowed; revoke one first`,
+        );
+      }
+    }
+    const [info] = await tx
+      .insert(apiTokens)
+      .values({ id: uuidv7(), userId: p.userId, name: p.name, prefix: token.slice(0, 10), tokenHash: hashToken(token) })
+      .returning(infoColumns);
+    if (!info) throw new Error("token insert returned nothing");
+    return { token, info };
+  });
+}
+
+/** What minting a token through the API or a form needs (the composition root's parts). */
+export interface MintDeps {
+  db: Db;
+  /** API_TOKENS_MINT_PER_HOUR per user (services().auth.mint). */
+  mint: RateLimiterAbstract;
+  /** API_TOKENS_MAX_PER_USER. */
+  maxActive: number;
+}
+
+/**
+ * A user creates an API token (POST /api/me/tokens and its form; issue 13, finding 5): at most
+ * `API_TOKENS_MINT_PER_HOUR` per hour (AppError RATE_LIMITED, 429, refused ones count too) and at most
+ * `API_TOKENS_MAX_PER_USER` active at once (TOKEN_LIMIT_REACHED, 409). A limiter failure (Redis down with
+ * no insurance) does not block minting; the cap still holds.
+ */
+export async function mintApiToken(
+  deps: MintDeps,
+  p: { userId: string; name: string },
+): Promise<{ token: string; info: TokenInfo }> {
+  try {
+    await deps.mint.consume(`u:${p.userId}`);
+  } catch (e) {
+    if (typeof e === "object" && e !== null && !(e instanceof Error) && "msBeforeNext" in e) {
+      const s = Math.max(1, Math.ceil(Number((e as { msBeforeNext: number }).msBeforeNext) / 1000));
+      throw new AppError("RATE_LIMITED", `Too many API tokens created; retry in ${s} s`, [
+        { field: "(request)", message: `retry after ${s} s` },
+      ]);
+    }
+  }
+  return createApiToken(deps.db, { ...p, maxActive: deps.maxActive });
 }
 
 export async function listApiTokens(db: Db, userId: string): Promise<TokenInfo[]> {

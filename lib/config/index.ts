@@ -25,9 +25,13 @@ const envSchema = z
     CF_EMBEDDED: bool.default(false),
     /** `npm start` skips its build-if-stale step (CI and tests build once up front). */
     CF_SKIP_BUILD: bool.default(false),
-    /** Insert the demo users (alice, bob, carol) at start-up; default on for the embedded default only. */
+    /**
+     * Insert the demo users (alice, bob, carol; published password) at start-up. Default: on for the embedded
+     * default while it listens on loopback only (HOSTNAME), off otherwise (lib/users/first-run.ts).
+     */
     SEED_DEMO_USERS: bool.optional(),
-    HOSTNAME: z.string().min(1).default("0.0.0.0"),
+    /** Where `npm start` listens: loopback by default; another address (0.0.0.0) exposes the app beyond this machine. */
+    HOSTNAME: z.string().min(1).default("127.0.0.1"),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: z
       .string()
@@ -45,14 +49,33 @@ const envSchema = z
     NEXTAUTH_URL: z.url().optional(),
     GITHUB_ID: z.string().min(1).optional(),
     GITHUB_SECRET: z.string().min(1).optional(),
+    /** GitHub's OAuth and API base URLs; only for tests against a local server speaking GitHub's protocol. */
+    GITHUB_OAUTH_URL: z.url().default("https://github.com"),
+    GITHUB_API_URL: z.url().default("https://api.github.com"),
     /** Password sign-in of seeded users: on in development and the embedded default, off in production unless "true". */
     PASSWORD_LOGIN: bool.optional(),
     RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
     /** Key prefix of the shared (Redis) rate-limit counters; tests use one per run. */
     RATE_LIMIT_PREFIX: z.string().min(1).default("cf:rl"),
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
-    /** Trust X-Forwarded-For for the client IP (set when behind a load balancer). */
-    TRUST_PROXY: bool.default(false),
+    /**
+     * How many proxies in front of the app append to X-Forwarded-For: `false`/0 (none: the client is the
+     * connection's address), `true`/1 (one load balancer: its last entry), N (the N-th entry from the end).
+     */
+    TRUST_PROXY: z
+      .union([bool, z.coerce.number().int().min(0).max(10)], { error: "must be true, false or a number of proxies (0-10)" })
+      .transform((v) => (typeof v === "boolean" ? Number(v) : v))
+      .default(0),
+    /** Password sign-in: failures of one account (email) allowed before each next attempt waits 1, 2, 4 … s. */
+    LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    /** The same for all accounts tried from one client IP. */
+    LOGIN_FREE_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+    /** Longest wait between password attempts once throttled (the backoff's cap). */
+    LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Active (unrevoked) API tokens a user may hold at once. */
+    API_TOKENS_MAX_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** API tokens a user may create per hour (revoked ones count). */
+    API_TOKENS_MINT_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(30),
     /**
      * Card testing (lib/payments/card-testing.ts): declined payments allowed per user, per client IP and per card
      * (the provider's fingerprint) within CARD_DECLINES_WINDOW_SECONDS; past one, contribution attempts get a 429.
@@ -243,12 +266,21 @@ export function parseRoles(list: string): ReadonlySet<Role> {
   return new Set(list.split(",").map((r) => r.trim() as Role));
 }
 
-export type Config = z.infer<typeof envSchema> & {
+export type Config = Omit<z.infer<typeof envSchema>, "TRUST_PROXY"> & {
+  /** Whether a proxy in front of the app is trusted (X-Forwarded-Host/-Proto, client IP). */
+  TRUST_PROXY: boolean;
+  /** How many proxies append to X-Forwarded-For (TRUST_PROXY as a number; 0: none). */
+  trustedProxyHops: number;
   /** The roles this process runs (SERVICES). */
   services: ReadonlySet<Role>;
   passwordLogin: boolean;
   drainAfterSettle: boolean;
   seedDemoUsers: boolean;
+  /**
+   * The embedded default exposed beyond loopback without demo users: `npm start` creates a first-run
+   * admin with a random password, printed once (lib/users/first-run.ts).
+   */
+  firstRunAdmin: boolean;
   rateLimit: { max: number; windowSeconds: number };
 };
 
@@ -258,6 +290,12 @@ export class ConfigError extends Error {
     super(`Invalid environment configuration:\n${lines.join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/** Whether a listen address (HOSTNAME) is reachable from this machine only: localhost, 127.0.0.0/8, ::1. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** Parse an environment (exported for tests); empty strings count as unset. */
@@ -276,10 +314,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       },
     ]);
   }
+  const passwordLogin = c.PASSWORD_LOGIN ?? (c.NODE_ENV !== "production" || c.CF_EMBEDDED);
+  // Demo users have a published password: seeded by default only where no one else can reach the app.
+  const seedDemoUsers = c.SEED_DEMO_USERS ?? (c.CF_EMBEDDED && isLoopback(c.HOSTNAME));
   return {
     ...c,
-    passwordLogin: c.PASSWORD_LOGIN ?? (c.NODE_ENV !== "production" || c.CF_EMBEDDED),
-    seedDemoUsers: c.SEED_DEMO_USERS ?? c.CF_EMBEDDED,
+    TRUST_PROXY: c.TRUST_PROXY > 0,
+    trustedProxyHops: c.TRUST_PROXY,
+    passwordLogin,
+    seedDemoUsers,
+    firstRunAdmin: c.CF_EMBEDDED && passwordLogin && !seedDemoUsers,
     drainAfterSettle: c.EVENT_DRAIN_AFTER_SETTLE ?? Boolean(c.VERCEL),
     services: parseRoles(c.SERVICES ?? (c.VERCEL ? "web" : ALL_ROLES.join(","))),
     rateLimit: { max: c.RATE_LIMIT_MAX, windowSeconds: c.RATE_LIMIT_WINDOW_SECONDS },

@@ -38,6 +38,8 @@ export const ERRORS = {
   ASSET_LIMIT_REACHED: 409,
   /** A direct upload's object was replaced after it was checked (lib/assets/direct.ts `adoptUpload`). */
   UPLOAD_CHANGED: 409,
+  /** The user holds API_TOKENS_MAX_PER_USER active tokens already (revoke one first). */
+  TOKEN_LIMIT_REACHED: 409,
   PAYLOAD_TOO_LARGE: 413,
   /** The upload would take its user past STORAGE_QUOTA_BYTES_PER_USER (lib/assets `assertQuota`). */
   STORAGE_QUOTA_EXCEEDED: 413,

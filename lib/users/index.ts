@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { eq, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
@@ -34,32 +35,69 @@ export async function verifyPassword(db: Db, email: string, password: string): P
   return user;
 }
 
-/** Find or create the user behind an OAuth identity (first sign-in links by email). */
-export async function upsertOAuthUser(
-  db: Db,
-  p: { provider: string; providerAccountId: string; email: string; name: string; image?: string | null },
-): Promise<PublicUser> {
+/** An identity a provider vouches for: its account ID and the email it VERIFIED (never an unverified one). */
+export interface OAuthIdentity {
+  provider: string;
+  providerAccountId: string;
+  verifiedEmail: string;
+  name: string;
+  image?: string | null;
+}
+
+export type OAuthSignIn = { ok: true; user: PublicUser } | { ok: false; reason: "OAuthAccountNotLinked" };
+
+/**
+ * The user behind an OAuth identity (issue 13, finding 1): the user already linked to it, else a new user
+ * created and linked, in one transaction. An existing user with the same email but not linked to this
+ * identity (a password account, or another account of the provider) is NOT linked silently: that would hand
+ * the account to whoever controls the email at the provider. Answers `OAuthAccountNotLinked` then.
+ * The caller must pass only an email the provider verified.
+ */
+export async function signInWithOAuth(db: Db, p: OAuthIdentity): Promise<OAuthSignIn> {
   return db.transaction(async (tx) => {
     const [linked] = await tx
       .select(publicColumns)
       .from(oauthAccounts)
       .innerJoin(users, eq(users.id, oauthAccounts.userId))
       .where(sql`${oauthAccounts.provider} = ${p.provider} and ${oauthAccounts.providerAccountId} = ${p.providerAccountId}`);
-    if (linked) return linked;
-    const existing = await findUserByEmail(tx, p.email);
-    const user =
-      existing ??
-      (
-        await tx
-          .insert(users)
-          .values({ id: uuidv7(), email: p.email, name: p.name, image: p.image ?? null })
-          .returning(publicColumns)
-      )[0];
-    if (!user) throw new Error("user insert returned nothing");
-    await tx
-      .insert(oauthAccounts)
-      .values({ provider: p.provider, providerAccountId: p.providerAccountId, userId: user.id })
-      .onConflictDoNothing();
-    return user;
+    if (linked) return { ok: true, user: linked };
+    const [user] = await tx
+      .insert(users)
+      .values({ id: uuidv7(), email: p.verifiedEmail, name: p.name, image: p.image ?? null })
+      .onConflictDoNothing()
+      .returning(publicColumns);
+    if (!user) return { ok: false, reason: "OAuthAccountNotLinked" }; // the email belongs to another account
+    await tx.insert(oauthAccounts).values({ provider: p.provider, providerAccountId: p.providerAccountId, userId: user.id });
+    return { ok: true, user };
   });
+}
+
+/** The first-run admin's email (the embedded default exposed beyond loopback). */
+export const FIRST_RUN_ADMIN_EMAIL = "admin@localhost";
+
+/**
+ * Create the first-run admin when no admin can sign in with a password (issue 13, finding 6): email
+ * `admin@localhost`, a random 24-character password stored as a bcrypt hash. Returns the password, to be
+ * shown once, only to the run that created the user; undefined when an admin with a password exists.
+ */
+export async function ensureFirstRunAdmin(db: Db): Promise<{ email: string; password: string } | undefined> {
+  const [admin] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`${users.role} = 'admin' and ${users.passwordHash} is not null`)
+    .limit(1);
+  if (admin) return undefined;
+  const password = randomBytes(18).toString("base64url");
+  const [created] = await db
+    .insert(users)
+    .values({
+      id: uuidv7(),
+      email: FIRST_RUN_ADMIN_EMAIL,
+      name: "Administrator",
+      role: "admin",
+      passwordHash: await bcrypt.hash(password, 10),
+    })
+    .onConflictDoNothing()
+    .returning({ id: users.id });
+  return created ? { email: FIRST_RUN_ADMIN_EMAIL, password } : undefined;
 }

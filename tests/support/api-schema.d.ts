@@ -255,7 +255,10 @@ export interface paths {
         /** List my API tokens */
         get: operations["listMyTokens"];
         put?: never;
-        /** Create an API token (the secret is in this response only) */
+        /**
+         * Create an API token (the secret is in this response only)
+         * @description At most API_TOKENS_MAX_PER_USER active tokens per user (409 TOKEN_LIMIT_REACHED) and API_TOKENS_MINT_PER_HOUR created per hour (429 RATE_LIMITED).
+         */
         post: operations["createToken"];
         delete?: never;
         options?: never;
@@ -554,7 +557,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_NOT_CHARGEABLE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "UPLOAD_CHANGED" | "PAYLOAD_TOO_LARGE" | "STORAGE_QUOTA_EXCEEDED" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "CURRENCY_NOT_SUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "CARD_TESTING_SUSPECTED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_NOT_CHARGEABLE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "UPLOAD_CHANGED" | "TOKEN_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "STORAGE_QUOTA_EXCEEDED" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "CURRENCY_NOT_SUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "CARD_TESTING_SUSPECTED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
                 message: string;
                 details?: {
                     field: string;
@@ -2080,8 +2083,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Error (409) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Error (415) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (429) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

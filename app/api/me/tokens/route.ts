@@ -1,7 +1,7 @@
 import { API } from "@/lib/api/operations";
-import { db } from "@/lib/app";
+import { db, services } from "@/lib/app";
 import { requireUser } from "@/lib/auth/session";
-import { createApiToken, listApiTokens } from "@/lib/auth/tokens";
+import { listApiTokens, mintApiToken } from "@/lib/auth/tokens";
 import { json, methodNotAllowed, operation } from "@/lib/http";
 
 export const GET = operation(API.listMyTokens, async (req) => {
@@ -12,7 +12,9 @@ export const GET = operation(API.listMyTokens, async (req) => {
 export const POST = operation(API.createToken, async (req, _params, { body }) => {
   const user = await requireUser(req);
   const { name } = await body();
-  const { token, info } = await createApiToken(db(), { userId: user.id, name });
+  const s = services();
+  const deps = { db: s.db, mint: s.auth.mint, maxActive: s.config.API_TOKENS_MAX_PER_USER };
+  const { token, info } = await mintApiToken(deps, { userId: user.id, name });
   return json({ ...info, token }, { status: 201, headers: { "cache-control": "no-store" } });
 });
 

@@ -24,7 +24,7 @@ export const POST = operation(API.createContribution, async (req, { id }: P, { b
     key,
     input,
     publicOrigin,
-    clientIp: clientIp(req.headers),
+    clientIp: clientIp(req.headers, config().trustedProxyHops),
   });
   // A payment the provider accepted at once settled in this request.
   if (r.body.status === "succeeded" && !r.replayed) drainAfterSettle(db(), config(), id);
