@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { enableAppLogin } from "@/db/app-role";
 import { type EmbeddedHandle, localSecrets, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { stopRoles } from "@/lib/app/process";
@@ -82,6 +83,11 @@ async function main() {
 
   say("applying migrations");
   await migrateDatabase(c.DATABASE_URL as string);
+  if (embedded && !c.DATABASE_APP_URL) {
+    // The app's pools log in as the least-privilege role, not as the superuser that migrates (docs/operations.md).
+    process.env.DATABASE_APP_URL = await enableAppLogin(embedded.url, localSecrets(pre.DATA_DIR).appPassword);
+    resetConfig();
+  }
   if (c.seedDemoUsers) {
     const { openDb } = await import("@/db/client");
     const { seedDemoUsers } = await import("@/db/seed");

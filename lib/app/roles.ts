@@ -1,4 +1,5 @@
-import { openDb } from "@/db/client";
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { authSecret } from "@/lib/auth/options";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
@@ -8,7 +9,7 @@ import { onCampaignsChanged } from "@/lib/events/consumers";
 import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
 import { describeBalances, sandboxBalancesUnder } from "@/lib/payouts/balances";
 import { startPayoutScheduler } from "@/lib/payouts/scheduler";
-import { databaseUrl, type Services } from "./index";
+import { databaseUrl, openAppDb, type Services } from "./index";
 
 /**
  * The process roles (docs/architecture.md, "Process roles"), started from the composition root:
@@ -33,14 +34,20 @@ export interface RunningRoles {
  */
 export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise<RunningRoles> {
   const c = s.config;
-  const url = databaseUrl(c);
-  await migrateDatabase(url);
+  // Migrations as the owner (DATABASE_URL); everything else as the least-privilege app role (appDatabase).
+  await migrateDatabase(databaseUrl(c));
+  const probe = openAppDb(c, 1);
+  try {
+    await assertLeastPrivilege(probe.db);
+  } finally {
+    await probe.sql.end({ timeout: 5 });
+  }
   // In the background: a start never waits for (nor fails on) this look at the ledger.
-  void warnOfSandboxMoney(s, url);
+  void warnOfSandboxMoney(s);
   const stops: (() => Promise<void>)[] = [];
   const started: Role[] = roles.has("web") ? ["web"] : [];
   const pool = (max: number) => {
-    const p = openDb(url, max);
+    const p = openAppDb(c, max);
     stops.push(() => p.sql.end({ timeout: 5 }));
     return p.db;
   };
@@ -87,8 +94,8 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
  * the sandbox should know it is there, how much, and in how many campaigns. On its own one-connection pool,
  * closed when done; a failure is logged, never thrown.
  */
-export async function warnOfSandboxMoney(s: Services, url: string): Promise<void> {
-  const { sql, db } = openDb(url, 1);
+export async function warnOfSandboxMoney(s: Services): Promise<void> {
+  const { sql, db } = openAppDb(s.config, 1);
   try {
     const b = await sandboxBalancesUnder(db, s.payouts.provider.name);
     if (b) {
@@ -101,6 +108,28 @@ export async function warnOfSandboxMoney(s: Services, url: string): Promise<void
     s.log.error({ err }, "could not look for sandbox money in campaign accounts");
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+/**
+ * Refuse to start when the app's connection could rewrite the ledger or the schema: a login that owns the
+ * tables, is a superuser, or was granted UPDATE, DELETE or TRUNCATE on a ledger table (DATABASE_APP_URL
+ * set to the owner's URL, or a grant too wide). Throws an Error naming the variable to fix
+ * (docs/operations.md, "Database roles"); the rule comes from docs/security.md, "Least-privilege app role".
+ */
+export async function assertLeastPrivilege(db: Db): Promise<void> {
+  const rows = await db.execute<{ who: string; can_edit_ledger: boolean }>(sql`
+    select current_user as who,
+      (select rolsuper from pg_roles where rolname = current_user)
+      or pg_has_role(current_user, (select tableowner from pg_tables where schemaname = 'public' and tablename = 'ledger_lines'), 'USAGE')
+      or has_table_privilege('public.ledger_lines', 'UPDATE, DELETE, TRUNCATE')
+      or has_table_privilege('public.ledger_entries', 'UPDATE, DELETE, TRUNCATE')
+      or has_table_privilege('public.ledger_accounts', 'UPDATE, DELETE, TRUNCATE') as can_edit_ledger`);
+  const row = rows[0];
+  if (row?.can_edit_ledger) {
+    throw new Error(
+      `the app's database role ${row.who} owns the tables or may change the ledger: set DATABASE_APP_URL to a login that is a member of crowdfund_app and owns nothing, or unset it (docs/operations.md, "Database roles")`,
+    );
   }
 }
 
