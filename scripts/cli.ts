@@ -20,12 +20,12 @@
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { validate as isUuid } from "uuid";
+import { openAppDb } from "@/db/app-role";
 import type { Db } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { contributions } from "@/db/schema";
 import { seedDemoUsers } from "@/db/seed";
-import { openAppDb } from "@/lib/app";
 import { assetStorage } from "@/lib/assets/storage";
 import { sweepOrphans } from "@/lib/assets/sweep";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from "node:http";
 import next from "next";
-import { enableAppLogin } from "@/db/app-role";
+import { assertLeastPrivilege, enableAppLogin, openAppDb } from "@/db/app-role";
 import { type EmbeddedHandle, localSecrets, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { stopRoles } from "@/lib/app/process";
@@ -87,6 +87,14 @@ async function main() {
     // The app's pools log in as the least-privilege role, not as the superuser that migrates (docs/operations.md).
     process.env.DATABASE_APP_URL = await enableAppLogin(embedded.url, localSecrets(pre.DATA_DIR).appPassword);
     resetConfig();
+  }
+  // Never serve on a connection that could rewrite the ledger: stop here, naming the variable, rather than
+  // answer every request with the instrumentation hook's failure.
+  const probe = openAppDb(config(), 1);
+  try {
+    await assertLeastPrivilege(probe.db);
+  } finally {
+    await probe.sql.end({ timeout: 5 });
   }
   if (c.seedDemoUsers) {
     const { openDb } = await import("@/db/client");

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { APP_ROLE, type Db, type OpenDbOptions, openDb } from "@/db/client";
+import { appDatabase, openAppDb } from "@/db/app-role";
+import type { Db, openDb } from "@/db/client";
 import type { ServableAsset } from "@/lib/assets";
 import { createAssetStorage } from "@/lib/assets/storage";
 import type { AssetStorage } from "@/lib/assets/types";
@@ -56,26 +57,6 @@ export function databaseUrl(c: Config): string {
   return c.DATABASE_URL;
 }
 
-/**
- * Where and as whom the app's own pools connect (docs/operations.md, "Database roles"): DATABASE_APP_URL
- * (a login that owns nothing) as itself when set; else `ownerUrl` (DATABASE_URL by default) acting as
- * `crowdfund_app` from the first query on. Only the migrator uses the owner's connection as is.
- * Throws when neither URL is set.
- */
-export function appDatabase(
-  c: Pick<Config, "DATABASE_APP_URL" | "DATABASE_URL">,
-  ownerUrl?: string,
-): { url: string } & OpenDbOptions {
-  if (c.DATABASE_APP_URL) return { url: c.DATABASE_APP_URL };
-  return { url: ownerUrl ?? databaseUrl(c as Config), role: APP_ROLE };
-}
-
-/** Open a pool of `max` connections on the app's connection of `c` (appDatabase). */
-export function openAppDb(c: Pick<Config, "DATABASE_APP_URL" | "DATABASE_URL">, max: number, ownerUrl?: string) {
-  const { url, ...opts } = appDatabase(c, ownerUrl);
-  return openDb(url, max, opts);
-}
-
 /** Build the services of `c`, each lazily. Tests and tools build their own; the process uses `services()`. */
 export function createServices(c: Config): Services {
   let pool: ReturnType<typeof openDb> | undefined;
@@ -126,6 +107,8 @@ export function createServices(c: Config): Services {
   };
   return s;
 }
+
+export { appDatabase, openAppDb };
 
 // The one process-wide instance (./process says why it sits on globalThis).
 const g = processState;

@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { assertLeastPrivilege } from "@/db/app-role";
 import { migrateDatabase } from "@/db/migrate";
 import { authSecret } from "@/lib/auth/options";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
@@ -108,28 +107,6 @@ export async function warnOfSandboxMoney(s: Services): Promise<void> {
     s.log.error({ err }, "could not look for sandbox money in campaign accounts");
   } finally {
     await sql.end({ timeout: 5 }).catch(() => {});
-  }
-}
-
-/**
- * Refuse to start when the app's connection could rewrite the ledger or the schema: a login that owns the
- * tables, is a superuser, or was granted UPDATE, DELETE or TRUNCATE on a ledger table (DATABASE_APP_URL
- * set to the owner's URL, or a grant too wide). Throws an Error naming the variable to fix
- * (docs/operations.md, "Database roles"); the rule comes from docs/security.md, "Least-privilege app role".
- */
-export async function assertLeastPrivilege(db: Db): Promise<void> {
-  const rows = await db.execute<{ who: string; can_edit_ledger: boolean }>(sql`
-    select current_user as who,
-      (select rolsuper from pg_roles where rolname = current_user)
-      or pg_has_role(current_user, (select tableowner from pg_tables where schemaname = 'public' and tablename = 'ledger_lines'), 'USAGE')
-      or has_table_privilege('public.ledger_lines', 'UPDATE, DELETE, TRUNCATE')
-      or has_table_privilege('public.ledger_entries', 'UPDATE, DELETE, TRUNCATE')
-      or has_table_privilege('public.ledger_accounts', 'UPDATE, DELETE, TRUNCATE') as can_edit_ledger`);
-  const row = rows[0];
-  if (row?.can_edit_ledger) {
-    throw new Error(
-      `the app's database role ${row.who} owns the tables or may change the ledger: set DATABASE_APP_URL to a login that is a member of crowdfund_app and owns nothing, or unset it (docs/operations.md, "Database roles")`,
-    );
   }
 }
 

@@ -7,9 +7,8 @@
  */
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertLeastPrivilege, openAppDb } from "@/db/app-role";
 import { APP_ROLE, type Db, openDb } from "@/db/client";
-import { openAppDb } from "@/lib/app";
-import { assertLeastPrivilege } from "@/lib/app/roles";
 import { accounts, balance, postEntry } from "@/lib/ledger";
 import { provisionDatabase, type TestDatabase } from "../support/env";
 
