@@ -5,10 +5,31 @@ import * as schema from "./schema";
 export type Db = PostgresJsDatabase<typeof schema>;
 
 /**
- * Open a pool of at most `max` connections + its drizzle handle on a connection string. Callers own
- * `sql.end()`. The web role's pool is built once by the composition root (lib/app, `db()`).
+ * The least-privilege role the app's pools act as (docs/operations.md, "Database roles"): migration 0014
+ * creates it and grants it SELECT/INSERT/UPDATE/DELETE on the app's tables, only SELECT/INSERT on the
+ * ledger's, and nothing it could change the schema or its triggers with. Only migrations run as the owner.
  */
-export function openDb(url: string, max: number) {
-  const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 10 });
+export const APP_ROLE = "crowdfund_app";
+
+export interface OpenDbOptions {
+  /**
+   * Act as this role once logged in: sent as the `role` startup parameter, which PostgreSQL applies as
+   * `SET ROLE` before the first query. The login must be a member of it (a superuser always is).
+   */
+  role?: string;
+}
+
+/**
+ * Open a pool of at most `max` connections + its drizzle handle on a connection string. Callers own
+ * `sql.end()`. The web role's pool is built once by the composition root (lib/app, `db()`), on the app's
+ * connection (lib/app#appDatabase), not the owner's.
+ */
+export function openDb(url: string, max: number, opts: OpenDbOptions = {}) {
+  const sql = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 10,
+    ...(opts.role ? { connection: { role: opts.role } } : {}),
+  });
   return { sql, db: drizzle(sql, { schema }) };
 }

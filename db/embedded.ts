@@ -22,18 +22,27 @@ export interface EmbeddedHandle {
 }
 
 interface Secrets {
+  /** The `postgres` superuser's: migrations only. */
   pgPassword: string;
   authSecret: string;
+  /** The app role's login (`crowdfund_app`, db/app-role.ts): what the app's pools use. */
+  appPassword: string;
 }
 
-/** Secrets generated once for the embedded default and kept beside its data (mode 0600). */
+/**
+ * Secrets generated once for the embedded default and kept beside its data (mode 0600). A secret missing
+ * from an older file (appPassword) is generated and added, keeping the others.
+ */
 export function localSecrets(dataDir: string): Secrets {
   const file = path.join(dataDir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+  const fresh = () => randomBytes(18).toString("base64url");
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Partial<Secrets>) : undefined;
+  if (kept?.pgPassword && kept.authSecret && kept.appPassword) return kept as Secrets;
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const secrets: Secrets = {
-    pgPassword: randomBytes(18).toString("base64url"),
-    authSecret: randomBytes(32).toString("base64url"),
+    pgPassword: kept?.pgPassword ?? fresh(),
+    authSecret: kept?.authSecret ?? randomBytes(32).toString("base64url"),
+    appPassword: kept?.appPassword ?? fresh(),
   };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;

@@ -20,7 +20,8 @@
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { validate as isUuid } from "uuid";
-import { type Db, openDb } from "@/db/client";
+import { openAppDb } from "@/db/app-role";
+import type { Db } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { contributions } from "@/db/schema";
@@ -110,7 +111,8 @@ async function main() {
     fail(e instanceof ConfigError ? e.message : String(e), 1);
   }
   const { url, embedded } = await configuredDatabase(c, (m) => console.log(`[db] ${m}`));
-  const { sql, db } = openDb(url, 2);
+  // Migrations as the owner; the commands as the least-privilege app role, as the app's own pools do.
+  const { sql, db } = openAppDb(c, 2, url);
   try {
     await migrateDatabase(url);
     if (embedded) await seedDemoUsers(db); // the embedded default always has its demo users

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import next from "next";
+import { assertLeastPrivilege, enableAppLogin, openAppDb } from "@/db/app-role";
 import { type EmbeddedHandle, localSecrets, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { stopRoles } from "@/lib/app/process";
@@ -82,6 +83,19 @@ async function main() {
 
   say("applying migrations");
   await migrateDatabase(c.DATABASE_URL as string);
+  if (embedded && !c.DATABASE_APP_URL) {
+    // The app's pools log in as the least-privilege role, not as the superuser that migrates (docs/operations.md).
+    process.env.DATABASE_APP_URL = await enableAppLogin(embedded.url, localSecrets(pre.DATA_DIR).appPassword);
+    resetConfig();
+  }
+  // Never serve on a connection that could rewrite the ledger: stop here, naming the variable, rather than
+  // answer every request with the instrumentation hook's failure.
+  const probe = openAppDb(config(), 1);
+  try {
+    await assertLeastPrivilege(probe.db);
+  } finally {
+    await probe.sql.end({ timeout: 5 });
+  }
   await prepareSignIn(c);
 
   const app = next({ dev: false, dir: root, hostname: c.HOSTNAME, port: c.PORT });

@@ -53,7 +53,10 @@ export const ledgerEntries = pgTable(
  * Lines of an entry: signed integer minor units, debit positive, credit negative.
  * A deferred constraint trigger (migration 0002) makes every entry sum to zero per
  * currency at commit, checks the line's currency against its account's, and
- * refuses UPDATE and DELETE: the ledger is append-only.
+ * refuses UPDATE and DELETE: the ledger is append-only. Migration 0013 refuses
+ * TRUNCATE of the three ledger tables, any UPDATE or DELETE of an account, and a
+ * line inserted by another transaction than the one that inserted its entry (a
+ * posted entry is closed: docs/security.md, "Ledger integrity").
  */
 export const ledgerLines = pgTable(
   "ledger_lines",

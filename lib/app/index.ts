@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { type Db, openDb } from "@/db/client";
+import { appDatabase, openAppDb } from "@/db/app-role";
+import type { Db, openDb } from "@/db/client";
 import type { ServableAsset } from "@/lib/assets";
 import { createAssetStorage } from "@/lib/assets/storage";
 import type { AssetStorage } from "@/lib/assets/types";
@@ -30,7 +31,10 @@ import { processState } from "./process";
  */
 export interface Services {
   readonly config: Config;
-  /** The pool of the web role (DATABASE_POOL_SIZE connections); background roles open their own. */
+  /**
+   * The pool of the web role (DATABASE_POOL_SIZE connections), as the least-privilege app role
+   * (appDatabase), never the owner; background roles open their own the same way.
+   */
   readonly db: Db;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -71,7 +75,7 @@ export function createServices(c: Config): Services {
     config: c,
     get db() {
       return once("db", () => {
-        pool = openDb(databaseUrl(c), c.DATABASE_POOL_SIZE);
+        pool = openAppDb(c, c.DATABASE_POOL_SIZE);
         return pool.db;
       });
     },
@@ -115,6 +119,8 @@ export function createServices(c: Config): Services {
   };
   return s;
 }
+
+export { appDatabase, openAppDb };
 
 // The one process-wide instance (./process says why it sits on globalThis).
 const g = processState;

@@ -1,4 +1,4 @@
-import { openDb } from "@/db/client";
+import { assertLeastPrivilege } from "@/db/app-role";
 import { migrateDatabase } from "@/db/migrate";
 import { authSecret } from "@/lib/auth/options";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
@@ -8,7 +8,7 @@ import { onCampaignsChanged } from "@/lib/events/consumers";
 import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
 import { describeBalances, sandboxBalancesUnder } from "@/lib/payouts/balances";
 import { startPayoutScheduler } from "@/lib/payouts/scheduler";
-import { databaseUrl, type Services } from "./index";
+import { databaseUrl, openAppDb, type Services } from "./index";
 
 /**
  * The process roles (docs/architecture.md, "Process roles"), started from the composition root:
@@ -33,14 +33,20 @@ export interface RunningRoles {
  */
 export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise<RunningRoles> {
   const c = s.config;
-  const url = databaseUrl(c);
-  await migrateDatabase(url);
+  // Migrations as the owner (DATABASE_URL); everything else as the least-privilege app role (appDatabase).
+  await migrateDatabase(databaseUrl(c));
+  const probe = openAppDb(c, 1);
+  try {
+    await assertLeastPrivilege(probe.db);
+  } finally {
+    await probe.sql.end({ timeout: 5 });
+  }
   // In the background: a start never waits for (nor fails on) this look at the ledger.
-  void warnOfSandboxMoney(s, url);
+  void warnOfSandboxMoney(s);
   const stops: (() => Promise<void>)[] = [];
   const started: Role[] = roles.has("web") ? ["web"] : [];
   const pool = (max: number) => {
-    const p = openDb(url, max);
+    const p = openAppDb(c, max);
     stops.push(() => p.sql.end({ timeout: 5 }));
     return p.db;
   };
@@ -87,8 +93,8 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
  * the sandbox should know it is there, how much, and in how many campaigns. On its own one-connection pool,
  * closed when done; a failure is logged, never thrown.
  */
-export async function warnOfSandboxMoney(s: Services, url: string): Promise<void> {
-  const { sql, db } = openDb(url, 1);
+export async function warnOfSandboxMoney(s: Services): Promise<void> {
+  const { sql, db } = openAppDb(s.config, 1);
   try {
     const b = await sandboxBalancesUnder(db, s.payouts.provider.name);
     if (b) {

@@ -13,6 +13,7 @@ describe("parseConfig", () => {
   it("names the variable of a bad value", () => {
     expect(() => parseConfig({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => parseConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => parseConfig({ DATABASE_APP_URL: "crowdfund_app@db" })).toThrow(/DATABASE_APP_URL/);
     expect(() => parseConfig({ REDIS_URL: "localhost:6379" })).toThrow(/REDIS_URL/);
     expect(() => parseConfig({ GITHUB_ID: "abc" })).toThrow(/GITHUB_SECRET/);
     expect(() => parseConfig({ PASSWORD_LOGIN: "maybe" })).toThrow(ConfigError);

@@ -18,6 +18,15 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
+    /**
+     * The app's own login (docs/operations.md, "Database roles"): a member of `crowdfund_app` that owns
+     * nothing; DATABASE_URL (the owner) then only migrates. Unset → the app logs in with DATABASE_URL and
+     * acts as `crowdfund_app`. `npm start` and the test suite set it themselves on their own servers.
+     */
+    DATABASE_APP_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
     /** Where the embedded default keeps its data (PostgreSQL cluster, generated secret). */
     DATA_DIR: z.string().min(1).default(".data"),
     EMBEDDED_PG_PORT: port.default(54329),

@@ -57,6 +57,10 @@ export async function postEntry(tx: Db, e: EntryInput): Promise<boolean> {
  * their number (the payout run posts one per campaign, a batch at a time).
  * Returns the keys (`kind:reference`) of the entries that were new; entries
  * already posted are skipped, so posting is idempotent.
+ *
+ * Each entry and its lines are inserted by the same transaction: the database refuses a line whose entry
+ * another transaction inserted (migration 0013), and one whose entry was inserted in a savepoint, which
+ * has a transaction ID of its own; so never call this inside a nested `tx.transaction()`.
  */
 export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<string>> {
   for (const e of entries) {

@@ -7,6 +7,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
+import { enableAppLogin } from "@/db/app-role";
+import { APP_ROLE } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { parseConfig } from "@/lib/config";
@@ -16,9 +18,26 @@ const root = path.resolve(import.meta.dirname, "../..");
 export const TEST_AUTH_SECRET = "test-secret-for-the-integration-suite-only-0123456789";
 export const TEST_SANDBOX_SECRET = "whsec_test_sandbox_secret_for_the_suite";
 
+/**
+ * The app role's password on test servers (db/app-role.ts). One constant: the role is one per server and
+ * concurrent runs on CI's shared server must not lock each other out; test servers are local only.
+ */
+export const TEST_APP_PASSWORD = "crowdfund-app-test-password";
+
 export interface TestDatabase {
+  /** The owner's connection (the migrations' user): what tests use to arrange and inspect rows. */
   url: string;
+  /** The app's own least-privilege login (`crowdfund_app`) on the same database: what the app under test uses. */
+  appUrl: string;
   drop(): Promise<void>;
+}
+
+/** The app role's connection string on the database of owner URL `url` (provisionDatabase enabled its login). */
+export function testAppUrl(url: string): string {
+  const u = new URL(url);
+  u.username = APP_ROLE;
+  u.password = TEST_APP_PASSWORD;
+  return u.toString();
 }
 
 function assertLocal(url: string) {
@@ -59,8 +78,10 @@ export async function provisionDatabase(label: string): Promise<TestDatabase> {
   u.pathname = `/${name}`;
   const url = u.toString();
   await migrateDatabase(url);
+  const appUrl = await enableAppLogin(url, TEST_APP_PASSWORD);
   return {
     url,
+    appUrl,
     async drop() {
       const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists "${name}" with (force)`);
@@ -94,8 +115,8 @@ function launch(how: Launcher, port: number): { args: string[]; cwd: string } {
 }
 
 /**
- * Start the built app on its own port against `databaseUrl` (by `how`, default `npm start`); resolves
- * once /api/health answers. Only `npm start` seeds the demo users (seed them with `seedUsers` otherwise).
+ * Start the built app on its own port against `databaseUrl` (by `how`, default `npm start`), its pools on
+ * the app role's login (testAppUrl); resolves once /api/health answers. Only `npm start` seeds the demo users (seed them with `seedUsers` otherwise).
  */
 export async function startApp(
   databaseUrl: string,
@@ -112,6 +133,9 @@ export async function startApp(
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
+      // The app's pools log in as the least-privilege role, as in production (docs/operations.md, "Database
+      // roles"); a test of the one-URL mode passes DATABASE_APP_URL: "" to leave it unset.
+      DATABASE_APP_URL: testAppUrl(databaseUrl),
       PORT: String(p),
       HOSTNAME: "127.0.0.1",
       CF_SKIP_BUILD: "true",

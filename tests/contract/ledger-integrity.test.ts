@@ -1,0 +1,167 @@
+/**
+ * The ledger's integrity as the database itself enforces it (invariant 2 of docs/architecture.md,
+ * migrations 0002 and 0013), on a fresh migrated PostgreSQL database, every attack issued as plain SQL by
+ * the database owner (the migrations' user): what a bug, a hand at psql or an injected statement would
+ * try. Each attack must fail and leave the books exactly as they were; the app's own way of posting
+ * (lib/ledger) must keep working beside it.
+ */
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Db, openDb } from "@/db/client";
+import { accounts, balance, postEntries, postEntry } from "@/lib/ledger";
+import { provisionDatabase, type TestDatabase } from "../support/env";
+
+const RUN = Date.now().toString(36);
+
+describe("ledger integrity in the database", () => {
+  let tdb: TestDatabase;
+  let handle: ReturnType<typeof openDb>;
+  let sql: postgres.Sql;
+  let db: Db;
+  const campaignA = `${RUN}-campaign-a`;
+  const campaignB = `${RUN}-campaign-b`;
+
+  /** Every line and account as it stands, to compare before and after an attack. */
+  const books = async () => ({
+    lines: await sql`select id, entry_id, account_id, amount, currency from ledger_lines order by id`,
+    entries: await sql`select id, kind, reference, provider from ledger_entries order by id`,
+    accounts: await sql`select id, kind, owner, currency from ledger_accounts order by id`,
+  });
+
+  /** A contribution entry as the webhook posts it: provider clearing debited, the campaign credited. */
+  const contribution = (reference: string, campaign: string, amount: number) => ({
+    kind: "contribution",
+    reference,
+    description: "test contribution",
+    provider: "sandbox",
+    currency: "USD",
+    lines: [
+      { account: accounts.providerClearing("sandbox"), amount },
+      { account: accounts.campaignCollected(campaign), amount: -amount },
+    ],
+  });
+
+  beforeAll(async () => {
+    tdb = await provisionDatabase("ledger");
+    handle = openDb(tdb.url, 2);
+    db = handle.db;
+    sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
+    await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-1`, campaignA, 5000)));
+    await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-2`, campaignB, 700)));
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await handle?.sql.end();
+    await tdb?.drop();
+  });
+
+  it.each(["ledger_lines", "ledger_entries", "ledger_accounts"])("refuses TRUNCATE of %s (also with CASCADE)", async (table) => {
+    const before = await books();
+    // Alone, entries and accounts were already kept by the lines' foreign keys; with CASCADE (or all three
+    // named) nothing stopped it.
+    await expect(sql.unsafe(`truncate ${table}`)).rejects.toThrow(/append-only \(TRUNCATE on|referenced in a foreign key/);
+    await expect(sql.unsafe(`truncate ${table} cascade`)).rejects.toThrow(/append-only \(TRUNCATE on/);
+    expect(await books()).toEqual(before);
+  });
+
+  it("refuses TRUNCATE of the three ledger tables at once", async () => {
+    const before = await books();
+    await expect(sql`truncate ledger_lines, ledger_entries, ledger_accounts`).rejects.toThrow(/append-only \(TRUNCATE on/);
+    expect(await books()).toEqual(before);
+  });
+
+  it("refuses changing an account's owner, currency or kind, which would move every line posted to it", async () => {
+    const before = await books();
+    const [a] = await sql<
+      { id: string }[]
+    >`select id from ledger_accounts where kind = 'campaign_collected' and owner = ${campaignA}`;
+    const id = a?.id as string;
+    await expect(sql`update ledger_accounts set owner = ${campaignB} where id = ${id}`).rejects.toThrow(
+      /append-only \(UPDATE on ledger_accounts/,
+    );
+    await expect(sql`update ledger_accounts set currency = 'EUR' where id = ${id}`).rejects.toThrow(/append-only/);
+    await expect(sql`update ledger_accounts set kind = 'platform_fees' where id = ${id}`).rejects.toThrow(/append-only/);
+    expect(await books()).toEqual(before);
+    expect(await balance(db, accounts.campaignCollected(campaignA), "USD")).toBe(-5000);
+  });
+
+  it("refuses deleting an account, with or without lines", async () => {
+    const before = await books();
+    await expect(sql`delete from ledger_accounts where owner = ${campaignA}`).rejects.toThrow(
+      /append-only \(DELETE on ledger_accounts/,
+    );
+    // One with no line yet (made by hand: the app makes accounts only with the lines that need them).
+    await sql`insert into ledger_accounts (id, kind, owner, currency) values (gen_random_uuid(), 'campaign_collected', ${`${RUN}-empty`}, 'USD')`;
+    await expect(sql`delete from ledger_accounts where owner = ${`${RUN}-empty`}`).rejects.toThrow(/append-only/);
+    const after = await books();
+    expect(after.lines).toEqual(before.lines);
+    expect(after.accounts).toHaveLength(before.accounts.length + 1);
+  });
+
+  it("refuses new lines on an entry posted by an earlier transaction, even a balanced pair", async () => {
+    const before = await books();
+    const [e] = await sql<{ id: string }[]>`select id from ledger_entries where reference = ${`${RUN}-1`}`;
+    const [a] = await sql<
+      { id: string }[]
+    >`select id from ledger_accounts where kind = 'campaign_collected' and owner = ${campaignA}`;
+    const [b] = await sql<
+      { id: string }[]
+    >`select id from ledger_accounts where kind = 'campaign_collected' and owner = ${campaignB}`;
+    // Campaign A's 1000 handed to campaign B under an old contribution's reference: it sums to zero, so the
+    // deferred balance check alone lets it through at commit.
+    const move = sql.begin(async (tx) => {
+      await tx`insert into ledger_lines (entry_id, account_id, amount, currency) values
+        (${e?.id as string}, ${a?.id as string}, 1000, 'USD'), (${e?.id as string}, ${b?.id as string}, -1000, 'USD')`;
+    });
+    await expect(move).rejects.toThrow(/ledger entry .* is posted/);
+    expect(await books()).toEqual(before);
+    expect(await balance(db, accounts.campaignCollected(campaignA), "USD")).toBe(-5000);
+    expect(await balance(db, accounts.campaignCollected(campaignB), "USD")).toBe(-700);
+  });
+
+  it("refuses a line on a posted entry even outside an explicit transaction", async () => {
+    const [e] = await sql<{ id: string }[]>`select id from ledger_entries where reference = ${`${RUN}-2`}`;
+    const [a] = await sql<
+      { id: string }[]
+    >`select id from ledger_accounts where kind = 'campaign_collected' and owner = ${campaignB}`;
+    await expect(
+      sql`insert into ledger_lines (entry_id, account_id, amount, currency) values (${e?.id as string}, ${a?.id as string}, -1, 'USD')`,
+    ).rejects.toThrow(/is posted/);
+  });
+
+  it("still refuses UPDATE and DELETE of lines and entries (0002)", async () => {
+    const before = await books();
+    await expect(sql`update ledger_lines set amount = amount + 1`).rejects.toThrow(/append-only \(UPDATE on ledger_lines/);
+    await expect(sql`delete from ledger_lines`).rejects.toThrow(/append-only \(DELETE on ledger_lines/);
+    await expect(sql`update ledger_entries set reference = 'x'`).rejects.toThrow(/append-only \(UPDATE on ledger_entries/);
+    await expect(sql`delete from ledger_entries`).rejects.toThrow(/append-only \(DELETE on ledger_entries/);
+    expect(await books()).toEqual(before);
+  });
+
+  it("still posts as the app does: an entry and its lines in one transaction, one or many at once", async () => {
+    await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-3`, campaignA, 250)));
+    const fresh = await db.transaction((tx) =>
+      postEntries(tx as unknown as Db, [contribution(`${RUN}-4`, campaignA, 50), contribution(`${RUN}-5`, campaignB, 30)]),
+    );
+    expect(fresh.size).toBe(2);
+    // Posting the same (kind, reference) again is a no-op, not an error.
+    expect(await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-3`, campaignA, 250)))).toBe(false);
+    expect(await balance(db, accounts.campaignCollected(campaignA), "USD")).toBe(-5300);
+    expect(await balance(db, accounts.campaignCollected(campaignB), "USD")).toBe(-730);
+    expect(await balance(db, accounts.providerClearing("sandbox"), "USD")).toBe(6030);
+  });
+
+  it("still posts entries and lines written by hand in one transaction (the suite's and the bench's fixtures)", async () => {
+    const before = await balance(db, accounts.campaignCollected(campaignA), "USD");
+    await sql.begin(async (tx) => {
+      const [e] = await tx<{ id: string }[]>`
+        insert into ledger_entries (id, kind, reference, description, provider)
+        values (gen_random_uuid(), 'contribution', ${`${RUN}-hand`}, 'by hand', 'sandbox') returning id`;
+      await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+        select ${e?.id as string}, id, case when kind = 'provider_clearing' then 10 else -10 end, 'USD' from ledger_accounts
+        where (kind = 'provider_clearing' and owner = 'sandbox') or (kind = 'campaign_collected' and owner = ${campaignA})`;
+    });
+    expect(await balance(db, accounts.campaignCollected(campaignA), "USD")).toBe(before - 10);
+  });
+});
