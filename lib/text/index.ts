@@ -19,8 +19,10 @@ import { z } from "zod";
  */
 
 /** C0 controls but tab and line feed, DEL, C1 controls: refused in multi-line text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const MULTILINE_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
 /** Every C0 control, DEL and C1 control: refused in a single line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const LINE_CONTROLS = /[\u0000-\u001F\u007F-\u009F]/u;
 /** A high surrogate not followed by a low one, or a low one not after a high one (no `u` flag: code units). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
