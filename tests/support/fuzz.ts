@@ -62,6 +62,8 @@ export interface FuzzResult {
   status: number;
   text: string;
   problem?: string;
+  /** The connection failed once before this answer. */
+  retried?: boolean;
 }
 
 export interface FuzzStats {
@@ -72,6 +74,8 @@ export interface FuzzStats {
   /** Batches where every request was refused, and those of them after which something had changed. */
   refusedBatches: number;
   changesFromRefused: number;
+  /** Requests answered only on a second connection (see `send`). */
+  retried: number;
   failures: string[];
   ms: number;
 }
@@ -632,18 +636,29 @@ export function materialize(world: FuzzWorld, req: FuzzRequest, salt: number): {
   return { url, init: { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(30_000) } };
 }
 
-/** Send one request and check its answer. */
+/**
+ * Send one request and check its answer. A connection that fails before any answer is tried once more
+ * (`retried`: a kept-alive socket the server closed as it was reused is the client's race, not an answer);
+ * failing twice is a failure.
+ */
 export async function send(world: FuzzWorld, req: FuzzRequest, salt: number): Promise<FuzzResult> {
-  const { url, init } = materialize(world, req, salt);
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (err) {
-    return { req, status: 0, text: "", problem: `no answer: ${(err as Error).message}` };
+  let res: Response | undefined;
+  let retried = false;
+  for (let attempt = 0; !res; attempt++) {
+    const { url, init } = materialize(world, req, salt);
+    try {
+      res = await fetch(url, init);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (attempt > 0)
+        return { req, status: 0, text: "", problem: `no answer: ${cause?.code ?? cause?.message ?? (err as Error).message}` };
+      retried = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
   const text = await res.text();
   const problem = checkAnswer(req, res.status, res.headers.get("content-type") ?? "", text);
-  return { req, status: res.status, text, problem };
+  return { req, status: res.status, text, problem, retried };
 }
 
 /** Tables that change by themselves (consumers' leases, heartbeats and progress): left out of the comparison. */
@@ -685,14 +700,16 @@ export function diff(a: Record<string, string>, b: Record<string, string>): stri
   return [...keys].filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k] ?? "(none)"} → ${b[k] ?? "(none)"}`);
 }
 
-/** A snapshot once the world is quiet: two equal snapshots 300 ms apart (at most `timeoutMs`). */
+/** A snapshot once the world is quiet: three equal snapshots 300 ms apart (at most `timeoutMs`). */
 export async function quietSnapshot(sql: postgres.Sql, timeoutMs = 20_000): Promise<Record<string, string>> {
   const deadline = Date.now() + timeoutMs;
   let prev = await snapshot(sql);
+  let same = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 300));
     const cur = await snapshot(sql);
-    if (diff(prev, cur).length === 0 || Date.now() > deadline) return cur;
+    same = diff(prev, cur).length === 0 ? same + 1 : 0;
+    if (same >= 2 || Date.now() > deadline) return cur;
     prev = cur;
   }
 }
@@ -719,6 +736,7 @@ export async function runFuzz(
     badErrorBodies: 0,
     refusedBatches: 0,
     changesFromRefused: 0,
+    retried: 0,
     failures: [],
     ms: 0,
   };
@@ -740,6 +758,7 @@ export async function runFuzz(
     results.forEach((r, i) => {
       stats.requests++;
       stats.byStatus[r.status] = (stats.byStatus[r.status] ?? 0) + 1;
+      if (r.retried) stats.retried++;
       if (r.status >= 500 || r.status === 0) stats.fiveXX++;
       else if (r.problem) stats.badErrorBodies++;
       if (r.problem) stats.failures.push(describe(world, r, opts.seed, start + i));
@@ -792,6 +811,7 @@ export function summary(s: FuzzStats): string {
     `5xx (or no answer): ${s.fiveXX}`,
     `4xx without the error body: ${s.badErrorBodies}`,
     `batches all refused: ${s.refusedBatches}; of them with changes: ${s.changesFromRefused}`,
+    `answered on a second connection: ${s.retried}`,
   ].join("\n");
 }
 
