@@ -630,7 +630,8 @@ export function materialize(world: FuzzWorld, req: FuzzRequest, salt: number): {
   const q = new URLSearchParams(req.query.map(([k, v]) => [k, fill(v)]));
   const url = `${world.base}${fill(req.path)}${req.query.length ? `?${q}` : ""}`;
   const headers: Record<string, string> = { ...authHeaders(world, req.auth, salt) };
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = v.replace(/[^\x20-\xff]/g, "?");
+  // what fetch can send at all: Latin-1 without controls, no white space at either end (else it throws)
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = v.replace(/[^\x20-\x7e\xa0-\xff]/g, "?").trim();
   let body: string | undefined;
   if (req.body) body = "json" in req.body ? fill(JSON.stringify(req.body.json) ?? "null") : req.body.raw;
   return { url, init: { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(30_000) } };
