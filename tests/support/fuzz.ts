@@ -288,7 +288,7 @@ const rawBodies = fc.constantFrom(
   '{"title":"\\u0000"}',
   '{"__proto__":{"admin":true}}',
   "[".repeat(5000) + "]".repeat(5000),
-  '{"a":'.repeat(3000) + "1" + "}".repeat(3000),
+  `${'{"a":'.repeat(3000)}1${"}".repeat(3000)}`,
   "\u0000\u0001\u0002",
   "x".repeat(70_000),
 );
