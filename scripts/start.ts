@@ -111,6 +111,20 @@ async function main() {
     }
     void handle(req, res);
   });
+  // Node.js refuses a request line or headers past its limit (16 KB), or that it cannot parse, before any
+  // handler runs, with a bare 431 or 400: answer them with the API's error body instead.
+  srv.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    const [status, code, message] = tooLarge
+      ? [431, "HEADERS_TOO_LARGE", "The request line and headers are larger than the server accepts"]
+      : [400, "MALFORMED_REQUEST", "The request is not valid HTTP"];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\n` +
+        `cache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   server = srv;
   await new Promise<void>((resolve, reject) => {
     srv.once("error", reject);

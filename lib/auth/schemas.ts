@@ -1,8 +1,7 @@
 import { z } from "zod";
+import { textField } from "@/lib/text";
 
-export const createTokenSchema = z
-  .strictObject({ name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters") })
-  .meta({ id: "CreateToken" });
+export const createTokenSchema = z.strictObject({ name: textField({ min: 1, max: 100 }) }).meta({ id: "CreateToken" });
 
 export const tokenSchema = z
   .object({

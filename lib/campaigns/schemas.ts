@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { assetSchema } from "@/lib/assets/schemas";
 import { isCurrency } from "@/lib/money/currency";
+import { textField } from "@/lib/text";
 
 /** Largest goal accepted: 10^12 minor units (10 billion in a 2-decimal currency), far inside 2^53. */
 export const MAX_GOAL_MINOR = 1_000_000_000_000;
@@ -8,8 +9,9 @@ export const MAX_CAMPAIGN_DAYS = 5 * 366;
 
 export const campaignStatusSchema = z.enum(["draft", "active", "ended", "suspended"]);
 
-const title = z.string().trim().min(3, "must be at least 3 characters").max(120, "must be at most 120 characters");
-const story = z.string().trim().min(1, "is required").max(20_000, "must be at most 20,000 characters");
+/** Free text is held to lib/text's hygiene (no NUL, controls or bidi controls; NFC; a visible character). */
+const title = textField({ min: 3, max: 120 });
+const story = textField({ min: 1, max: 20_000, multiline: true });
 const goalAmount = z
   .number({ error: "must be an integer amount in minor units" })
   .int("must be an integer amount in minor units (e.g. cents)")
@@ -50,7 +52,7 @@ export const updateCampaignSchema = z
 /** POST /api/campaigns/{id}/close-for-abuse: why (kept on the campaign, and the reason of its refunds). */
 export const closeForAbuseSchema = z
   .strictObject({
-    reason: z.string().trim().min(3, "must be at least 3 characters").max(1000, "must be at most 1,000 characters"),
+    reason: textField({ min: 3, max: 1000, multiline: true }),
   })
   .meta({ id: "CloseForAbuse" });
 

@@ -7,6 +7,8 @@ export const ERRORS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
   MALFORMED_URL: 400,
+  /** Not parsable as HTTP (answered by the server before any handler: scripts/start.ts). */
+  MALFORMED_REQUEST: 400,
   UNAUTHENTICATED: 401,
   INVALID_TOKEN: 401,
   FORBIDDEN: 403,
@@ -45,6 +47,8 @@ export const ERRORS = {
   STORAGE_QUOTA_EXCEEDED: 413,
   RANGE_NOT_SATISFIABLE: 416,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The request line and headers pass Node.js's limit (16 KB; answered by the server: scripts/start.ts). */
+  HEADERS_TOO_LARGE: 431,
   CURRENCY_IMMUTABLE: 422,
   CURRENCY_MISMATCH: 422,
   /** The configured payment provider cannot charge in this currency (e.g. XDR). */

@@ -42,6 +42,12 @@ describe("currency", () => {
     expect(parseMajorAmount("0.1", "USD")).toBe(10);
   });
 
+  it("gives no amount, never an exception, when a form's currency is no currency code (a server action's 500 before)", () => {
+    for (const c of ["", " ", "\u0000", "US", "U S D", "\ud800\ud800\ud800", "x".repeat(1000)]) {
+      expect(parseMajorAmount("10", c)).toBeUndefined();
+    }
+  });
+
   it("formats minor units without floating-point drift", () => {
     expect(formatMoney(123456, "USD")).toBe("$1,234.56");
     expect(formatMoney(1000, "JPY")).toBe("¥1,000");

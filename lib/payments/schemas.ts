@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { textField } from "@/lib/text";
 
 export const contributeSchema = z
   .strictObject({
@@ -15,7 +16,7 @@ export const contributeSchema = z
       .regex(/^[A-Za-z0-9_]+$/, "must be a payment method ID such as pm_card_visa")
       .default("pm_card_visa")
       .describe("Stripe PaymentMethod ID; the sandbox accepts Stripe's test IDs"),
-    message: z.string().trim().max(500, "must be at most 500 characters").optional(),
+    message: textField({ max: 500, multiline: true }).optional(),
     anonymous: z.boolean().default(false),
   })
   .meta({ id: "Contribute" });
@@ -87,7 +88,7 @@ export const createRefundSchema = z
       .positive("must be positive")
       .optional()
       .describe("minor units; default: what remains unrefunded"),
-    reason: z.string().trim().max(500, "must be at most 500 characters").optional(),
+    reason: textField({ max: 500, multiline: true }).optional(),
   })
   .meta({ id: "CreateRefund" });
 
