@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { API } from "@/lib/api/operations";
 import { db, services } from "@/lib/app";
 import { currentUser } from "@/lib/auth/session";
-import { json, operation } from "@/lib/http";
+import { json, methodNotAllowed, operation } from "@/lib/http";
 import { opsAccess } from "@/lib/ops";
 
 const noStore = { "cache-control": "no-store" };
@@ -25,3 +25,5 @@ export const GET = operation(API.getHealth, async (req) => {
     { headers: noStore },
   );
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);

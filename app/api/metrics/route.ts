@@ -1,7 +1,7 @@
 import { services } from "@/lib/app";
 import { currentUser } from "@/lib/auth/session";
 import { metrics } from "@/lib/events/metrics";
-import { route } from "@/lib/http";
+import { methodNotAllowed, route } from "@/lib/http";
 import { requireOpsAccess } from "@/lib/ops";
 
 /**
@@ -28,3 +28,5 @@ export const GET = route(async (req) => {
   const body = `${await metrics().registry.metrics()}\n${lines.join("\n")}\n`;
   return new Response(body, { headers: { "content-type": metrics().registry.contentType, "cache-control": "no-store" } });
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodNotAllowed(["GET"]);
