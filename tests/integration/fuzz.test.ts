@@ -159,7 +159,9 @@ describe("the fuzzer and the rate limit", () => {
     const sql = postgres(inject("databaseUrl"), { max: 2, onnotice: () => {} });
     try {
       const w: FuzzWorld = { ...world, base: inject("baseUrl"), sql, creds: { ...world.creds, bob: token } };
-      const requests = generateRequests(doc, SEED + 1, 330).map((r) => ({ ...r, auth: "bob" as const }));
+      // 1.5 × the limit: some requests never reach the limiter (webhooks are not throttled; Node's parser
+      // refuses oversized headers and Next.js redirects trailing slashes before the gateway runs)
+      const requests = generateRequests(doc, SEED + 1, 450).map((r) => ({ ...r, auth: "bob" as const }));
       const results = [];
       for (let i = 0; i < requests.length; i += 10) {
         results.push(...(await Promise.all(requests.slice(i, i + 10).map((r, j) => send(w, r, i + j)))));

@@ -146,6 +146,14 @@ export async function startApp(
       SANDBOX_PENDING_MS: "1500",
       NEXTAUTH_URL: `http://localhost:${p}`,
       LOG_LEVEL: "warn",
+      // Every test sends from 127.0.0.1 as the same few demo users, with the sandbox's few test cards, and
+      // mints tokens freely: the abuse limits would throttle unrelated tests. The tests of those limits
+      // (card-testing, auth-hardening) pass their own small ones.
+      CARD_DECLINES_MAX_PER_USER: "100000",
+      CARD_DECLINES_MAX_PER_IP: "100000",
+      CARD_DECLINES_MAX_PER_CARD: "100000",
+      API_TOKENS_MAX_PER_USER: "10000",
+      API_TOKENS_MINT_PER_HOUR: "10000",
       // scripts/start.ts sets it itself; Next.js's own servers expect it from the environment.
       ...(how === "npm start" ? {} : { NODE_ENV: "production" }),
       ...extraEnv,

@@ -12,7 +12,7 @@ const handler = (req: Request, ctx: Ctx) => NextAuth(req as never, ctx as never,
  * suite: `POST /api/auth/csrf` with `content-type: application/json` and an empty body). A JSON body that is
  * not an object is refused here first, as every other route refuses it: 400 INVALID_JSON.
  */
-async function POST(req: Request, ctx: Ctx): Promise<Response> {
+export async function POST(req: Request, ctx: Ctx): Promise<Response> {
   if (req.headers.get("content-type")?.includes("application/json")) {
     let body: unknown;
     try {
@@ -27,4 +27,4 @@ async function POST(req: Request, ctx: Ctx): Promise<Response> {
   return handler(req, ctx);
 }
 
-export { handler as GET, POST };
+export { handler as GET };
