@@ -11,20 +11,11 @@ import { assertLeastPrivilege, openAppDb } from "@/db/app-role";
 import { APP_ROLE, type Db, openDb } from "@/db/client";
 import { accounts, balance, postEntry } from "@/lib/ledger";
 import { provisionDatabase, type TestDatabase } from "../support/env";
+import { contributionEntry } from "../support/ledger";
 
 const RUN = Date.now().toString(36);
 
-const entry = (reference: string, amount: number) => ({
-  kind: "contribution",
-  reference,
-  description: "test contribution",
-  provider: "sandbox",
-  currency: "USD",
-  lines: [
-    { account: accounts.providerClearing("sandbox"), amount },
-    { account: accounts.campaignCollected(`${RUN}-c`), amount: -amount },
-  ],
-});
+const entry = (reference: string, amount: number) => contributionEntry(reference, `${RUN}-c`, amount);
 
 describe("the app's database role", () => {
   let tdb: TestDatabase;

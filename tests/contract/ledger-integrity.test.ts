@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDb } from "@/db/client";
 import { accounts, balance, postEntries, postEntry } from "@/lib/ledger";
 import { provisionDatabase, type TestDatabase } from "../support/env";
+import { contributionEntry } from "../support/ledger";
 
 const RUN = Date.now().toString(36);
 
@@ -28,26 +29,13 @@ describe("ledger integrity in the database", () => {
     accounts: await sql`select id, kind, owner, currency from ledger_accounts order by id`,
   });
 
-  /** A contribution entry as the webhook posts it: provider clearing debited, the campaign credited. */
-  const contribution = (reference: string, campaign: string, amount: number) => ({
-    kind: "contribution",
-    reference,
-    description: "test contribution",
-    provider: "sandbox",
-    currency: "USD",
-    lines: [
-      { account: accounts.providerClearing("sandbox"), amount },
-      { account: accounts.campaignCollected(campaign), amount: -amount },
-    ],
-  });
-
   beforeAll(async () => {
     tdb = await provisionDatabase("ledger");
     handle = openDb(tdb.url, 2);
     db = handle.db;
     sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
-    await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-1`, campaignA, 5000)));
-    await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-2`, campaignB, 700)));
+    await db.transaction((tx) => postEntry(tx as unknown as Db, contributionEntry(`${RUN}-1`, campaignA, 5000)));
+    await db.transaction((tx) => postEntry(tx as unknown as Db, contributionEntry(`${RUN}-2`, campaignB, 700)));
   });
 
   afterAll(async () => {
@@ -140,13 +128,18 @@ describe("ledger integrity in the database", () => {
   });
 
   it("still posts as the app does: an entry and its lines in one transaction, one or many at once", async () => {
-    await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-3`, campaignA, 250)));
+    await db.transaction((tx) => postEntry(tx as unknown as Db, contributionEntry(`${RUN}-3`, campaignA, 250)));
     const fresh = await db.transaction((tx) =>
-      postEntries(tx as unknown as Db, [contribution(`${RUN}-4`, campaignA, 50), contribution(`${RUN}-5`, campaignB, 30)]),
+      postEntries(tx as unknown as Db, [
+        contributionEntry(`${RUN}-4`, campaignA, 50),
+        contributionEntry(`${RUN}-5`, campaignB, 30),
+      ]),
     );
     expect(fresh.size).toBe(2);
     // Posting the same (kind, reference) again is a no-op, not an error.
-    expect(await db.transaction((tx) => postEntry(tx as unknown as Db, contribution(`${RUN}-3`, campaignA, 250)))).toBe(false);
+    expect(await db.transaction((tx) => postEntry(tx as unknown as Db, contributionEntry(`${RUN}-3`, campaignA, 250)))).toBe(
+      false,
+    );
     expect(await balance(db, accounts.campaignCollected(campaignA), "USD")).toBe(-5300);
     expect(await balance(db, accounts.campaignCollected(campaignB), "USD")).toBe(-730);
     expect(await balance(db, accounts.providerClearing("sandbox"), "USD")).toBe(6030);

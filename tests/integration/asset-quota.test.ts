@@ -11,7 +11,7 @@ import { fixture, upload } from "../support/assets";
 import { TEST_ASSET_LIMITS } from "../support/global-setup";
 import { api, validCampaign } from "../support/http";
 import { type OwnApp, startOwnApp } from "../support/own-app";
-import { type FakeS3, startFakeS3 } from "../support/s3-server";
+import { type FakeS3, s3AppEnv, startFakeS3 } from "../support/s3-server";
 
 const KiB = 1024;
 const QUOTA = 256 * KiB;
@@ -25,13 +25,7 @@ beforeAll(async () => {
   w = await startOwnApp("quota", {
     ...TEST_ASSET_LIMITS,
     STORAGE_QUOTA_BYTES_PER_USER: String(QUOTA),
-    ASSET_STORAGE: "s3",
-    S3_BUCKET: s3.bucket,
-    S3_REGION: s3.region,
-    S3_ENDPOINT: s3.url,
-    S3_FORCE_PATH_STYLE: "true",
-    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ...s3AppEnv(s3),
     ASSET_DIRECT_UPLOAD_BYTES: String(64 * KiB),
   });
 });

@@ -11,7 +11,7 @@ import { fixture, picture, upload } from "../support/assets";
 import { type AppServer, startApp } from "../support/env";
 import { TEST_ASSET_LIMITS } from "../support/global-setup";
 import { api, tokenFor, validCampaign } from "../support/http";
-import { type FakeS3, startFakeS3 } from "../support/s3-server";
+import { type FakeS3, s3AppEnv, startFakeS3 } from "../support/s3-server";
 import { type FakeUploadThing, startFakeUploadThing } from "../support/uploadthing-server";
 
 let alice: string;
@@ -30,13 +30,7 @@ describe("with ASSET_STORAGE=s3", () => {
     s3 = await startFakeS3();
     app = await startApp(inject("databaseUrl"), {
       ...TEST_ASSET_LIMITS,
-      ASSET_STORAGE: "s3",
-      S3_BUCKET: s3.bucket,
-      S3_REGION: s3.region,
-      S3_ENDPOINT: s3.url,
-      S3_FORCE_PATH_STYLE: "true",
-      S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3AppEnv(s3),
       ASSET_DIRECT_UPLOAD_BYTES: String(64 * 1024),
     });
   });

@@ -247,3 +247,16 @@ export async function startFakeS3(opts: { bucket?: string; region?: string } = {
   };
   return fake;
 }
+
+/** The app's configuration for storing assets in `s3` (ASSET_STORAGE=s3 and its connection settings). */
+export function s3AppEnv(s3: FakeS3): Record<string, string> {
+  return {
+    ASSET_STORAGE: "s3",
+    S3_BUCKET: s3.bucket,
+    S3_REGION: s3.region,
+    S3_ENDPOINT: s3.url,
+    S3_FORCE_PATH_STYLE: "true",
+    S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+  };
+}

@@ -1,0 +1,18 @@
+import { accounts } from "@/lib/ledger";
+
+/**
+ * A USD contribution entry as the webhook posts it (lib/payments/settle.ts): the sandbox's clearing account
+ * debited and the campaign's collected account credited `amount` minor units, for tests that post to the
+ * ledger directly.
+ */
+export const contributionEntry = (reference: string, campaign: string, amount: number) => ({
+  kind: "contribution",
+  reference,
+  description: "test contribution",
+  provider: "sandbox",
+  currency: "USD",
+  lines: [
+    { account: accounts.providerClearing("sandbox"), amount },
+    { account: accounts.campaignCollected(campaign), amount: -amount },
+  ],
+});
