@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import Redis from "ioredis";
 import type { Logger } from "pino";
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { TinyLfu } from "@/lib/cache/tinylfu";
 import type { Config } from "@/lib/config";
+import { insuredLimiter, isRateLimitRejection } from "./ratelimit";
 
 /**
  * The counters that guard sign-in and API tokens (issue 13), built once by the composition root
@@ -36,11 +37,8 @@ export function createAuthGuards(c: Config, log: Logger): AuthGuards {
     ready = new Promise((resolve) => r.once("ready", () => resolve()));
     client = r;
   }
-  const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
-    const opts = { points, duration, keyPrefix: `${c.RATE_LIMIT_PREFIX}:${keyPrefix}` };
-    const memory = new RateLimiterMemory(opts);
-    return client ? new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter: memory }) : memory;
-  };
+  const limiter = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
+    insuredLimiter({ points, duration, keyPrefix: `${c.RATE_LIMIT_PREFIX}:${keyPrefix}` }, client);
   return {
     login: createLoginThrottle({
       failures: limiter("login-fail", 1_000_000_000, FAILURE_WINDOW_SECONDS),
@@ -90,7 +88,7 @@ export function createLoginThrottle(d: {
     try {
       return await f();
     } catch (e) {
-      if (isRes(e)) return fallback;
+      if (isRateLimitRejection(e)) return fallback;
       d.log.warn({ err: String(e) }, `login throttle: ${what} failed`);
       return fallback;
     }
@@ -125,8 +123,4 @@ export function createLoginThrottle(d: {
       await guarded("reset", false, () => d.blocks.delete(k.account));
     },
   };
-}
-
-function isRes(e: unknown): e is RateLimiterRes {
-  return typeof e === "object" && e !== null && !(e instanceof Error) && typeof (e as RateLimiterRes).msBeforeNext === "number";
 }

@@ -10,19 +10,26 @@ import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 
 /**
- * Fixed-window rate limit per API token or client IP (rate-limiter-flexible).
- * Shared across instances through Redis when REDIS_URL is set, with an
- * in-memory "insurance" limiter so that Redis being down degrades to
- * per-instance limits instead of failing requests.
+ * A fixed-window limiter (rate-limiter-flexible) shared across instances through Redis when `redis` is given,
+ * with an in-memory "insurance" limiter of the same options, so that Redis being down degrades to
+ * per-instance counting instead of failing requests; in memory only without it. The one way every counter of
+ * the app (request rate, sign-in failures, token minting, card declines) is built.
  */
-/** The limiter of `c` (rate-limiter-flexible); the composition root makes the process's one. */
+export function insuredLimiter(
+  opts: { points: number; duration: number; keyPrefix: string },
+  redis: Redis | undefined,
+): RateLimiterAbstract {
+  const memory = new RateLimiterMemory(opts);
+  return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: memory }) : memory;
+}
+
+/** Fixed-window rate limit per API token or client IP: the limiter of `c`; the composition root makes the process's one. */
 export function createRateLimiter(c: Config, log: Logger): RateLimiterAbstract {
   const opts = { points: c.rateLimit.max, duration: c.rateLimit.windowSeconds, keyPrefix: c.RATE_LIMIT_PREFIX };
-  const memory = new RateLimiterMemory(opts);
-  if (!c.REDIS_URL) return memory;
+  if (!c.REDIS_URL) return insuredLimiter(opts, undefined);
   const client = new Redis(c.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
   client.on("error", (err) => log.warn({ err: err.message }, "rate-limit redis error"));
-  return new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter: memory });
+  return insuredLimiter(opts, client);
 }
 
 /** A well-formed API token as `createApiToken` makes them: `cf_` + 32 bytes in base64url (43 characters). */
@@ -111,7 +118,7 @@ export async function consume(key: string): Promise<RateDecision> {
     const r = await rateLimiter.consume(key);
     return { allowed: true, limit, remaining: r.remainingPoints, resetSeconds: Math.ceil(r.msBeforeNext / 1000) };
   } catch (e) {
-    if (isRejection(e)) {
+    if (isRateLimitRejection(e)) {
       return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
     }
     log.warn({ err: String(e) }, "rate limiter failed; request allowed");
@@ -123,7 +130,7 @@ export async function consume(key: string): Promise<RateDecision> {
  * A "limit reached" answer of rate-limiter-flexible (a RateLimiterRes, thrown rather than returned). Told
  * by shape, not class: the limiter may have been built in another bundle's copy of the library (lib/app).
  */
-function isRejection(e: unknown): e is RateLimiterRes {
+export function isRateLimitRejection(e: unknown): e is RateLimiterRes {
   return typeof e === "object" && e !== null && !(e instanceof Error) && typeof (e as RateLimiterRes).msBeforeNext === "number";
 }
 

@@ -1,6 +1,7 @@
 import Redis from "ioredis";
 import type { Logger } from "pino";
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
+import { insuredLimiter } from "@/lib/auth/ratelimit";
 import type { Config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 
@@ -73,15 +74,13 @@ export function createDeclineCounter(c: Config, log: Pick<Logger, "warn">): Decl
   let limiter: RateLimiterAbstract | undefined;
   const store = (): RateLimiterAbstract => {
     if (limiter) return limiter;
-    const memory = new RateLimiterMemory(opts);
+    let client: Redis | undefined;
     if (c.REDIS_URL) {
       // Commands wait for the first connection (a decline must not go to the stand-in and be lost from Redis).
-      const client = new Redis(c.REDIS_URL, { maxRetriesPerRequest: 1 });
+      client = new Redis(c.REDIS_URL, { maxRetriesPerRequest: 1 });
       client.on("error", (err) => log.warn({ err: err.message }, "decline-counter redis error"));
-      limiter = new RateLimiterRedis({ ...opts, storeClient: client, insuranceLimiter: memory });
-    } else {
-      limiter = memory;
     }
+    limiter = insuredLimiter(opts, client);
     return limiter;
   };
   return {
