@@ -6,6 +6,7 @@ import type { Db } from "@/db/client";
 import { apiTokens, users } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import type { PublicUser } from "@/lib/users";
+import { isRateLimitRejection } from "./ratelimit";
 
 /**
  * API tokens: `cf_` + 32 random bytes (base64url). The secret is shown once;
@@ -100,8 +101,8 @@ export async function mintApiToken(
   try {
     await deps.mint.consume(`u:${p.userId}`);
   } catch (e) {
-    if (typeof e === "object" && e !== null && !(e instanceof Error) && "msBeforeNext" in e) {
-      const s = Math.max(1, Math.ceil(Number((e as { msBeforeNext: number }).msBeforeNext) / 1000));
+    if (isRateLimitRejection(e)) {
+      const s = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
       throw new AppError("RATE_LIMITED", `Too many API tokens created; retry in ${s} s`, [
         { field: "(request)", message: `retry after ${s} s` },
       ]);
