@@ -68,6 +68,7 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
         startSandboxDispatcher(pool(2), {
           url: c.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${c.PORT}/api/webhooks/stripe`,
           secret: sandboxWebhookSecret(c.SANDBOX_WEBHOOK_SECRET, authSecret(c)),
+          loseRate: c.SANDBOX_LOSE_WEBHOOK_RATE,
           log: (msg, extra) => s.log.warn(extra ?? {}, msg),
         }),
       );

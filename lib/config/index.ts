@@ -108,6 +108,14 @@ const envSchema = z
     SANDBOX_WEBHOOK_URL: z.url().optional(),
     /** How long the sandbox's delayed payment method stays pending. */
     SANDBOX_PENDING_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+    /**
+     * Fault injection for the chaos harness (docs/reliability.md), 0 (default) to 1: the share of the sandbox's
+     * PaymentIntent and Refund creations whose answer is lost after the sandbox made them (the app sees the provider
+     * unavailable and must not charge twice), and of its webhooks dropped without delivery (reconciliation must find
+     * the payment). Never set in production; ignored with Stripe.
+     */
+    SANDBOX_LOSE_ANSWER_RATE: z.coerce.number().min(0).max(1).default(0),
+    SANDBOX_LOSE_WEBHOOK_RATE: z.coerce.number().min(0).max(1).default(0),
     /** Daily payout: the day's cut-off is 00:00 in this IANA time zone. */
     PAYOUT_TIMEZONE: z
       .string()

@@ -17,6 +17,7 @@ export function paymentProvider(db: Db, c: Config): PaymentProvider {
   return sandboxProvider(db, {
     webhookSecret: sandboxWebhookSecret(c.SANDBOX_WEBHOOK_SECRET, authSecret(c)),
     pendingMs: c.SANDBOX_PENDING_MS,
+    loseAnswerRate: c.SANDBOX_LOSE_ANSWER_RATE,
   });
 }
 

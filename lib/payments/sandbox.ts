@@ -538,10 +538,21 @@ async function openDisputeStep(tx: Tx, paymentId: string) {
 /**
  * The sandbox provider. `pendingMs`: how long a pm_card_processing payment stays pending, and a pm_card_refundFail
  * refund stays succeeded before failing; `disputeMs` (default `pendingMs`): how long after a pm_card_createDispute
- * payment its dispute opens.
+ * payment its dispute opens. `loseAnswerRate` (0–1, default 0; config SANDBOX_LOSE_ANSWER_RATE, for the chaos
+ * harness): the share of PaymentIntent and Refund creations that are made and committed on the sandbox's side but
+ * answered with ProviderUnavailableError, as a network failure after Stripe acted would be.
  */
-export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs: number; disputeMs?: number }): PaymentProvider {
+export function sandboxProvider(
+  db: Db,
+  opts: { webhookSecret: string; pendingMs: number; disputeMs?: number; loseAnswerRate?: number },
+): PaymentProvider {
   const disputeMs = opts.disputeMs ?? opts.pendingMs;
+  const loseAnswer = <T>(made: T): T => {
+    if (opts.loseAnswerRate && Math.random() < opts.loseAnswerRate) {
+      throw new ProviderUnavailableError("sandbox: made, but the answer was lost (simulated, SANDBOX_LOSE_ANSWER_RATE)");
+    }
+    return made;
+  };
   return {
     name: "sandbox",
     webhookSecret: opts.webhookSecret,
@@ -549,7 +560,7 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
       return sandboxCardFingerprint(paymentMethod);
     },
     async createPayment(input: CreatePaymentInput) {
-      return db.transaction(async (tx) => {
+      const made = await db.transaction(async (tx) => {
         // Stripe semantics: the same idempotency key returns the first answer.
         const [existing] = await tx
           .select()
@@ -585,6 +596,7 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
         if (m && "disputed" in m) await queue(tx, created.id, [{ type: OPEN_DISPUTE }], disputeMs);
         return toPayment(created);
       });
+      return loseAnswer(made);
     },
     async retrievePayment(id: string) {
       return db.transaction(async (tx) => {
@@ -618,7 +630,7 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
       });
     },
     async createRefund(input: CreateRefundInput) {
-      return db.transaction((tx) =>
+      const made = await db.transaction((tx) =>
         refundPayment(tx, {
           paymentId: input.paymentId,
           amount: input.amount,
@@ -628,6 +640,7 @@ export function sandboxProvider(db: Db, opts: { webhookSecret: string; pendingMs
           pendingMs: opts.pendingMs,
         }),
       );
+      return made.id === null ? made : loseAnswer(made);
     },
     async listRefunds(paymentId: string) {
       const rows = await db
@@ -671,11 +684,13 @@ async function runStep(tx: Tx, ev: typeof sandboxEvents.$inferSelect, log: (msg:
  * exponential back-off on failure (like Stripe). Several instances may run it:
  * rows are claimed with SKIP LOCKED. An event's data.object is its stored snapshot (refunds, disputes), else the
  * PaymentIntent as it is now. Rows of a `sandbox.` type are the sandbox's own delayed steps (a refund failing, a
- * dispute opening): run here, not delivered. Returns a stop function.
+ * dispute opening): run here, not delivered. `loseRate` (0–1, default 0; config SANDBOX_LOSE_WEBHOOK_RATE, for the
+ * chaos harness): the share of events marked delivered without being sent, as a webhook Stripe gave up on.
+ * Returns a stop function.
  */
 export function startSandboxDispatcher(
   db: Db,
-  opts: { url: string; secret: string; intervalMs?: number; log?: (msg: string, extra?: object) => void },
+  opts: { url: string; secret: string; intervalMs?: number; loseRate?: number; log?: (msg: string, extra?: object) => void },
 ): () => Promise<void> {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
@@ -714,6 +729,13 @@ export function startSandboxDispatcher(
         });
         const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret });
         let error: string | undefined;
+        if (opts.loseRate && Math.random() < opts.loseRate) {
+          await tx
+            .update(sandboxEvents)
+            .set({ deliveredAt: sql`now()`, attempts: ev.attempts + 1, lastError: "lost (simulated, SANDBOX_LOSE_WEBHOOK_RATE)" })
+            .where(eq(sandboxEvents.id, ev.id));
+          continue;
+        }
         try {
           const res = await fetch(opts.url, {
             method: "POST",

@@ -197,7 +197,7 @@ describe("daily payouts", () => {
     const [p] = await payoutsOf(timedOut);
     expect(p).toMatchObject({ status: "paid", attempts: 2 });
     expect(await campaignBalance(timedOut)).toBe(0);
-  });
+  }, 150_000); // four CLI processes, each a tsx start: ~25 s idle, over 60 s on a loaded 2-core machine
 
   it("killed with SIGKILL mid-run again and again, then run to the end: exactly one payout per campaign, none skipped", async () => {
     const ids: string[] = [];
