@@ -19,7 +19,13 @@ import { settlePayment } from "./settle";
 
 /** Keys are kept 48 hours (the API promises at least 24). */
 const KEY_TTL_HOURS = 48;
-/** A request holding a key longer than this is presumed dead; a retry may take the key over and resume. */
+/**
+ * A request holding a key longer than this is presumed dead; a retry may take the key over and resume. So is one
+ * whose lock is older than the PostgreSQL server's start (`pg_postmaster_start_time()`): a crash or restart of the
+ * database ended every request that was running, so their retries need not wait out the timeout (docs/reliability.md).
+ * Taking over a request that is in fact still running is safe, only wasteful: the contribution row is found by its
+ * key, and the provider call carries the contribution's own idempotency key.
+ */
 const LOCK_TIMEOUT_SECONDS = 60;
 
 export interface ContributeDeps {
@@ -107,7 +113,8 @@ async function claimKey(db: Db, userId: string, key: string, hash: string): Prom
         responseStatus: idempotencyKeys.responseStatus,
         responseBody: idempotencyKeys.responseBody,
         expired: sql<boolean>`${idempotencyKeys.expiresAt} < now()`,
-        stale: sql<boolean>`${idempotencyKeys.lockedAt} is null or ${idempotencyKeys.lockedAt} < now() - make_interval(secs => ${LOCK_TIMEOUT_SECONDS})`,
+        stale: sql<boolean>`${idempotencyKeys.lockedAt} is null or ${idempotencyKeys.lockedAt} < now() - make_interval(secs => ${LOCK_TIMEOUT_SECONDS})
+          or ${idempotencyKeys.lockedAt} < pg_postmaster_start_time()`,
       })
       .from(idempotencyKeys)
       .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
@@ -143,7 +150,8 @@ async function claimKey(db: Db, userId: string, key: string, hash: string): Prom
 
 async function releaseKey(db: Db, userId: string, key: string, forget: boolean) {
   const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key));
-  if (forget) await db.delete(idempotencyKeys).where(where);
+  // Forget only a key that made no contribution: a retry that took the key over may have made one meanwhile.
+  if (forget) await db.delete(idempotencyKeys).where(and(where, isNull(idempotencyKeys.contributionId)));
   else await db.update(idempotencyKeys).set({ lockedAt: null }).where(where);
 }
 
