@@ -53,8 +53,8 @@ describe("the postgres driver when a connection's backend is terminated", () => 
 
   it("a reserved connection's next queries reject with CONNECTION_CLOSED, and the pool works after release", async () => {
     const reserved = await sql.reserve();
-    const [{ pid }] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    await terminate(pid);
+    const [row] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    await terminate(row?.pid as number);
     expect(await outcome(reserved`select 1`)).toBe("CONNECTION_CLOSED");
     expect(await outcome(reserved`select ${2}::int`)).toBe("CONNECTION_CLOSED");
     reserved.release();
@@ -67,7 +67,7 @@ describe("the postgres driver when a connection's backend is terminated", () => 
   it("a transaction whose backend dies rejects with CONNECTION_CLOSED, without an uncaught error from the driver's ROLLBACK", async () => {
     let pid: number | undefined;
     const tx = sql.begin(async (t) => {
-      [{ pid }] = await t<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      pid = (await t<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]?.pid;
       await t`select pg_sleep(2)`;
     });
     const settled = outcome(tx, 5000); // handled from the start: the rejection comes while terminate() waits
