@@ -7,7 +7,6 @@ import { currentUser } from "@/lib/auth/session";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
 import { AppError } from "@/lib/errors";
 import { publicError } from "@/lib/http";
-import { logger } from "@/lib/log";
 import { findUserById } from "@/lib/users";
 import { adoptUpload } from "./direct";
 import { authorizeAssetWrite, uploadKey } from "./index";
