@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { consumerLeases, consumerWorkers } from "@/db/schema";
+import { pauser } from "@/lib/app/pauser";
 import { isDatabaseUnavailable } from "@/lib/errors";
 import { ensureCursors, parkNext, processBatch } from "./batch";
 import type { ConsumerGroup } from "./consumers";
@@ -148,16 +149,7 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
     }
   }
 
-  // A pause that stop() cuts short, so that a back-off of a few seconds never delays a shutdown.
-  let wake = () => {};
-  const pause = (ms: number) =>
-    new Promise<void>((r) => {
-      const t = setTimeout(r, ms);
-      wake = () => {
-        clearTimeout(t);
-        r();
-      };
-    });
+  const { pause, wake } = pauser(); // stop() cuts a back-off short
 
   let loop: Promise<void> = (async () => {
     // The database may not be up yet: keep trying rather than give up for good.

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, isNull, lte, ne, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { sandboxDisputes, sandboxEvents, sandboxPayments, sandboxRefunds } from "@/db/schema";
+import { pauser } from "@/lib/app/pauser";
 import { equalSecrets } from "@/lib/auth/equal-secrets";
 import { isDatabaseUnavailable } from "@/lib/errors";
 import { fromProviderAmount, toProviderAmount } from "@/lib/money/currency";
@@ -744,15 +745,7 @@ export function startSandboxDispatcher(
   }
 
   const interval = opts.intervalMs ?? 200;
-  let wake = () => {};
-  const pause = (ms: number) =>
-    new Promise<void>((r) => {
-      const t = setTimeout(r, ms);
-      wake = () => {
-        clearTimeout(t);
-        r();
-      };
-    });
+  const { pause, wake } = pauser(); // stop() cuts a back-off short
   let outage = 0; // consecutive ticks the database was unavailable: back off to 5 s, the pool reconnects by itself
   const loop = async () => {
     while (!stopped) {

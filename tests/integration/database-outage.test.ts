@@ -168,6 +168,12 @@ describe("a database outage", () => {
     await pg.restart();
     for (let k = 0; k < 3; k++) await round();
 
+    const tally: Record<string, Record<number, number>> = {};
+    for (const a of answers) {
+      const t = (tally[a.what] ??= {});
+      t[a.status] = (t[a.status] ?? 0) + 1;
+    }
+    console.log(`answers during the outage (${answers.length}): ${JSON.stringify(tally)}`);
     const bad = answers.filter((a) => !(a.status >= 200 && a.status < 500) && a.status !== 503);
     expect(bad.map((a) => `${a.what}: ${a.status} ${a.text.slice(0, 200)}`)).toEqual([]);
     const unavailable = answers.filter((a) => a.status === 503);
