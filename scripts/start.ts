@@ -177,7 +177,8 @@ async function prepareSignIn(c: ReturnType<typeof config>) {
  * the 500 goes out as a 503 with Retry-After, same page. Only under `npm start`: `next start`, the
  * standalone server and Vercel answer Next.js's 500.
  */
-const outageRenders = (processState.__cfOutageRenders ??= new Set());
+processState.__cfOutageRenders ??= new Set();
+const outageRenders = processState.__cfOutageRenders;
 function answerOutagesAs503(req: IncomingMessage, res: ServerResponse) {
   const tag = randomUUID();
   req.headers[RENDER_TAG] = tag;

@@ -172,8 +172,9 @@ describe("a database outage", () => {
 
     const tally: Record<string, Record<number, number>> = {};
     for (const a of answers) {
-      const t = (tally[a.what] ??= {});
+      const t = tally[a.what] ?? {};
       t[a.status] = (t[a.status] ?? 0) + 1;
+      tally[a.what] = t;
     }
     const slowest = Math.max(...answers.map((a) => a.ms));
     console.log(`answers around the outage (${answers.length}, slowest ${slowest} ms): ${JSON.stringify(tally)}`);
