@@ -10,8 +10,11 @@ export default function ErrorPage({ error, retry }: { error: unknown; retry: () 
   const digest = error instanceof Error ? (error as Error & { digest?: string }).digest : undefined;
   return (
     <div className="empty-state" role="alert">
-      <h1>Something went wrong</h1>
-      <p className="muted">Sorry, we couldn&apos;t load this page. Please try again in a moment.</p>
+      <h1>This page is unavailable right now</h1>
+      <p className="muted">
+        Sorry, we couldn&apos;t load it. This is usually temporary (for example while our database restarts): please retry in a
+        moment.
+      </p>
       {digest && <p className="muted small">Reference: {digest}</p>}
       <div className="actions">
         <button type="button" className="btn btn-primary" onClick={() => retry()}>

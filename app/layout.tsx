@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/components/SignOutButton";
 import { sessionUser } from "@/lib/auth/session";
+import { isDatabaseUnavailable, unavailableCause } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import "./globals.css";
 
@@ -18,7 +19,9 @@ async function currentUser() {
     return await sessionUser();
   } catch (err) {
     // The header must still render (e.g. the API docs) when the session lookup fails.
-    logger().error({ err }, "layout: session lookup failed");
+    if (isDatabaseUnavailable(err))
+      logger().warn({ cause: unavailableCause(err) }, "layout: session lookup failed (database unavailable)");
+    else logger().error({ err }, "layout: session lookup failed");
     return undefined;
   }
 }

@@ -72,6 +72,8 @@ function fieldIssues(details: unknown): FieldIssue[] {
 export function describeError(e: ApiError): string {
   if (e.status === 401) return "Your session has expired. Please sign in again.";
   if (e.status === 429) return "Too many requests. Please wait a moment and try again.";
+  if (e.code === "DATABASE_UNAVAILABLE")
+    return "We are unavailable for a moment (our database is restarting). Please retry shortly.";
   if (e.status >= 500) return "Something went wrong on our side. Please try again.";
   return e.message;
 }

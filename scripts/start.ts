@@ -5,13 +5,15 @@
  * process roles (SERVICES) start inside Next.js, from instrumentation.ts, exactly as under `next start`.
  * SIGINT/SIGTERM close the server, stop the roles, then stop PostgreSQL.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
 import { assertLeastPrivilege, enableAppLogin, openAppDb } from "@/db/app-role";
 import { type EmbeddedHandle, localSecrets, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { stopRoles } from "@/lib/app/process";
+import { processState, RENDER_TAG, stopRoles } from "@/lib/app/process";
 import { ConfigError, config, isLoopback, parseConfig, resetConfig } from "@/lib/config";
+import { DATABASE_RETRY_AFTER_SECONDS } from "@/lib/errors/database";
 import { buildIfStale } from "./build-if-stale";
 
 const root = process.cwd();
@@ -109,6 +111,7 @@ async function main() {
       res.end(JSON.stringify({ error: { code: "MALFORMED_URL", message: "The request path is not valid percent-encoding" } }));
       return;
     }
+    answerOutagesAs503(req, res);
     void handle(req, res);
   });
   // Node.js refuses a request line or headers past its limit (16 KB), or that it cannot parse, before any
@@ -165,6 +168,29 @@ async function prepareSignIn(c: ReturnType<typeof config>) {
   } finally {
     await sql.end();
   }
+}
+
+/**
+ * A page whose server component failed because the database was unavailable: Next.js answers its error
+ * page (app/error.tsx) with a 500, which says "our bug" where the truth is "retry in a moment". Tag the
+ * request (RENDER_TAG); when instrumentation.ts `onRequestError` marked its render as failed on an outage,
+ * the 500 goes out as a 503 with Retry-After, same page. Only under `npm start`: `next start`, the
+ * standalone server and Vercel answer Next.js's 500.
+ */
+processState.__cfOutageRenders ??= new Set();
+const outageRenders = processState.__cfOutageRenders;
+function answerOutagesAs503(req: IncomingMessage, res: ServerResponse) {
+  const tag = randomUUID();
+  req.headers[RENDER_TAG] = tag;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    if (status === 500 && outageRenders.delete(tag)) {
+      status = 503;
+      this.setHeader("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
+  } as typeof res.writeHead;
+  res.once("close", () => outageRenders.delete(tag));
 }
 
 /**

@@ -26,6 +26,9 @@ async function main() {
   const roles = new Set([...(c.SERVICES ? parseRoles(c.SERVICES) : parseRoles("consumers,scheduler,dispatcher"))]);
   roles.delete("web");
   const { bootRoles, stopRoles } = await import("@/lib/app/boot");
+  // Without Next.js, Node.js's own policy: log the one JSON line, then exit 1 for the supervisor to restart us.
+  const [{ logProcessErrors }, { services }] = await Promise.all([import("@/lib/app/crash-log"), import("@/lib/app")]);
+  logProcessErrors(services().log, { exit: true });
   const running = await bootRoles(roles);
   say(`running ${running.roles.join(", ") || "nothing"} (${config().EVENT_TRANSPORT} transport)`);
   let stopping = false;

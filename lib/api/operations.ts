@@ -34,8 +34,22 @@ export interface Operation {
 
 export const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 export const jsonBody = (id: string) => ({ content: { "application/json": { schema: ref(id) } } });
-const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: `Error (${c})`, ...jsonBody("Error") }]));
+const retryAfter = {
+  "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 1 } },
+};
+/**
+ * The error answers of an operation: each of `codes`, and always 503, which any operation that reads the database
+ * may answer while PostgreSQL is restarting or unreachable (DATABASE_UNAVAILABLE, lib/errors/database.ts) or,
+ * for those that call one, while a payment or payout provider is (…_PROVIDER_UNAVAILABLE). Retryable, with Retry-After.
+ */
+const errors = (...codes: number[]) => ({
+  ...Object.fromEntries(codes.map((c) => [String(c), { description: `Error (${c})`, ...jsonBody("Error") }])),
+  "503": {
+    description: "Temporarily unavailable: the database (DATABASE_UNAVAILABLE) or a provider; retry after Retry-After seconds",
+    headers: retryAfter,
+    ...jsonBody("Error"),
+  },
+});
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
 const limitParam = { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } };
 const cursorParam = { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" };
@@ -102,7 +116,7 @@ export const API = {
     ],
     responses: {
       "201": { description: "Recorded; status succeeded, pending or failed", ...jsonBody("Contribution") },
-      ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+      ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
     },
   },
   listCampaignContributions: {
@@ -318,7 +332,7 @@ export const API = {
           },
         },
       },
-      ...errors(401, 403, 503),
+      ...errors(401, 403),
     },
   },
   runPayouts: {
@@ -362,8 +376,9 @@ export const API = {
     security: [{} as Record<string, string[]>, { bearer: [] }],
     responses: {
       "200": { description: "Healthy", ...jsonBody("Health") },
-      "503": { description: "Database unreachable", ...jsonBody("Health") },
       ...errors(401, 429),
+      // after errors(): the health check answers its own body when the database is unreachable
+      "503": { description: "Database unreachable", ...jsonBody("Health") },
     },
   },
 } satisfies Record<string, Operation>;

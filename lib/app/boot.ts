@@ -1,3 +1,4 @@
+import { logProcessErrors } from "./crash-log";
 import { services } from "./index";
 import { processState as g } from "./process";
 import { type RunningRoles, startRoles } from "./roles";
@@ -10,6 +11,8 @@ export { stopRoles } from "./process";
  * they run; rejects (and starts nothing) when the database cannot be reached or migrated.
  */
 export function bootRoles(roles = services().config.services): Promise<RunningRoles> {
+  // Under Next.js the process keeps serving after one (its own policy); the worker installs it first with exit.
+  logProcessErrors(services().log, { exit: false });
   g.__cfRoles ??= startRoles(services(), roles).then(
     (running) => {
       services().log.info({ roles: running.roles }, "process roles started");

@@ -6,7 +6,7 @@ import { db } from "@/lib/app";
 import { currentUser } from "@/lib/auth/session";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
 import { AppError } from "@/lib/errors";
-import { logger } from "@/lib/log";
+import { publicError } from "@/lib/http";
 import { findUserById } from "@/lib/users";
 import { adoptUpload } from "./direct";
 import { authorizeAssetWrite, uploadKey } from "./index";
@@ -62,9 +62,9 @@ export const uploadRouter = {
         await invalidateCampaigns([metadata.campaignId]);
         return { asset };
       } catch (err) {
-        if (err instanceof AppError) return { error: { code: err.code, message: err.message } };
-        logger().error({ err, fileKey: file.key }, "adopting an UploadThing upload failed");
-        return { error: { code: "INTERNAL_ERROR", message: "Something went wrong on our side" } };
+        // an AppError as it is, the database down as DATABASE_UNAVAILABLE, anything else a logged INTERNAL_ERROR
+        const e = publicError(err, { fileKey: file.key, during: "adopting an UploadThing upload" });
+        return { error: { code: e.code, message: e.message } };
       }
     }),
 } satisfies FileRouter;

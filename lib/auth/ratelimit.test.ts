@@ -71,4 +71,23 @@ describe("rateLimitKey", () => {
     );
     expect(calls.lookups).toBe(0);
   });
+
+  it("counts a token against its IP while the database is unavailable, remembers nothing, and rethrows other errors", async () => {
+    const token = invented();
+    let down = true;
+    const { d, calls } = deps([token], {
+      tokenExists: async (hash) => {
+        calls.lookups++;
+        if (down) throw Object.assign(new Error("write CONNECTION_CLOSED 127.0.0.1:5432"), { code: "CONNECTION_CLOSED" });
+        return hash === hashToken(token);
+      },
+    });
+    const headers = h({ "x-forwarded-for": "203.0.113.5", authorization: `Bearer ${token}` });
+    expect(await rateLimitKey(headers, d)).toBe("ip:203.0.113.5");
+    down = false;
+    expect(await rateLimitKey(headers, d)).toMatch(/^t:[0-9a-f]{32}$/); // not remembered as unknown
+    expect(calls.lookups).toBe(2);
+    const broken = deps([], { tokenExists: async () => Promise.reject(new Error("a bug")) }).d;
+    await expect(rateLimitKey(h({ authorization: `Bearer ${invented()}` }), broken)).rejects.toThrow("a bug");
+  });
 });

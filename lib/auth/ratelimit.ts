@@ -7,7 +7,7 @@ import { apiTokens } from "@/db/schema";
 import { services } from "@/lib/app";
 import type { TinyLfu } from "@/lib/cache/tinylfu";
 import type { Config } from "@/lib/config";
-import { AppError } from "@/lib/errors";
+import { AppError, isDatabaseUnavailable } from "@/lib/errors";
 
 /**
  * A fixed-window limiter (rate-limiter-flexible) shared across instances through Redis when `redis` is given,
@@ -51,7 +51,8 @@ export interface RateKeyDeps {
  * The key a request is counted under: `t:<hash>` for a bearer token that exists (its holder's own
  * bucket), else `ip:<client IP>`. A made-up, malformed or revoked token is counted against its client's
  * IP, so inventing a token per request gets no fresh bucket (issue 13, finding 2). Once an IP's bucket is
- * exhausted, its unknown tokens are not even looked up.
+ * exhausted, its unknown tokens are not even looked up. While the database is unavailable, a token not yet
+ * remembered counts against the IP (never a 500 from the proxy).
  */
 export async function rateLimitKey(headers: Headers, deps: RateKeyDeps = defaultRateKeyDeps()): Promise<string> {
   const ipKey = `ip:${clientIp(headers, deps.trustedProxyHops)}`;
@@ -62,7 +63,16 @@ export async function rateLimitKey(headers: Headers, deps: RateKeyDeps = default
   const known = deps.knownTokens?.get(hash);
   if (known !== undefined) return known ? tokenKey(hash) : ipKey;
   if (await deps.exhausted(ipKey)) return ipKey;
-  const exists = await deps.tokenExists(hash);
+  let exists: boolean;
+  try {
+    exists = await deps.tokenExists(hash);
+  } catch (err) {
+    // The database is down: count the request against its IP (remembering nothing) rather than fail it here.
+    // The IP bucket is the stricter one, the handler answers its own 503 if it needs the database, and what
+    // needs none (pages without data, /api/health's answer) still gets through the proxy.
+    if (isDatabaseUnavailable(err)) return ipKey;
+    throw err;
+  }
   // A known token for 60 s (a revoked one keeps its bucket that long; its handler refuses it anyway), an
   // unknown one for 5 s. Only the rate-limit key depends on this, never authentication.
   deps.knownTokens?.set(hash, exists, exists ? undefined : { ttlMs: 5000 });

@@ -59,6 +59,11 @@ export const ERRORS = {
   CARD_TESTING_SUSPECTED: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  /**
+   * PostgreSQL is restarting, unreachable or refusing connections (lib/errors/database.ts `isDatabaseUnavailable`):
+   * retryable, with Retry-After; nothing was changed unless the request is idempotent and retried.
+   */
+  DATABASE_UNAVAILABLE: 503,
   PAYOUT_PROVIDER_UNAVAILABLE: 503,
   PAYMENT_PROVIDER_UNAVAILABLE: 503,
 } as const;
@@ -104,3 +109,5 @@ brand(AppError, "AppError");
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
+
+export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, unavailableCause } from "./database";

@@ -40,6 +40,7 @@ import {
 import { connect, nanos } from "@nats-io/transport-node";
 import type { Db } from "@/db/client";
 import { consumerProcessed } from "@/db/schema";
+import { isDatabaseUnavailable } from "@/lib/errors";
 import { EVENT_TYPES } from "./catalogue";
 import type { Applied, ConsumerGroup, StreamEvent } from "./consumers";
 import { metrics, recordBatch } from "./metrics";
@@ -62,6 +63,8 @@ export interface NatsOptions {
   maxAttempts?: number;
 }
 
+/** Redelivery delay of messages that failed because the database was unavailable. */
+const DATABASE_RETRY_MS = 5000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Wire = { id: string; seq: number; type: string; partitionKey: string; payload: unknown; createdAt: string };
 type Item = { msg: JsMsg; event: StreamEvent };
@@ -162,6 +165,8 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
   async function onItemFailure(gr: ConsumerGroup, { msg, event }: Item, err: unknown) {
     const n = msg.info.deliveryCount;
     log("warn", "event failed", { group: gr.name, eventId: event.id, delivery: n, error: String(err) });
+    // The database down is no fault of the event: never park it for that (parking needs the database anyway).
+    if (isDatabaseUnavailable(err)) return msg.nak(DATABASE_RETRY_MS);
     if (n < maxAttempts) return msg.nak(1000);
     try {
       await db.transaction(async (tx) => {
@@ -190,6 +195,16 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
       for (const i of items) i.msg.ack();
     } catch (err) {
       m.failures.inc({ group: gr.name, transport: "nats" });
+      if (isDatabaseUnavailable(err)) {
+        // No culprit to isolate: every message comes back once the database may be up again.
+        log("warn", "database unavailable; events redelivered later", {
+          group: gr.name,
+          count: items.length,
+          error: String(err),
+        });
+        for (const i of items) i.msg.nak(DATABASE_RETRY_MS);
+        return;
+      }
       if (items.length === 1) return onItemFailure(gr, items[0] as Item, err);
       // Isolate the culprit: retry one by one, in order.
       for (const item of items) {

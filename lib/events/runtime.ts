@@ -3,6 +3,8 @@ import { hostname } from "node:os";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { consumerLeases, consumerWorkers } from "@/db/schema";
+import { pauser } from "@/lib/app/pauser";
+import { isDatabaseUnavailable } from "@/lib/errors";
 import { ensureCursors, parkNext, processBatch } from "./batch";
 import type { ConsumerGroup } from "./consumers";
 import { metrics } from "./metrics";
@@ -138,11 +140,16 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
             }
           }
         } catch (err) {
+          // The database down is no fault of the event: the whole tick waits for it (the loop backs off),
+          // without using up the event's attempts or parking it.
+          if (isDatabaseUnavailable(err)) throw err;
           await onFailure(gr, p, err).catch((e) => log("error", "parking failed", { error: String(e) }));
         }
       }
     }
   }
+
+  const { pause, wake } = pauser(); // stop() cuts a back-off short
 
   let loop: Promise<void> = (async () => {
     // The database may not be up yet: keep trying rather than give up for good.
@@ -152,12 +159,26 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
         break;
       } catch (err) {
         log("warn", "consumer init failed; retrying", { error: String(err) });
-        await new Promise((r) => setTimeout(r, delay));
+        await pause(delay);
       }
     }
+    // While the database is unavailable: one warning per try, backing off to 5 s; the pool reconnects by itself.
+    let outage = 0;
     while (!stopped) {
-      await tick().catch((err) => log("error", "consumer tick failed", { error: String(err) }));
-      await new Promise((r) => setTimeout(r, pollMs));
+      try {
+        await tick();
+        if (outage > 0) log("info", "database back; consumers resumed", { tries: outage });
+        outage = 0;
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) {
+          outage++;
+          log("warn", "database unavailable; consumers retrying", { try: outage, error: String(err) });
+          await pause(Math.min(5000, 250 * 2 ** (outage - 1)));
+          continue;
+        }
+        log("error", "consumer tick failed", { error: String(err) });
+      }
+      await pause(pollMs);
     }
   })();
   loop = loop.catch((err) => log("error", "consumer runtime failed", { error: String(err) }));
@@ -167,6 +188,7 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
     held: () => Object.fromEntries(held),
     async stop() {
       stopped = true;
+      wake();
       await loop;
       // hand the partitions over at once instead of waiting for the leases to expire
       await db

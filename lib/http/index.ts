@@ -1,7 +1,14 @@
 import { NextResponse } from "next/server";
 import { ZodError, type z } from "zod";
 import type { Operation } from "@/lib/api/operations";
-import { AppError, errorBody, type FieldIssue } from "@/lib/errors";
+import {
+  AppError,
+  DATABASE_RETRY_AFTER_SECONDS,
+  errorBody,
+  type FieldIssue,
+  isDatabaseUnavailable,
+  unavailableCause,
+} from "@/lib/errors";
 import { logger } from "@/lib/log";
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -66,14 +73,28 @@ export function json(data: unknown, init?: { status?: number; headers?: HeadersI
 }
 
 /**
- * Any error as the API answers it: an `AppError` as it is, a `ZodError` as VALIDATION_FAILED, anything
- * else as a generic INTERNAL_ERROR (logged with `context`, never shown). Route handlers and server actions share it.
+ * Any error as the API answers it: an `AppError` as it is, a `ZodError` as VALIDATION_FAILED, the database
+ * being down or restarting as a retryable 503 DATABASE_UNAVAILABLE with Retry-After (a warning in the log,
+ * not an unexpected error), anything else as a generic INTERNAL_ERROR (logged with `context`, never shown).
+ * Route handlers and server actions share it.
  */
 export function publicError(err: unknown, context: Record<string, unknown>): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) return validationError(err);
+  if (isDatabaseUnavailable(err)) return databaseUnavailable(err, context);
   logger().error({ err, ...context }, "unexpected error");
   return new AppError("INTERNAL_ERROR", "Something went wrong on our side");
+}
+
+/**
+ * The 503 of a database outage. Logged as one short warning (the driver's code and message, not the failed
+ * query and its parameters): an outage answers many requests at once and is the operator's news, not a bug.
+ */
+export function databaseUnavailable(err: unknown, context: Record<string, unknown> = {}): AppError {
+  logger().warn({ ...context, cause: unavailableCause(err) }, "database unavailable");
+  return new AppError("DATABASE_UNAVAILABLE", "The database is unavailable for a moment; retry shortly", undefined, {
+    "retry-after": String(DATABASE_RETRY_AFTER_SECONDS),
+  });
 }
 
 export function errorResponse(err: unknown, requestId?: string): NextResponse {

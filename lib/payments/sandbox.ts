@@ -3,7 +3,9 @@ import { and, asc, desc, eq, isNull, lte, ne, sql } from "drizzle-orm";
 import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { sandboxDisputes, sandboxEvents, sandboxPayments, sandboxRefunds } from "@/db/schema";
+import { pauser } from "@/lib/app/pauser";
 import { equalSecrets } from "@/lib/auth/equal-secrets";
+import { isDatabaseUnavailable } from "@/lib/errors";
 import { fromProviderAmount, toProviderAmount } from "@/lib/money/currency";
 import {
   type CreatePaymentInput,
@@ -765,16 +767,30 @@ export function startSandboxDispatcher(
   }
 
   const interval = opts.intervalMs ?? 200;
+  const { pause, wake } = pauser(); // stop() cuts a back-off short
+  let outage = 0; // consecutive ticks the database was unavailable: back off to 5 s, the pool reconnects by itself
   const loop = async () => {
     while (!stopped) {
-      running = tick().catch((e) => log("sandbox dispatcher error", { error: String(e) }));
+      running = tick().then(
+        () => {
+          if (outage > 0) log("database back; sandbox dispatcher resumed", { tries: outage });
+          outage = 0;
+        },
+        (e) => {
+          outage = isDatabaseUnavailable(e) ? outage + 1 : 0;
+          log(outage > 0 ? "database unavailable; sandbox dispatcher retrying" : "sandbox dispatcher error", {
+            error: String(e),
+          });
+        },
+      );
       await running;
-      await new Promise((r) => setTimeout(r, interval));
+      await pause(outage > 0 ? Math.min(5000, interval * 2 ** outage) : interval);
     }
   };
-  void loop();
+  void loop().catch((e) => log("sandbox dispatcher stopped on an error", { error: String(e) }));
   return async () => {
     stopped = true;
+    wake();
     await running;
   };
 }

@@ -41,7 +41,7 @@ export type WebhookResult = { received: true; ignored?: string; result?: string 
 /**
  * Verify and apply one webhook delivery. Bad or stale signatures are 400s (Stripe
  * stops retrying those); event types we do not handle are acknowledged; database
- * failures propagate as 500 so that Stripe retries.
+ * failures propagate (the database down: 503 DATABASE_UNAVAILABLE, else 500) so that Stripe retries.
  */
 export async function handleStripeWebhook(
   db: Db,

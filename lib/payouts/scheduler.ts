@@ -5,7 +5,7 @@ import type { Db } from "@/db/client";
 import { payoutRuns } from "@/db/schema";
 import { refundClosedCampaigns } from "@/lib/campaigns/abuse";
 import type { Config } from "@/lib/config";
-import { AppError } from "@/lib/errors";
+import { AppError, isDatabaseUnavailable, unavailableCause } from "@/lib/errors";
 import { createContributeDeps } from "@/lib/payments";
 import { reconcilePayments } from "@/lib/payments/reconcile";
 import { resumeRefunds } from "@/lib/payments/refunds";
@@ -28,33 +28,49 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
   const payments = deps.provider;
   const opts = { timezone: c.PAYOUT_TIMEZONE, protect: true };
   let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
 
-  const guard = (what: string, fn: () => Promise<RunSummary>) => async () => {
+  /** A job's failure: the database down is a warning (the job runs again at its next time), anything else an error. */
+  const failed = (err: unknown, msg: string, extra: object = {}) => {
+    if (isDatabaseUnavailable(err)) log.warn({ ...extra, cause: unavailableCause(err) }, `${msg} (database unavailable)`);
+    else log.error({ ...extra, err }, msg);
+  };
+
+  /** Run `fn` as job `what`; resolves "outage" when it failed because the database was unavailable. */
+  const attempt = async (what: string, fn: () => Promise<RunSummary>): Promise<"done" | "outage" | "failed"> => {
     const p = fn().then(
       (summary) => {
         log.info({ summary }, `payouts: ${what} done`);
         // The guard stopped money that is not this provider's to send (./guard.ts): someone must look.
         if (summary.refused.length > 0) log.error({ refused: summary.refused }, `payouts: ${what} refused to send payouts`);
+        return "done" as const;
       },
       (err) => {
-        if (err instanceof AppError && err.code === "PAYOUT_RUN_IN_PROGRESS")
+        if (err instanceof AppError && err.code === "PAYOUT_RUN_IN_PROGRESS") {
           log.info(`payouts: ${what} skipped, ${err.message}`);
-        else log.error({ err }, `payouts: ${what} failed`);
+          return "done" as const;
+        }
+        failed(err, `payouts: ${what} failed`);
+        return isDatabaseUnavailable(err) ? ("outage" as const) : ("failed" as const);
       },
     );
     running = p;
-    await p;
+    return p;
+  };
+  const guard = (what: string, fn: () => Promise<RunSummary>) => async () => {
+    await attempt(what, fn);
   };
 
-  const daily = guard("daily run", () => runPayouts(db, s, { date: todayIn(c.PAYOUT_TIMEZONE) }));
+  const runToday = () => runPayouts(db, s, { date: todayIn(c.PAYOUT_TIMEZONE) });
+  const daily = guard("daily run", runToday);
   const paymentsJob = new Cron(c.PAYMENT_RECONCILE_SCHEDULE, opts, async () => {
     try {
       const summary = await reconcilePayments(db, deps, {
-        onError: (contributionId, err) => log.error({ err, contributionId }, "payments: reconciling a payment failed"),
+        onError: (contributionId, err) => failed(err, "payments: reconciling a payment failed", { contributionId }),
       });
       if (summary.checked > 0) log.info({ summary }, "payments: pending payments reconciled");
     } catch (err) {
-      log.error({ err }, "payments: reconciliation failed");
+      failed(err, "payments: reconciliation failed");
     }
   });
   const jobs = [
@@ -66,9 +82,9 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
       guard("reconcile", async () => {
         // Refunds asked for while the provider was unreachable are sent again here too.
         const resent = await resumeRefunds(db, payments, {
-          onError: (refundId, err) => log.error({ err, refundId }, "refunds: sending a refund failed"),
+          onError: (refundId, err) => failed(err, "refunds: sending a refund failed", { refundId }),
         }).catch((err) => {
-          log.error({ err }, "refunds: resume failed");
+          failed(err, "refunds: resume failed");
           return 0;
         });
         if (resent > 0) log.info({ resent }, "refunds: pending refunds sent again");
@@ -87,25 +103,36 @@ export function startPayoutScheduler(db: Db, c: Config, log: Logger): () => Prom
                 "close-for-abuse: refunds made",
               );
           },
-          (err) => log.error({ err }, "close-for-abuse: refunds failed"),
+          (err) => failed(err, "close-for-abuse: refunds failed"),
         );
         return reconcilePayouts(db, s);
       }),
     ),
   ];
 
-  const catchUp = setTimeout(async () => {
+  // Catch up on today's run once, 5 s after start; while the database is unavailable, again with back-off
+  // (up to a minute) until it answers, instead of waiting for tomorrow's schedule.
+  const catchUpOnce = async (): Promise<"done" | "outage" | "failed"> => {
     try {
       const today = todayIn(c.PAYOUT_TIMEZONE);
       const [run] = await db.select().from(payoutRuns).where(eq(payoutRuns.payoutDate, today));
-      if (!run?.finishedAt) await daily();
+      return run?.finishedAt ? "done" : await attempt("daily run", runToday);
     } catch (err) {
-      log.error({ err }, "payouts: catch-up check failed");
+      failed(err, "payouts: catch-up check failed");
+      return isDatabaseUnavailable(err) ? "outage" : "failed";
     }
-  }, 5000);
-  catchUp.unref();
+  };
+  let catchUp: NodeJS.Timeout;
+  const scheduleCatchUp = (delay: number) => {
+    catchUp = setTimeout(async () => {
+      if ((await catchUpOnce()) === "outage" && !stopped) scheduleCatchUp(Math.min(delay * 2, 60_000));
+    }, delay);
+    catchUp.unref();
+  };
+  scheduleCatchUp(5000);
 
   return async () => {
+    stopped = true;
     clearTimeout(catchUp);
     for (const j of jobs) j.stop();
     // A run in progress is crash-safe: give it a moment to finish its batch, not the whole day.

@@ -65,16 +65,18 @@ export async function testPostgresServer(log: (msg: string) => void = () => {}):
   return embedded;
 }
 
-/** Create (and later drop) a uniquely named, migrated database for this run. */
-export async function provisionDatabase(label: string): Promise<TestDatabase> {
-  const server = await testPostgresServer();
-  const serverUrl = server.url;
-  assertLocal(serverUrl);
+/**
+ * Create (and later drop) a uniquely named, migrated database for this run, on the test server or on the
+ * server of owner URL `serverUrl` (a test's own PostgreSQL, which `drop()` leaves running).
+ */
+export async function provisionDatabase(label: string, serverUrl?: string): Promise<TestDatabase> {
+  const server = serverUrl ? { url: serverUrl, stop: async () => {} } : await testPostgresServer();
+  assertLocal(server.url);
   const name = `cf_${label}_${Date.now().toString(36)}_${process.pid}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(server.url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   await admin.end();
-  const u = new URL(serverUrl);
+  const u = new URL(server.url);
   u.pathname = `/${name}`;
   const url = u.toString();
   await migrateDatabase(url);
@@ -83,7 +85,7 @@ export async function provisionDatabase(label: string): Promise<TestDatabase> {
     url,
     appUrl,
     async drop() {
-      const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      const a = postgres(server.url, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists "${name}" with (force)`);
       await a.end();
       await server.stop();
