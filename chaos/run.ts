@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { enableAppLogin } from "@/db/app-role";
 import { openDb } from "@/db/client";
 import { type EmbeddedHandle, startEmbeddedPostgres } from "@/db/embedded";
+import { relocatedClusterDir } from "@/db/embedded-root";
 import { migrateDatabase } from "@/db/migrate";
 import { createApiToken } from "@/lib/auth/tokens";
 import { anyFreePort } from "@/lib/net/ports";
@@ -486,11 +487,8 @@ function freshDataDir(dataDir: string) {
 }
 
 function cleanDataDir(dataDir: string) {
-  const note = path.join(dataDir, "pg-location.txt");
-  if (existsSync(note)) {
-    const where = /cluster is in (\S+) \(/.exec(readFileSync(note, "utf8"))?.[1];
-    if (where?.startsWith("/var/lib/crowdfund/clusters/")) rmSync(where, { recursive: true, force: true });
-  }
+  const relocated = relocatedClusterDir(path.join(dataDir, "pg"));
+  if (existsSync(relocated)) rmSync(relocated, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
 

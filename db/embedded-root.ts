@@ -62,7 +62,7 @@ export function rootPlacement(
   const native = path.resolve(path.dirname(postgresBin), "..");
   const version = (JSON.parse(readFileSync(path.join(native, "..", "package.json"), "utf8")) as { version: string }).version;
   const binDir = path.join(ROOT_HOME, `postgres-${version}`);
-  const clusterDir = path.join(ROOT_HOME, "clusters", createHash("sha256").update(pgDir).digest("hex").slice(0, 16));
+  const clusterDir = relocatedClusterDir(pgDir);
   mkdirSync(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
   if (!existsSync(path.join(binDir, "bin", "postgres"))) {
     const tmp = `${binDir}.${process.pid}.tmp`;
@@ -79,6 +79,11 @@ export function rootPlacement(
       "the postgres system user cannot enter this directory, and PostgreSQL does not run as root.\n",
   );
   return { relocated: true, pgDir: clusterDir, binDir, ids };
+}
+
+/** Where the cluster of `pgDir` lives when root relocates it (whether or not it exists). */
+export function relocatedClusterDir(pgDir: string): string {
+  return path.join(ROOT_HOME, "clusters", createHash("sha256").update(pgDir).digest("hex").slice(0, 16));
 }
 
 /** A PostgreSQL server run as `ids` from `binDir`, its cluster in `pgDir` (the relocated case above). */
