@@ -215,8 +215,9 @@ export async function runChaos(o: ChaosOptions, say: (line: string) => void): Pr
 
     const faulting = (async () => {
       for (const [i, f] of plan.entries()) {
+        // A fault whose point the clients passed while an earlier one was under way fires at once (after the
+        // last operation too: the settling is attacked as well), so a run always makes all its faults.
         while (stats.finished < f.at && !clientsDone) await sleep(50);
-        if (clientsDone) break;
         if (f.kind === "restart") {
           say(
             `fault ${i + 1}/${plan.length}: PostgreSQL immediate-mode restart (down ${f.pause} ms) at ${stats.finished}/${total} operations`,
