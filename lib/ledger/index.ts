@@ -62,6 +62,22 @@ export async function postEntry(tx: Db, e: EntryInput): Promise<boolean> {
  * another transaction inserted (migration 0013), and one whose entry was inserted in a savepoint, which
  * has a transaction ID of its own; so never call this inside a nested `tx.transaction()`.
  */
+/**
+ * Serialize what takes money out of the campaigns `campaignIds` (refunds, disputes, payouts) until the transaction
+ * ends: a transaction-scoped advisory lock per campaign, taken in ID order (so that two lockers of several campaigns
+ * cannot deadlock). A payout run takes them before it reads the balances (lib/payouts/run.ts) and every entry that
+ * debits a campaign's collected account takes its own in `postEntries`: so a refund asked for while a run reads the
+ * balance is either seen by the run or posted after the payout, never paid out and refunded both (the chaos
+ * harness's long run found a payout larger than what was available when a refund raced it; docs/reliability.md).
+ * Contributions only add money and take no lock, so a viral campaign's gifts never wait on each other.
+ */
+export async function lockCampaignBalances(tx: Db, campaignIds: string[]): Promise<void> {
+  if (campaignIds.length === 0) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(hashtext('crowdfund:campaign-balance'), hashtext(s.id))
+    from (select distinct x as id from jsonb_array_elements_text(${JSON.stringify(campaignIds)}::jsonb) as x order by x) as s`);
+}
+
 export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<string>> {
   for (const e of entries) {
     const sum = e.lines.reduce((s, l) => s + l.amount, 0);
@@ -71,6 +87,12 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
   }
   const posted = new Set<string>();
   if (entries.length === 0) return posted;
+  const drainLines = (e: EntryInput) => e.lines.filter((l) => l.account.kind === "campaign_collected" && l.amount > 0);
+  const drains = (e: EntryInput) => drainLines(e).length > 0;
+  await lockCampaignBalances(
+    tx,
+    entries.flatMap((e) => drainLines(e).map((l) => l.account.owner)),
+  );
   const ids = new Map(entries.map((e) => [entryKey(e), uuidv7()]));
   const inserted = await tx
     .insert(ledgerEntries)
@@ -81,6 +103,9 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
         reference: e.reference,
         description: e.description,
         provider: e.provider,
+        // Money out of a campaign is stamped when it is posted, after its balance lock (lockCampaignBalances), not
+        // when its transaction began: the audit orders it against payouts by this time.
+        ...(drains(e) ? { createdAt: sql`clock_timestamp()` } : {}),
       })),
     )
     .onConflictDoNothing()

@@ -6,7 +6,7 @@ import type { Db } from "@/db/client";
 import { payoutRuns, payouts } from "@/db/schema";
 import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
-import { accounts, type EntryInput, postEntries } from "@/lib/ledger";
+import { accounts, type EntryInput, lockCampaignBalances, postEntries } from "@/lib/ledger";
 import { type TransferRefusal, transferRefusal } from "./guard";
 import { type PayoutHold, payoutHold } from "./hold";
 import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
@@ -210,6 +210,15 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       return;
     }
     const last = await db.transaction(async (tx) => {
+      // The batch's balances locked before they are read, in a statement of its own (a fresh snapshot after the
+      // wait): a refund or dispute posted meanwhile is either seen here or posted after the payout (lockCampaignBalances).
+      const batch = await tx.execute<{ owner: string }>(sql`
+        select distinct owner from ledger_accounts where kind = 'campaign_collected' and owner > ${after}
+        order by owner limit ${s.batchSize}`);
+      await lockCampaignBalances(
+        tx,
+        batch.map((b) => b.owner),
+      );
       // What each campaign of the batch is owed: contributions settled before the cut-off less the hold,
       // less every other movement so far, whenever it happened: payouts made, transfers failed and
       // credited back, refunds (reserved when asked for), disputed amounts moved to held. Money that came
