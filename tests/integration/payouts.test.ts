@@ -199,6 +199,54 @@ describe("daily payouts", () => {
     expect(await campaignBalance(timedOut)).toBe(0);
   }, 150_000); // four CLI processes, each a tsx start: ~25 s idle, over 60 s on a loaded 2-core machine
 
+  it("a refund posted while a run reads the balance is either seen by the run or posted after its payout, never both paid and refunded", async () => {
+    const { openDb } = await import("@/db/client");
+    const { accounts, postEntries } = await import("@/lib/ledger");
+    const { auditLedger } = await import("@/lib/ledger/audit");
+    const id = await activeCampaign(carol);
+    await give(bob, id, 3000);
+    const owner = openDb(tdb.url, 2);
+    let commit = () => {};
+    const held = new Promise<void>((r) => (commit = r));
+    let posted = () => {};
+    const refundPosted = new Promise<void>((r) => (posted = r));
+    // A refund of 500 whose transaction is still open (as one waiting on its provider call would be)…
+    const refund = owner.db.transaction(async (tx) => {
+      await postEntries(tx, [
+        {
+          kind: "refund",
+          reference: crypto.randomUUID(),
+          description: "a refund racing the payout run",
+          provider: "sandbox",
+          currency: "USD",
+          lines: [
+            { account: accounts.campaignCollected(id), amount: 500 },
+            { account: accounts.providerClearing("sandbox"), amount: -500 },
+          ],
+        },
+      ]);
+      posted();
+      await held;
+    });
+    await refundPosted;
+    // …while the day's run starts: it must wait for the refund, then pay what is left.
+    const run = cli(["payouts", "run", "--date", day(8), "--allow-future-cutoff"]);
+    await waitFor(
+      async () =>
+        run.exitCode !== null || (await sql`select 1 from pg_locks where locktype = 'advisory' and not granted`).length > 0,
+      (blocked) => blocked,
+      60_000,
+    );
+    commit();
+    await refund;
+    expect(await run.done, run.output()).toBe(0);
+    const [p] = await payoutsOf(id);
+    expect(p?.amount).toBe(String(net(3000) - 500));
+    const audit = await auditLedger(owner.db);
+    expect(audit.payoutMismatches.filter((m) => m.campaignId === id)).toEqual([]);
+    await owner.sql.end();
+  }, 150_000);
+
   it("killed with SIGKILL mid-run again and again, then run to the end: exactly one payout per campaign, none skipped", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
