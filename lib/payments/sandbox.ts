@@ -177,7 +177,7 @@ function intentJson(r: Row) {
  * not its webhook gets through: so a lost webhook leaves something for reconciliation to find. Returns the row
  * as it now is.
  */
-async function settleDue(tx: Tx, r: Row): Promise<Row> {
+async function settleDue(tx: Tx | Db, r: Row): Promise<Row> {
   // (A row from before settles_at existed has none: it settles when its event is delivered, as it used to.)
   if (r.status !== "processing" || (r.settlesAt && r.settlesAt.getTime() > Date.now())) return r;
   const [done] = await tx
@@ -709,7 +709,10 @@ export function startSandboxDispatcher(
       // No snapshot: the PaymentIntent as it is now (payment events).
       const [row] = await tx.select().from(sandboxPayments).where(eq(sandboxPayments.id, ev.paymentId));
       if (!row) return;
-      object = intentJson(await settleDue(tx, row)); // the delayed payment completes on its side by now
+      // The delayed payment completes on its side by now: committed on its own before the webhook leaves, as Stripe's
+      // state does not depend on its deliveries (in the claiming transaction, a rollback after the send left the
+      // sandbox saying "processing" about a payment the app had recorded as succeeded).
+      object = intentJson(await settleDue(db, row));
     }
     const payload = JSON.stringify({
       id: ev.id,
