@@ -230,7 +230,7 @@ describe("daily payouts", () => {
     });
     await refundPosted;
     // …while the day's run starts: it must wait for the refund, then pay what is left.
-    const run = cli(["payouts", "run", "--date", day(8), "--allow-future-cutoff"]);
+    const run = cli(["payouts", "run", "--date", day(12), "--allow-future-cutoff"]); // a day no other test runs
     await waitFor(
       async () =>
         run.exitCode !== null || (await sql`select 1 from pg_locks where locktype = 'advisory' and not granted`).length > 0,
