@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { campaignTotals } from "@/lib/events/consumers";
+import { consumerLag } from "@/lib/events/lag";
 import { auditLedger } from "@/lib/ledger/audit";
 import type { CampaignRef, Outcome } from "./workload";
 
@@ -168,6 +170,6 @@ export async function inFlight(db: Db): Promise<Record<string, number>> {
            (select count(*) from sandbox_events where delivered_at is null) as "undelivered webhooks",
            (select count(*) from payouts where status in ('pending', 'submitted')) as "open payouts"`);
   const counts = Object.fromEntries(Object.entries(r ?? {}).map(([k, n]) => [k, Number(n)]));
-  counts["events behind"] = (await auditLedger(db)).totalsLagEvents;
+  counts["events behind"] = (await consumerLag(db))[campaignTotals.name]?.events ?? 0;
   return counts;
 }

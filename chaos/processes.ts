@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** The checkout's root: every role is started from it, as `npm start`, `next start` and `npm run worker` are. */
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -90,5 +91,3 @@ export async function waitHealthy(url: string, timeoutMs: number, alive: () => b
   }
   return false;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,16 +1,17 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { enableAppLogin } from "@/db/app-role";
 import { openDb } from "@/db/client";
-import { type EmbeddedHandle, startEmbeddedPostgres } from "@/db/embedded";
+import { startEmbeddedPostgres } from "@/db/embedded";
 import { relocatedClusterDir } from "@/db/embedded-root";
 import { migrateDatabase } from "@/db/migrate";
 import { createApiToken } from "@/lib/auth/tokens";
 import { anyFreePort } from "@/lib/net/ports";
 import { auditRun, inFlight, type Violation } from "./audit";
 import { startFront } from "./front";
-import { ROOT, RoleProcess, sleep, waitHealthy } from "./processes";
+import { ROOT, RoleProcess, waitHealthy } from "./processes";
 import { between, type CampaignRef, type ClientStats, type Outcome, pick, planOps, rngOf, runClient } from "./workload";
 
 /** A run's settings (`npm run chaos -- --help` lists them; docs/reliability.md gives the documented long run). */
@@ -90,7 +91,7 @@ const APP_PASSWORD = "chaos-app-password";
 export async function runChaos(o: ChaosOptions, say: (line: string) => void): Promise<ChaosSummary> {
   const started = Date.now();
   const rng = rngOf(o.seed);
-  freshDataDir(o.dataDir);
+  cleanDataDir(o.dataDir);
   const pg = await startEmbeddedPostgres({ dataDir: o.dataDir, port: await anyFreePort(), database: "chaos", log: say });
   const roles: RoleProcess[] = [];
   let front: Awaited<ReturnType<typeof startFront>> | undefined;
@@ -482,15 +483,9 @@ async function ledgerAuditCli(env: NodeJS.ProcessEnv): Promise<{ code: number | 
   return { code, out: r.output };
 }
 
-/** The run's data dir from scratch: its cluster (and, as root, the relocated cluster it points to) removed. */
-function freshDataDir(dataDir: string) {
-  cleanDataDir(dataDir);
-}
-
+/** The run's data dir removed, with its cluster (as root, the relocated cluster it points to). */
 function cleanDataDir(dataDir: string) {
   const relocated = relocatedClusterDir(path.join(dataDir, "pg"));
   if (existsSync(relocated)) rmSync(relocated, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 }
-
-export type { EmbeddedHandle };

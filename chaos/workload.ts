@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { sleep } from "./processes";
 
 /** The seeded random source of a run: the same seed gives the same operations, amounts, cards and faults. */
 export type Rng = ReturnType<typeof xoroshiro128plus>;
