@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { SignOutButton } from "@/components/SignOutButton";
+import { AccountMenu } from "@/components/AccountMenu";
 import { sessionUser } from "@/lib/auth/session";
 import { isDatabaseUnavailable, unavailableCause } from "@/lib/errors";
 import { logger } from "@/lib/log";
@@ -40,25 +40,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <span className="brand-mark" aria-hidden="true">
                 ♥
               </span>
-              Crowdfund
+              <span className="brand-name">Crowdfund</span>
             </Link>
             <nav aria-label="Main" className="main-nav">
               <Link href="/campaigns/new" className="btn btn-primary btn-small">
                 Start a campaign
               </Link>
-              <Link href="/dashboard">Dashboard</Link>
-              <Link href="/settings/payouts">Payouts</Link>
-              <Link href="/settings/tokens">API tokens</Link>
-              <Link href="/docs">API docs</Link>
-              {user ? (
-                <span className="nav-user">
-                  <span className="nav-user-name">{user.name}</span>
-                  <Link href="/contributions">My contributions</Link>
-                  <SignOutButton />
-                </span>
-              ) : (
-                <Link href="/signin">Sign in</Link>
-              )}
+              {user ? <AccountMenu name={user.name} /> : <Link href="/signin">Sign in</Link>}
             </nav>
           </div>
         </header>
@@ -67,7 +55,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </main>
         <footer className="site-footer">
           <div className="container">
-            Crowdfund — open-source crowdfunding you can run yourself. <Link href="/docs">API docs</Link>
+            <p>Crowdfund — open-source crowdfunding you can run yourself.</p>
+            <nav aria-label="Developers" className="footer-nav">
+              <Link href="/docs">API docs</Link>
+              <Link href="/settings/tokens">API tokens</Link>
+            </nav>
           </div>
         </footer>
       </body>

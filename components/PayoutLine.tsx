@@ -1,11 +1,12 @@
 import type { CampaignPayoutSummary, PayoutHold } from "@/lib/payouts";
-import { formatMoney } from "./format";
+import { describeFee, formatMoney } from "./format";
 
 /**
  * Per campaign on the dashboard: what waits (and why: `hold`, from lib's payoutHold; null when the
  * next run pays it), what another payment provider's money is left (never paid out here), what is owed back (money refunded or disputed after it was paid out), what open
  * disputes hold, what is on its way, what was paid out. `minimum` in minor units; `holdHours`: how long
- * a contribution settles before it is payable (PAYOUT_HOLD_HOURS).
+ * a contribution settles before it is payable (PAYOUT_HOLD_HOURS); `feeBps`: the platform fee already taken from
+ * what waits (PLATFORM_FEE_BPS, basis points), said beside it.
  */
 export function PayoutLine({
   summary: s,
@@ -13,12 +14,14 @@ export function PayoutLine({
   minimum,
   timeZone,
   holdHours,
+  feeBps,
 }: {
   summary: CampaignPayoutSummary;
   hold: PayoutHold | null;
   minimum: number;
   timeZone: string;
   holdHours: number;
+  feeBps: number;
 }) {
   const m = (n: number) => formatMoney(n, s.currency);
   const settled =
@@ -46,6 +49,7 @@ export function PayoutLine({
           <dt>Waiting</dt>
           <dd>
             {m(s.unpaid)}
+            {feeBps > 0 && <span className="muted small"> (after {describeFee(feeBps)})</span>}
             {s.unpaid > 0 && <span className="muted small"> — {why}</span>}
           </dd>
         </div>

@@ -1,7 +1,9 @@
 "use client";
 
 import { Elements, PaymentElement, useElements, useStripe } from "@stripe/react-stripe-js";
-import { loadStripe } from "@stripe/stripe-js";
+// The "pure" entry point adds Stripe.js to the page only when loadStripe is called (a Stripe-configured form), not on
+// import: in sandbox mode no campaign page loads it.
+import { loadStripe } from "@stripe/stripe-js/pure";
 import { type MutableRefObject, useEffect, useMemo, useState } from "react";
 import { toProviderAmount } from "@/lib/money/currency";
 import { Field } from "./Field";

@@ -9,6 +9,24 @@ export function percentOf(collected: number, goal: number): number {
   return Math.max(0, Math.min(100, Math.floor((collected * 100) / goal)));
 }
 
+/**
+ * The platform fee as people read it, from basis points (PLATFORM_FEE_BPS: 100 = 1 %): "no platform fee" or
+ * "a 2.5 % platform fee".
+ */
+export function describeFee(bps: number): string {
+  if (bps <= 0) return "no platform fee";
+  return `a ${Number((bps / 100).toFixed(2))} % platform fee`;
+}
+
+/**
+ * The payout minimum (PAYOUT_MINIMUM_MINOR, minor units of the campaign's currency, so one number means $1.00 but
+ * ¥100) in words, with three currencies as examples: "$1.00 for a campaign in US dollars, €1.00 in euros, ¥100 in yen".
+ */
+export function describePayoutMinimum(minimumMinor: number): string {
+  const m = (currency: string) => formatMoney(minimumMinor, currency);
+  return `${m("USD")} for a campaign in US dollars, ${m("EUR")} in euros, ${m("JPY")} in yen`;
+}
+
 // Fixed locale and time zone so server and browser render the same text.
 const dateFmt = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
 const dateTimeFmt = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });

@@ -69,6 +69,7 @@ test("alice refunds part of bob's contribution after confirming, then the rest w
   // bob finds both refunds under "My contributions"
   const bobPage = await bob.newPage();
   await bobPage.goto("/");
+  await bobPage.getByRole("navigation", { name: "Main" }).locator("summary").click();
   await bobPage.getByRole("link", { name: "My contributions" }).click();
   await bobPage.waitForURL(/\/contributions$/);
   const mine = bobPage.locator("li.contribution", { hasText: title });

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CampaignCard } from "@/components/CampaignCard";
+import { describeFee } from "@/components/format";
 import { Pager } from "@/components/Pager";
 import { PayoutHistory } from "@/components/PayoutHistory";
 import { PayoutLine } from "@/components/PayoutLine";
@@ -98,6 +99,7 @@ export default async function DashboardPage({
                       account,
                     })}
                     minimum={c.PAYOUT_MINIMUM_MINOR}
+                    feeBps={c.PLATFORM_FEE_BPS}
                     timeZone={c.PAYOUT_TIMEZONE}
                     holdHours={c.PAYOUT_HOLD_HOURS}
                   />
@@ -116,8 +118,8 @@ export default async function DashboardPage({
       <section className="section" aria-labelledby="payouts-heading">
         <h2 id="payouts-heading">Payouts</h2>
         <p className="muted small">
-          Once a day, what your campaigns collected (after fees) is sent to your{" "}
-          <Link href="/settings/payouts">payout account</Link>.
+          Once a day, what your campaigns collected is sent to your <Link href="/settings/payouts">payout account</Link>, with{" "}
+          {describeFee(c.PLATFORM_FEE_BPS)} taken.
         </p>
         <PayoutHistory items={history.items} />
       </section>

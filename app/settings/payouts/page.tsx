@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { ConnectPayoutAccount } from "@/components/ConnectPayoutAccount";
+import { describeFee, describePayoutMinimum } from "@/components/format";
 import { db, services } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { config } from "@/lib/config";
-import { formatMoney } from "@/lib/money/currency";
 import { accountHold, getPayoutAccount } from "@/lib/payouts";
 
 export const dynamic = "force-dynamic";
@@ -20,9 +20,9 @@ export default async function PayoutSettingsPage() {
     <>
       <h1>Payout account</h1>
       <p className="muted">
-        Once a day (cut-off 00:00 {c.PAYOUT_TIMEZONE}) the money your campaigns collected, after fees, is sent to this account,
-        once a campaign's waiting balance reaches {c.PAYOUT_MINIMUM_MINOR} minor units of its currency (
-        {formatMoney(c.PAYOUT_MINIMUM_MINOR, "USD")} for a campaign in US dollars).
+        Once a day (cut-off 00:00 {c.PAYOUT_TIMEZONE}) the money your campaigns collected is sent to this account, with{" "}
+        {describeFee(c.PLATFORM_FEE_BPS)} taken from each contribution. A campaign is paid once what waits reaches the payout
+        minimum: {describePayoutMinimum(c.PAYOUT_MINIMUM_MINOR)}.
       </p>
       <div className="card">
         {account ? (
