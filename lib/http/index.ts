@@ -1,13 +1,7 @@
 import { NextResponse } from "next/server";
 import { ZodError, type z } from "zod";
 import type { Operation } from "@/lib/api/operations";
-import {
-  AppError,
-  DATABASE_RETRY_AFTER_SECONDS,
-  errorBody,
-  isDatabaseUnavailable,
-  unavailableCause,
-} from "@/lib/errors";
+import { AppError, DATABASE_RETRY_AFTER_SECONDS, errorBody, isDatabaseUnavailable, unavailableCause } from "@/lib/errors";
 import { zodDetails } from "@/lib/forms";
 import { logger } from "@/lib/log";
 
