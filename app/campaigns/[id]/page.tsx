@@ -6,7 +6,7 @@ import { cache } from "react";
 import { CampaignMedia } from "@/components/CampaignMedia";
 import { ContributeForm } from "@/components/ContributeForm";
 import { ContributionList } from "@/components/ContributionList";
-import { formatDate, formatMoney, percentOf, timeLeft } from "@/components/format";
+import { formatDate, formatMoney, percentText, timeLeft } from "@/components/format";
 import { Money } from "@/components/Money";
 import { type Move, OwnerPanel } from "@/components/OwnerPanel";
 import { ProgressBar } from "@/components/ProgressBar";
@@ -77,7 +77,6 @@ export default async function CampaignPage({ params }: Props) {
   const isOwner = user?.id === c.creator.id;
   const moves = movesFor({ status: c.status, creatorId: c.creator.id }, user).map((to) => moveButton(c.status, to));
   const canCloseForAbuse = user?.role === "admin" && !c.closedForAbuse;
-  const pct = percentOf(c.collectedAmount, c.goalAmount);
   const open = acceptsContributions(c, new Date());
   const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
 
@@ -118,7 +117,7 @@ export default async function CampaignPage({ params }: Props) {
             <ProgressBar collected={c.collectedAmount} goal={c.goalAmount} />
             <ul className="stat-list">
               <li>
-                <strong>{pct}%</strong> funded
+                <strong>{percentText(c.collectedAmount, c.goalAmount)}</strong> funded
               </li>
               <li>
                 <strong>{c.contributionCount}</strong> contribution{c.contributionCount === 1 ? "" : "s"}
