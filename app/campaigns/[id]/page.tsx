@@ -10,6 +10,7 @@ import { formatDate, formatMoney, percentText, timeLeft } from "@/components/for
 import { Money } from "@/components/Money";
 import { type Move, OwnerPanel } from "@/components/OwnerPanel";
 import { ProgressBar } from "@/components/ProgressBar";
+import { StoryText } from "@/components/StoryText";
 import { StatusBadge } from "@/components/StatusBadge";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
@@ -95,7 +96,7 @@ export default async function CampaignPage({ params }: Props) {
           <CampaignMedia title={c.title} assets={c.assets} />
           <section className="story card" aria-label="Story">
             <h2 className="visually-hidden">Story</h2>
-            <p className="story-text">{c.story}</p>
+            <StoryText story={c.story} />
           </section>
           <section className="card contributions-card" aria-labelledby="contributions-heading">
             <h2 id="contributions-heading">Recent contributions</h2>
