@@ -21,7 +21,7 @@ import { appExponent } from "./currency";
  * - AMOUNT_AMBIGUOUS: one separator followed by exactly three digits where both readings fit the currency
  *   ("1.500" in USD: 1500 in European writing or 1.50 badly typed; "1,500" in KWD: 1500 or 1.500);
  * - AMOUNT_TOO_PRECISE: more decimals than the currency has minor units ("10.5" yen, "1.234" dollars);
- * - AMOUNT_TOO_LARGE: more than 15 digits (beyond what a number holds exactly);
+ * - AMOUNT_TOO_MANY_DIGITS: more than 15 digits (beyond what a number holds exactly);
  * - CURRENCY_UNKNOWN: `currency` (a form field, as sent) is no ISO 4217 code the runtime knows.
  *
  * Limits of the amount itself (minimum, maximum, step) are not checked here: see `chargeProblem` and the schemas.
@@ -34,7 +34,7 @@ export interface AmountInputProblem {
     | "AMOUNT_INVALID"
     | "AMOUNT_AMBIGUOUS"
     | "AMOUNT_TOO_PRECISE"
-    | "AMOUNT_TOO_LARGE"
+    | "AMOUNT_TOO_MANY_DIGITS"
     | "CURRENCY_UNKNOWN";
   message: string;
 }
@@ -81,7 +81,7 @@ function problem(code: AmountInputProblem["code"], currency: string, exp: number
     AMOUNT_INVALID: `must be a number such as ${example} (${decimals})`,
     AMOUNT_AMBIGUOUS: `is ambiguous: write it without thousands separators, such as ${example}`,
     AMOUNT_TOO_PRECISE: `must be a number such as ${example} (${decimals})`,
-    AMOUNT_TOO_LARGE: `is too large (at most ${MAX_DIGITS} digits)`,
+    AMOUNT_TOO_MANY_DIGITS: `is too large (at most ${MAX_DIGITS} digits)`,
     CURRENCY_UNKNOWN: `cannot be read: ${JSON.stringify(currency.slice(0, 8))} is not a currency`,
   };
   return { ok: false, code, message: messages[code] };
@@ -149,6 +149,6 @@ export function parseAmountInput(text: string, currency: string): AmountInput {
     fraction = fraction.slice(0, exp); // "¥1,500.00" is 1500 yen
   else return problem("AMOUNT_TOO_PRECISE", currency, exp);
   const all = `${digits}${fraction.padEnd(exp, "0")}`.replace(/^0+(?=\d)/, "");
-  if (all.length > MAX_DIGITS) return problem("AMOUNT_TOO_LARGE", currency, exp);
+  if (all.length > MAX_DIGITS) return problem("AMOUNT_TOO_MANY_DIGITS", currency, exp);
   return { ok: true, amount: Number(all) };
 }
