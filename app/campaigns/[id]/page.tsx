@@ -10,8 +10,8 @@ import { formatDate, formatMoney, percentText, timeLeft } from "@/components/for
 import { Money } from "@/components/Money";
 import { type Move, OwnerPanel } from "@/components/OwnerPanel";
 import { ProgressBar } from "@/components/ProgressBar";
-import { StoryText } from "@/components/StoryText";
 import { StatusBadge } from "@/components/StatusBadge";
+import { StoryText } from "@/components/StoryText";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { readCampaign } from "@/lib/cache/campaigns";
