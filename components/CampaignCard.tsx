@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { AssetImage } from "./AssetImage";
-import { formatDate, formatMoney, percentOf, timeLeft } from "./format";
+import { formatDate, formatMoney, percentText, timeLeft } from "./format";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
 
@@ -29,7 +29,7 @@ export function CampaignCard({ campaign: c, children }: { campaign: CampaignDto;
       <ProgressBar collected={c.collectedAmount} goal={c.goalAmount} label={`Progress of ${c.title}`} />
       <p className="amounts">
         <strong>{formatMoney(c.collectedAmount, c.currency)}</strong> raised of {formatMoney(c.goalAmount, c.currency)}{" "}
-        <span className="muted">({percentOf(c.collectedAmount, c.goalAmount)}%)</span>
+        <span className="muted">({percentText(c.collectedAmount, c.goalAmount)})</span>
       </p>
       <p className="muted small">
         Created {formatDate(c.createdAt)} · {c.contributionCount} contribution{c.contributionCount === 1 ? "" : "s"} ·{" "}

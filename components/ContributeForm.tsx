@@ -4,7 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { contributeAction } from "@/app/actions/contributions";
 import type { ActionResult } from "@/lib/actions";
-import { parseMajorAmount } from "@/lib/money/currency";
+import { parseAmountInput } from "@/lib/money/input";
 import type { ContributionDto } from "@/lib/payments/schemas";
 import { apiErrorOf } from "./api";
 import { PaymentMethodField, PresetAmounts, type SandboxMethod } from "./ContributeFields";
@@ -97,7 +97,11 @@ export function ContributeForm({
     };
   }, []);
 
-  const amount = parseMajorAmount(v.amount, currency);
+  const typed = parseAmountInput(v.amount, currency);
+  const amount = typed.ok ? typed.amount : undefined;
+  /** The typed amount when the provider can charge it (the button names it only then). */
+  const chargeable =
+    amount !== undefined && amount >= minAmount && amount <= maxAmount && amount % amountStep === 0 ? amount : undefined;
   function newKey() {
     setKey(newIdempotencyKey());
     cardMethod.current = null;
@@ -111,10 +115,11 @@ export function ContributeForm({
 
   /** The browser's own checks, and the card's PaymentMethod (Stripe), before the form is sent. */
   async function check(data: FormData): Promise<boolean> {
+    setOutcome(undefined); // a new submission: the previous one's result no longer applies
     const next: Record<string, string> = {};
-    if (amount === undefined || amount <= 0) next.amount = `Enter an amount such as ${majorText(presets[1] ?? 0, currency)}.`;
-    else if (amount < minAmount || amount > maxAmount) next.amount = `Amount must be ${amountRange}.`;
-    else if (amount % amountStep !== 0) next.amount = `Amount must be a multiple of ${formatMoney(amountStep, currency)}.`;
+    if (!typed.ok) next.amount = `Amount ${typed.message}.`;
+    else if (typed.amount < minAmount || typed.amount > maxAmount) next.amount = `Amount must be ${amountRange}.`;
+    else if (typed.amount % amountStep !== 0) next.amount = `Amount must be a multiple of ${formatMoney(amountStep, currency)}.`;
     if (!stripePublishableKey && !v.method.trim()) next.paymentMethod = "Enter a payment method ID (pm_…).";
     setErrors(next);
     if (Object.keys(next).length > 0) return false;
@@ -130,7 +135,6 @@ export function ContributeForm({
       }
       data.set("paymentMethod", cardMethod.current);
     }
-    setOutcome(undefined);
     return true;
   }
 
@@ -232,7 +236,7 @@ export function ContributeForm({
           <label htmlFor="contribute-anonymous">Contribute anonymously</label>
         </div>
         <button type="submit" className="btn btn-primary btn-block" aria-busy={busy}>
-          {amount !== undefined && amount > 0 ? `Contribute ${formatMoney(amount, currency)}` : "Contribute"}
+          {chargeable !== undefined ? `Contribute ${formatMoney(chargeable, currency)}` : "Contribute"}
         </button>
       </fieldset>
       {outcome && <ContributeResult outcome={outcome} campaignId={campaignId} />}

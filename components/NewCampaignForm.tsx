@@ -1,7 +1,9 @@
 "use client";
 
-import { type CampaignFormValues, createCampaignAction, type NewCampaignState } from "@/app/actions/campaigns";
-import { apiErrorOf, describeError } from "./api";
+import { useEffect, useRef, useState } from "react";
+import { createCampaignAction } from "@/app/actions/campaigns";
+import { type CampaignFormValues, campaignFormValues, checkCampaignForm } from "@/lib/campaigns/form";
+import { type ApiError, apiErrorOf, describeError, type FieldIssue } from "./api";
 import { Field } from "./Field";
 import { useActionForm } from "./useActionForm";
 
@@ -17,9 +19,8 @@ const FIELD_OF: Record<string, [string, string]> = {
 const EMPTY: CampaignFormValues = { title: "", story: "", goal: "", currency: "USD", endsAt: "", publish: true };
 
 /** The refused submission's field errors (next to their fields) and the rest (above the form). */
-function errorsOf(state: NewCampaignState): { fields: Record<string, string>; form?: string } {
-  if (!state) return { fields: {} };
-  const error = apiErrorOf(state.error);
+function errorsOf(error: ApiError | undefined): { fields: Record<string, string>; form?: string } {
+  if (!error) return { fields: {} };
   const fields: Record<string, string> = {};
   const unplaced: string[] = [];
   for (const d of error.details) {
@@ -37,12 +38,30 @@ function errorsOf(state: NewCampaignState): { fields: Record<string, string>; fo
  * given by the server page so server and browser render the same options whatever the browser's ICU knows.
  */
 export function NewCampaignForm({ minDate, currencies }: { minDate: string; currencies: string[] }) {
-  const { state, pending, form } = useActionForm(createCampaignAction, undefined);
+  const { state, pending, form } = useActionForm(createCampaignAction, undefined, check);
+  /** The browser's refusal (the server's own checks, run before sending), shown until the server answers again. */
+  const [refused, setRefused] = useState<{ details: FieldIssue[]; answer: typeof state }>();
+  const ref = useRef<HTMLFormElement>(null);
   const v = state?.values ?? EMPTY;
-  const { fields: errors, form: formError } = errorsOf(state);
+  const error: ApiError | undefined =
+    refused && refused.answer === state
+      ? { status: 400, code: "VALIDATION_FAILED", message: "Some fields are invalid", details: refused.details }
+      : state && apiErrorOf(state.error);
+  const { fields: errors, form: formError } = errorsOf(error);
+
+  function check(data: FormData): boolean {
+    const checked = checkCampaignForm(campaignFormValues(data));
+    setRefused(checked.ok ? undefined : { details: checked.details, answer: state });
+    return checked.ok;
+  }
+
+  // Each refusal (the browser's or the server's): focus the first field in error, so it is read out and typed into.
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refused, state]);
 
   return (
-    <form className="form" {...form} noValidate aria-label="New campaign">
+    <form ref={ref} className="form" {...form} noValidate aria-label="New campaign">
       {formError && (
         <p className="form-error" role="alert">
           {formError}

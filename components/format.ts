@@ -3,7 +3,10 @@ import { formatMoney } from "@/lib/money/currency";
 
 export { formatMoney };
 
-/** Percent of the goal reached, 0–100 (whole number, capped). */
+/**
+ * Percent of the goal reached, 0–100 (whole number, capped), rounded down: 100 only once the goal is reached
+ * ($11,999.99 of $12,000 is 99). `collected` and `goal` in the same minor units.
+ */
 export function percentOf(collected: number, goal: number): number {
   if (goal <= 0) return 0;
   return Math.max(0, Math.min(100, Math.floor((collected * 100) / goal)));
@@ -25,6 +28,12 @@ export function describeFee(bps: number): string {
 export function describePayoutMinimum(minimumMinor: number): string {
   const m = (currency: string) => formatMoney(minimumMinor, currency);
   return `${m("USD")} for a campaign in US dollars, ${m("EUR")} in euros, ${m("JPY")} in yen`;
+}
+
+/** `percentOf` as shown: "37%", or "<1%" when something was collected but less than 1% of the goal ($97.50 of $12,000). */
+export function percentText(collected: number, goal: number): string {
+  const pct = percentOf(collected, goal);
+  return pct === 0 && collected > 0 && goal > 0 ? "<1%" : `${pct}%`;
 }
 
 // Fixed locale and time zone so server and browser render the same text.

@@ -10,7 +10,7 @@ test.describe("with JavaScript disabled", () => {
     await expect(page).toHaveURL(/\/campaigns\/new$/);
     await expect(page.locator("#title-error")).toHaveText("Title must be at least 3 characters");
     await expect(page.locator("#story-error")).toHaveText("Story is required");
-    await expect(page.locator("#goal-error")).toHaveText(/^Goal must be a number such as/);
+    await expect(page.locator("#goal-error")).toHaveText("Goal is required: enter an amount such as 12.50");
 
     // what was typed stays after a refused submission
     await page.getByLabel("Title").fill("Books for the night school");

@@ -2,7 +2,9 @@ import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { sessionUser } from "@/lib/auth/session";
 import { AppError, type ErrorCode } from "@/lib/errors";
-import { publicError, zodDetails } from "@/lib/http";
+import { checkForm, type FormCheck, formText } from "@/lib/forms";
+import { publicError } from "@/lib/http";
+import type { AmountInput } from "@/lib/money/input";
 import type { PublicUser } from "@/lib/users";
 
 /** An error of a server action: exactly the `error` object the JSON API answers for the same failure. */
@@ -39,25 +41,22 @@ export async function actionUser(): Promise<PublicUser> {
   return user;
 }
 
-/** A text field of a submitted form ("" when absent or a file). */
-export function formText(form: FormData, name: string): string {
-  const v = form.get(name);
-  return typeof v === "string" ? v : "";
-}
-
-/** The detail of an amount field whose text is not an amount (major units, e.g. "12.50"). */
-export const NOT_AN_AMOUNT = "must be a number such as 25 or 12.50 (no more decimals than the currency uses)";
+export { formText };
 
 /**
- * A form's input validated with the API's own schema; VALIDATION_FAILED with every failing field, as the API
- * answers. `amounts` name the fields a person typed in major units and the form converted to minor units:
- * one left undefined (its text was no amount) fails with NOT_AN_AMOUNT instead of the schema's message.
+ * A form's input validated with the API's own schema (lib/forms.ts `checkForm`, which names the `amounts`
+ * typed as text): VALIDATION_FAILED with every failing field, as the API answers.
  */
-export function parseForm<S extends z.ZodType>(schema: S, input: Record<string, unknown>, amounts: string[] = []): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  const notAmounts = amounts.filter((f) => input[f] === undefined);
-  if (parsed.success && notAmounts.length === 0) return parsed.data;
-  const details = (parsed.success ? [] : zodDetails(parsed.error)).filter((d) => !notAmounts.includes(d.field));
-  for (const field of notAmounts) details.push({ field, message: NOT_AN_AMOUNT });
-  throw new AppError("VALIDATION_FAILED", "Some fields are invalid", details);
+export function parseForm<S extends z.ZodType>(
+  schema: S,
+  input: Record<string, unknown>,
+  amounts: Record<string, AmountInput> = {},
+): z.infer<S> {
+  return validated(checkForm(schema, input, amounts));
+}
+
+/** A checked form's data, or VALIDATION_FAILED with every failing field, as the API answers. */
+export function validated<T>(checked: FormCheck<T>): T {
+  if (checked.ok) return checked.data;
+  throw new AppError("VALIDATION_FAILED", "Some fields are invalid", checked.details);
 }

@@ -2,54 +2,25 @@
 
 import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
-import { type ActionResult, actionUser, formText, parseForm, runAction } from "@/lib/actions";
+import { type ActionResult, actionUser, formText, parseForm, runAction, validated } from "@/lib/actions";
 import { db } from "@/lib/app";
 import { invalidateCampaigns } from "@/lib/cache/campaigns";
 import { closeCampaignForAbuse, createCampaign, updateCampaign } from "@/lib/campaigns";
-import { type CampaignDto, closeForAbuseSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
-import { parseMajorAmount } from "@/lib/money/currency";
-
-/** What the new-campaign form holds, as typed (the goal in major units, the end date as YYYY-MM-DD). */
-export interface CampaignFormValues {
-  title: string;
-  story: string;
-  goal: string;
-  currency: string;
-  endsAt: string;
-  publish: boolean;
-}
+import { type CampaignFormValues, campaignFormValues, checkCampaignForm } from "@/lib/campaigns/form";
+import { type CampaignDto, closeForAbuseSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 
 /** The new-campaign form after a refused submission: the API's error and what was typed. Success redirects. */
 export type NewCampaignState = (Extract<ActionResult<CampaignDto>, { ok: false }> & { values: CampaignFormValues }) | undefined;
 
 /**
  * Create a campaign from the new-campaign form (what POST /api/campaigns does), then redirect to its page.
- * Fields: title, story, goal (major units), currency, endsAt (a date; the campaign ends at its end, UTC), publish.
+ * Fields: title, story, goal (as typed: lib/money/input.ts), currency, endsAt (a date; the campaign ends at its end, UTC), publish.
  */
 export async function createCampaignAction(_prev: NewCampaignState, form: FormData): Promise<NewCampaignState> {
-  const values: CampaignFormValues = {
-    title: formText(form, "title"),
-    story: formText(form, "story"),
-    goal: formText(form, "goal"),
-    currency: formText(form, "currency"),
-    endsAt: formText(form, "endsAt"),
-    publish: form.has("publish"),
-  };
+  const values = campaignFormValues(form);
   const r = await runAction("createCampaign", async () => {
     const user = await actionUser();
-    const input = parseForm(
-      createCampaignSchema,
-      {
-        title: values.title,
-        story: values.story,
-        goalAmount: parseMajorAmount(values.goal, values.currency),
-        currency: values.currency,
-        ...(values.endsAt ? { endsAt: `${values.endsAt}T23:59:59Z` } : {}),
-        status: values.publish ? "active" : "draft",
-      },
-      ["goalAmount"],
-    );
-    return createCampaign(db(), user, input); // resolves after COMMIT
+    return createCampaign(db(), user, validated(checkCampaignForm(values))); // resolves after COMMIT
   });
   if (r.ok) redirect(`/campaigns/${r.data.id}`);
   return { ...r, values };

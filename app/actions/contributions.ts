@@ -7,13 +7,13 @@ import { clientIp } from "@/lib/auth/ratelimit";
 import { config } from "@/lib/config";
 import { drainAfterSettle } from "@/lib/events/after-settle";
 import { publicUrl } from "@/lib/http/public-url";
-import { parseMajorAmount } from "@/lib/money/currency";
+import { parseAmountInput } from "@/lib/money/input";
 import { contribute } from "@/lib/payments/contributions";
 import { type ContributionDto, contributeSchema, parseIdempotencyKey } from "@/lib/payments/schemas";
 
 /**
  * Contribute to a campaign (what POST /api/campaigns/{id}/contributions does). Fields: campaignId,
- * idempotencyKey (made by the form: a repeated submission is the same contribution), amount (major units),
+ * idempotencyKey (made by the form: a repeated submission is the same contribution), amount (as typed: lib/money/input.ts),
  * currency, paymentMethod, message, anonymous. Answers the contribution, which may still be pending.
  */
 export async function contributeAction(
@@ -29,13 +29,12 @@ export async function contributeAction(
     const input = parseForm(
       contributeSchema,
       {
-        amount: parseMajorAmount(formText(form, "amount"), currency),
         currency,
         paymentMethod: formText(form, "paymentMethod"),
         ...(message ? { message } : {}),
         anonymous: form.has("anonymous"),
       },
-      ["amount"],
+      { amount: parseAmountInput(formText(form, "amount"), currency) },
     );
     const h = await headers();
     const publicOrigin = publicUrl("/", h, config());

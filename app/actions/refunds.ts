@@ -6,7 +6,8 @@ import { db, services } from "@/lib/app";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { drainAfterSettle } from "@/lib/events/after-settle";
-import { formatMoney, parseMajorAmount } from "@/lib/money/currency";
+import { formatMoney } from "@/lib/money/currency";
+import { parseAmountInput } from "@/lib/money/input";
 import { refundContribution } from "@/lib/payments/refunds";
 import { createRefundSchema, parseIdempotencyKey, type RefundDto } from "@/lib/payments/schemas";
 
@@ -25,7 +26,7 @@ export type RefundFormState =
  * A contribution's refund from the creator's contributions page, in two steps, so that no money moves
  * before the person confirmed the exact amount (with or without JavaScript):
  * - `intent=review`: fields contributionId, currency, remaining (minor units still refundable, as the page
- *   showed it), amount (major units, blank: all that remains), reason, idempotencyKey (made when the form
+ *   showed it), amount (as typed, lib/money/input.ts; blank: all that remains), reason, idempotencyKey (made when the form
  *   was rendered). Answers the amount to confirm; nothing is recorded.
  * - `intent=confirm`: fields contributionId, amountMinor, reason, idempotencyKey (the reviewed one): what
  *   POST /api/contributions/{id}/refunds does, with the key scoped to the user, so submitting the same
@@ -61,11 +62,8 @@ export async function refundAction(_prev: RefundFormState, form: FormData): Prom
     const typed = values.amount.trim();
     const input = parseForm(
       createRefundSchema,
-      {
-        amount: typed ? parseMajorAmount(typed, currency) : remaining,
-        ...(values.reason ? { reason: values.reason } : {}),
-      },
-      ["amount"],
+      { amount: remaining, ...(values.reason ? { reason: values.reason } : {}) },
+      typed ? { amount: parseAmountInput(typed, currency) } : {},
     );
     const amount = input.amount ?? remaining;
     if (Number.isSafeInteger(remaining) && amount > remaining) {

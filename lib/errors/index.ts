@@ -70,9 +70,11 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** One failing field of a VALIDATION_FAILED error; `code` names the reason where a form field has several (AMOUNT_AMBIGUOUS, …). */
 export interface FieldIssue {
   field: string;
   message: string;
+  code?: string;
 }
 
 /**

@@ -1,21 +1,11 @@
 import { NextResponse } from "next/server";
 import { ZodError, type z } from "zod";
 import type { Operation } from "@/lib/api/operations";
-import {
-  AppError,
-  DATABASE_RETRY_AFTER_SECONDS,
-  errorBody,
-  type FieldIssue,
-  isDatabaseUnavailable,
-  unavailableCause,
-} from "@/lib/errors";
+import { AppError, DATABASE_RETRY_AFTER_SECONDS, errorBody, isDatabaseUnavailable, unavailableCause } from "@/lib/errors";
+import { zodDetails } from "@/lib/forms";
 import { logger } from "@/lib/log";
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
-
-export function zodDetails(err: ZodError): FieldIssue[] {
-  return err.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message }));
-}
 
 /** Read a JSON body: 415 unless JSON, 413 over 1 MB (also for chunked bodies), 400 when unparsable or invalid. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {

@@ -10,7 +10,6 @@ import {
   fromProviderAmountRounded,
   isChargeable,
   isCurrency,
-  parseMajorAmount,
   payoutDivisor,
   providerExponent,
   toProviderAmount,
@@ -28,24 +27,6 @@ describe("currency", () => {
     expect(appExponent("USD")).toBe(2);
     expect(appExponent("JPY")).toBe(0);
     expect(appExponent("BHD")).toBe(3);
-  });
-
-  it("parses amounts typed by people into integer minor units", () => {
-    expect(parseMajorAmount("12.50", "USD")).toBe(1250);
-    expect(parseMajorAmount("500", "USD")).toBe(50000);
-    expect(parseMajorAmount("0,5", "EUR")).toBe(50);
-    expect(parseMajorAmount("1000", "JPY")).toBe(1000);
-    expect(parseMajorAmount("10.5", "JPY")).toBeUndefined();
-    expect(parseMajorAmount("1.234", "USD")).toBeUndefined();
-    expect(parseMajorAmount("-5", "USD")).toBeUndefined();
-    expect(parseMajorAmount("abc", "USD")).toBeUndefined();
-    expect(parseMajorAmount("0.1", "USD")).toBe(10);
-  });
-
-  it("gives no amount, never an exception, when a form's currency is no currency code (a server action's 500 before)", () => {
-    for (const c of ["", " ", "\u0000", "US", "U S D", "\ud800\ud800\ud800", "x".repeat(1000)]) {
-      expect(parseMajorAmount("10", c)).toBeUndefined();
-    }
   });
 
   it("formats minor units without floating-point drift", () => {

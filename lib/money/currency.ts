@@ -205,21 +205,3 @@ export function formatMoney(amountMinor: number, currency: string, locale = "en-
     maximumFractionDigits: exp,
   }).format(amountMinor / 10 ** exp);
 }
-
-/**
- * Parse a decimal string typed by a person ("12.50") into integer app units, or undefined: also when
- * `currency` (a form's field, as typed) is no currency code Intl knows, which the form's schema then names.
- */
-export function parseMajorAmount(input: string, currency: string): number | undefined {
-  let exp: number;
-  try {
-    exp = appExponent(currency);
-  } catch {
-    return undefined; // Intl throws a RangeError for "" or garbage: a server action answered INTERNAL_ERROR
-  }
-  const m = /^\s*(\d{1,13})(?:[.,](\d*))?\s*$/.exec(input);
-  if (!m) return undefined;
-  const frac = m[2] ?? "";
-  if (frac.length > exp) return undefined;
-  return Number(m[1]) * 10 ** exp + Number(frac.padEnd(exp, "0") || "0");
-}

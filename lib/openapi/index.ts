@@ -31,7 +31,15 @@ const errorSchema = z
     error: z.object({
       code: z.enum(Object.keys(ERRORS) as [string, ...string[]]),
       message: z.string(),
-      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+      details: z
+        .array(
+          z.object({
+            field: z.string(),
+            message: z.string(),
+            code: z.string().optional().describe("why, where a field has several reasons (e.g. AMOUNT_AMBIGUOUS)"),
+          }),
+        )
+        .optional(),
     }),
   })
   .meta({ id: "Error" });

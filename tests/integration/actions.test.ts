@@ -39,9 +39,15 @@ async function newCampaignForm(title: string): Promise<{ body: FormData; actionI
   return { body, actionId };
 }
 
+async function myCampaigns(): Promise<{ title: string; goalAmount: number; currency: string }[]> {
+  const r = await api<{ items: { title: string; goalAmount: number; currency: string }[] }>("/api/me/campaigns?limit=100", {
+    token,
+  });
+  return r.body.items;
+}
+
 async function myCampaignTitles(): Promise<string[]> {
-  const r = await api<{ items: { title: string }[] }>("/api/me/campaigns?limit=100", { token });
-  return r.body.items.map((c) => c.title);
+  return (await myCampaigns()).map((c) => c.title);
 }
 
 describe("server actions and the Origin check", () => {
@@ -84,7 +90,34 @@ describe("server actions and the Origin check", () => {
     const r = await api("/campaigns/new", { method: "POST", cookie, body, headers: { origin: baseUrl() } });
     expect(r.status).toBe(200); // the page again, with the errors next to their fields
     expect(r.text).toContain("Title must be at least 3 characters");
-    expect(r.text).toContain("Goal must be a number such as 25 or 12.50");
+    expect(r.text).toContain("Goal must be a number such as 12.50");
     expect(await myCampaignTitles()).not.toContain("ab");
+  });
+
+  it("reads a goal as people type it, in the currency's digits (issue 19, finding 4), and refuses garbled ones", async () => {
+    const typed = [
+      ["12,000", "USD", 1_200_000],
+      ["$12,000.50", "USD", 1_200_050],
+      ["1,500", "JPY", 1500],
+      ["12 000,50", "EUR", 1_200_050],
+    ] as const;
+    for (const [goal, currency, minor] of typed) {
+      const title = `Typed goal ${goal} ${currency} ${Date.now()}`;
+      const { body } = await newCampaignForm(title);
+      body.set("goal", goal);
+      body.set("currency", currency);
+      const r = await api("/campaigns/new", { method: "POST", cookie, body, headers: { origin: baseUrl() } });
+      expect(r.status, goal).toBe(303);
+      expect((await myCampaigns()).find((c) => c.title === title)).toMatchObject({ goalAmount: minor, currency });
+    }
+    const title = `Ambiguous goal ${Date.now()}`;
+    const { body } = await newCampaignForm(title);
+    body.set("goal", "10.5");
+    body.set("currency", "JPY");
+    const r = await api("/campaigns/new", { method: "POST", cookie, body, headers: { origin: baseUrl() } });
+    expect(r.status).toBe(200);
+    expect(decode(r.text)).toContain("Goal must be a number such as 1500 (JPY has no decimals)");
+    expect(decode(r.text)).not.toContain("12.50");
+    expect(await myCampaignTitles()).not.toContain(title);
   });
 });

@@ -562,6 +562,8 @@ export interface components {
                 details?: {
                     field: string;
                     message: string;
+                    /** @description why, where a field has several reasons (e.g. AMOUNT_AMBIGUOUS) */
+                    code?: string;
                 }[];
             };
         };

@@ -6,11 +6,12 @@ import { cache } from "react";
 import { CampaignMedia } from "@/components/CampaignMedia";
 import { ContributeForm } from "@/components/ContributeForm";
 import { ContributionList } from "@/components/ContributionList";
-import { formatDate, formatMoney, percentOf, timeLeft } from "@/components/format";
+import { formatDate, formatMoney, percentText, timeLeft } from "@/components/format";
 import { Money } from "@/components/Money";
 import { type Move, OwnerPanel } from "@/components/OwnerPanel";
 import { ProgressBar } from "@/components/ProgressBar";
 import { StatusBadge } from "@/components/StatusBadge";
+import { StoryText } from "@/components/StoryText";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { readCampaign } from "@/lib/cache/campaigns";
@@ -77,7 +78,6 @@ export default async function CampaignPage({ params }: Props) {
   const isOwner = user?.id === c.creator.id;
   const moves = movesFor({ status: c.status, creatorId: c.creator.id }, user).map((to) => moveButton(c.status, to));
   const canCloseForAbuse = user?.role === "admin" && !c.closedForAbuse;
-  const pct = percentOf(c.collectedAmount, c.goalAmount);
   const open = acceptsContributions(c, new Date());
   const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
 
@@ -96,7 +96,7 @@ export default async function CampaignPage({ params }: Props) {
           <CampaignMedia title={c.title} assets={c.assets} />
           <section className="story card" aria-label="Story">
             <h2 className="visually-hidden">Story</h2>
-            <p className="story-text">{c.story}</p>
+            <StoryText story={c.story} />
           </section>
           <section className="card contributions-card" aria-labelledby="contributions-heading">
             <h2 id="contributions-heading">Recent contributions</h2>
@@ -118,7 +118,7 @@ export default async function CampaignPage({ params }: Props) {
             <ProgressBar collected={c.collectedAmount} goal={c.goalAmount} />
             <ul className="stat-list">
               <li>
-                <strong>{pct}%</strong> funded
+                <strong>{percentText(c.collectedAmount, c.goalAmount)}</strong> funded
               </li>
               <li>
                 <strong>{c.contributionCount}</strong> contribution{c.contributionCount === 1 ? "" : "s"}

@@ -1,0 +1,22 @@
+import { splitLinks } from "@/lib/text/links";
+
+/**
+ * A campaign's story as its creator wrote it: plain text (line breaks kept by CSS `.story-text`), with its http(s)
+ * addresses as links (lib/text/links.ts). Nothing else is interpreted: React escapes every piece. The links are
+ * the creator's, not ours: `nofollow ugc` for search engines, `noopener noreferrer` for the opened page.
+ */
+export function StoryText({ story }: { story: string }) {
+  return (
+    <p className="story-text">
+      {splitLinks(story).map((piece, i) =>
+        "href" in piece ? (
+          <a key={i} href={piece.href} rel="nofollow ugc noopener noreferrer">
+            {piece.text}
+          </a>
+        ) : (
+          piece.text
+        ),
+      )}
+    </p>
+  );
+}
