@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { PayoutDto } from "@/lib/payouts";
 import { formatDate, formatMoney } from "./format";
+import { TableWrap } from "./TableWrap";
 
 const LABEL: Record<PayoutDto["status"], string> = {
   pending: "Pending",
@@ -12,7 +13,7 @@ const LABEL: Record<PayoutDto["status"], string> = {
 export function PayoutHistory({ items }: { items: PayoutDto[] }) {
   if (items.length === 0) return <p className="muted">No payouts yet. Money collected is paid out once a day.</p>;
   return (
-    <div className="table-wrap">
+    <TableWrap label="Payout history">
       <table className="table payout-table">
         <thead>
           <tr>
@@ -38,6 +39,6 @@ export function PayoutHistory({ items }: { items: PayoutDto[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -1,6 +1,7 @@
 import type { FormEvent } from "react";
 import type { TokenDto } from "@/lib/auth/tokens";
 import { formatDateTime } from "./format";
+import { TableWrap } from "./TableWrap";
 
 interface Props {
   tokens: TokenDto[];
@@ -12,7 +13,7 @@ interface Props {
 export function TokenTable({ tokens, busyId, revokeForm }: Props) {
   if (tokens.length === 0) return <p className="muted">You have no API tokens yet.</p>;
   return (
-    <div className="table-wrap">
+    <TableWrap label="API tokens">
       <table className="table">
         <thead>
           <tr>
@@ -61,6 +62,6 @@ export function TokenTable({ tokens, busyId, revokeForm }: Props) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -37,6 +37,11 @@ test.beforeAll(async ({ browser }) => {
     goal: "12000",
   });
   campaignPath = new URL(url).pathname;
+  // A token, so the tokens page shows its table (which scrolls sideways on a phone) whatever ran before.
+  await page.goto("/settings/tokens");
+  await page.getByLabel("Token name").fill(`pages ${Date.now()}`);
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByText(/^cf_[A-Za-z0-9_-]{43}$/)).toBeVisible();
   const bob = await browser.newContext({ storageState: "test-results/.auth/bob.json" });
   const donor = await bob.newPage();
   await donor.goto(campaignPath);
