@@ -1,35 +1,11 @@
 "use client";
 
-import { type CampaignFormValues, createCampaignAction, type NewCampaignState } from "@/app/actions/campaigns";
-import { apiErrorOf, describeError } from "./api";
+import { type CampaignFormValues, createCampaignAction } from "@/app/actions/campaigns";
 import { Field } from "./Field";
+import { CAMPAIGN_FIELDS, formErrors } from "./formErrors";
 import { useActionForm } from "./useActionForm";
 
-/** API field name → the form field that shows its error, and its label. */
-const FIELD_OF: Record<string, [string, string]> = {
-  title: ["title", "Title"],
-  story: ["story", "Story"],
-  goalAmount: ["goal", "Goal"],
-  currency: ["currency", "Currency"],
-  endsAt: ["endsAt", "End date"],
-};
-
 const EMPTY: CampaignFormValues = { title: "", story: "", goal: "", currency: "USD", endsAt: "", publish: true };
-
-/** The refused submission's field errors (next to their fields) and the rest (above the form). */
-function errorsOf(state: NewCampaignState): { fields: Record<string, string>; form?: string } {
-  if (!state) return { fields: {} };
-  const error = apiErrorOf(state.error);
-  const fields: Record<string, string> = {};
-  const unplaced: string[] = [];
-  for (const d of error.details) {
-    const target = FIELD_OF[d.field];
-    if (target) fields[target[0]] ??= `${target[1]} ${d.message}`;
-    else unplaced.push(d.field ? `${d.field}: ${d.message}` : d.message);
-  }
-  const placedAll = Object.keys(fields).length > 0 && unplaced.length === 0;
-  return { fields, form: placedAll ? undefined : [describeError(error), ...unplaced].join(" ") };
-}
 
 /** The new-campaign form: posts to createCampaignAction, which redirects to the new campaign (works without JavaScript). */
 /**
@@ -39,7 +15,7 @@ function errorsOf(state: NewCampaignState): { fields: Record<string, string>; fo
 export function NewCampaignForm({ minDate, currencies }: { minDate: string; currencies: string[] }) {
   const { state, pending, form } = useActionForm(createCampaignAction, undefined);
   const v = state?.values ?? EMPTY;
-  const { fields: errors, form: formError } = errorsOf(state);
+  const { fields: errors, form: formError } = formErrors(state?.error, CAMPAIGN_FIELDS);
 
   return (
     <form className="form" {...form} noValidate aria-label="New campaign">
