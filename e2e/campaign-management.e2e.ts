@@ -122,7 +122,9 @@ for (const [size, viewport] of [
     const carol = await pageOf(browser, "carol");
     await carol.goto(url);
     await carol.getByText("Suspend…").click();
-    await carol.getByLabel(/^Reason/).fill("Private note: the documents are under review");
+    await carol
+      .getByLabel("Reason (required; shown to the creator and admins only)")
+      .fill("Private note: the documents are under review");
     await carol.getByRole("button", { name: "Suspend campaign" }).click();
     await expect(carol.locator(".owner-panel")).toContainText("Status: Suspended");
 
