@@ -23,23 +23,42 @@ interface Props {
   canCloseForAbuse?: boolean;
 }
 
-/** What a move that stops giving asks before it is made: the disclosure's button, the explanation, the reason's rule. */
-const CONFIRMED: Partial<Record<Move["status"], { summary: string; explain: string; reason: string; submit: string }>> = {
-  ended: {
+interface Confirmation {
+  summary: string;
+  explain: string;
+  reason: string;
+  submit: string;
+}
+
+/**
+ * What a move that stops giving asks before it is made (the disclosure's button, the explanation, the reason's
+ * label), by the move and the status it leaves; undefined for a move made at once (publish, reopen, reinstate).
+ */
+function confirmationOf(to: Move["status"], from: string): Confirmation | undefined {
+  if (to === "suspended")
+    return {
+      summary: "Suspend…",
+      explain:
+        "Giving is paused and payouts are frozen until an admin reinstates the campaign. Donors only see that it is suspended.",
+      reason: "Reason (required; shown to the creator and admins only)",
+      submit: "Suspend campaign",
+    };
+  if (to !== "ended") return undefined;
+  if (from === "suspended")
+    return {
+      summary: "End campaign…",
+      explain: "The campaign ends for good: its creator cannot reopen it, and its payouts stay frozen.",
+      reason: "Reason (optional; shown to the creator and admins only)",
+      submit: "End campaign now",
+    };
+  return {
     summary: "End campaign…",
     explain:
       "Giving stops at once. You can reopen the campaign until its end date if you change your mind; money already given stays and is paid out as usual.",
     reason: "Reason (optional; shown on the campaign page)",
     submit: "End campaign now",
-  },
-  suspended: {
-    summary: "Suspend…",
-    explain:
-      "Giving is paused and payouts are frozen until an admin reinstates the campaign. Donors only see that it is suspended.",
-    reason: "Reason (required; shown to the creator and admins only)",
-    submit: "Suspend campaign",
-  },
-};
+  };
+}
 
 /**
  * Status controls for the campaign's creator (and admins). Moves that open giving again (publish, reopen,
@@ -49,7 +68,7 @@ const CONFIRMED: Partial<Record<Move["status"], { summary: string; explain: stri
 export function OwnerPanel({ campaignId, status, heading, moves, canCloseForAbuse }: Props) {
   const { state, pending, submitted, form } = useActionForm(changeCampaignStatusAction, undefined);
   const error = state && !state.ok ? describeError(apiErrorOf(state.error)) : undefined;
-  const direct = moves.filter((m) => !CONFIRMED[m.status]);
+  const direct = moves.filter((m) => !confirmationOf(m.status, status));
 
   return (
     <section className="card owner-panel" aria-labelledby="owner-panel-heading">
@@ -80,7 +99,7 @@ export function OwnerPanel({ campaignId, status, heading, moves, canCloseForAbus
         </p>
       )}
       {moves.map((m) => {
-        const ask = CONFIRMED[m.status];
+        const ask = confirmationOf(m.status, status);
         return ask && <ConfirmMove key={m.status} campaignId={campaignId} status={m.status} {...ask} />;
       })}
       {canCloseForAbuse && <CloseForAbuse campaignId={campaignId} />}
@@ -96,7 +115,7 @@ function ConfirmMove({
   explain,
   reason,
   submit,
-}: { campaignId: string; status: Move["status"] } & NonNullable<(typeof CONFIRMED)["ended"]>) {
+}: { campaignId: string; status: Move["status"] } & Confirmation) {
   const reasonId = useId();
   const { state, pending, form } = useActionForm(changeCampaignStatusAction, undefined);
   const { fields, form: formError } = formErrors(state && !state.ok ? state.error : undefined, CAMPAIGN_FIELDS);

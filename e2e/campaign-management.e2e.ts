@@ -106,6 +106,23 @@ test("finding 2: an admin suspends only with a reason, and reinstates", async ({
   await alice.goto(url);
   await expect(alice.getByRole("link", { name: "Edit the campaign" })).toBeVisible();
   await expect(alice.locator(".status-notice")).toHaveCount(0);
+
+  // suspended again, then ended by the admin: for good, its reason for the creator only
+  await carol.getByText("Suspend…").click();
+  await carol.getByLabel("Reason (required; shown to the creator and admins only)").fill("Reported again");
+  await carol.getByRole("button", { name: "Suspend campaign" }).click();
+  await expect(carol.locator(".owner-panel")).toContainText("Status: Suspended");
+  await carol.getByText("End campaign…").click();
+  await carol.getByLabel("Reason (optional; shown to the creator and admins only)").fill("Confirmed: not a real clinic");
+  await carol.getByRole("button", { name: "End campaign now" }).click();
+  await expect(carol.locator(".owner-panel")).toContainText("Status: Ended");
+  await alice.reload();
+  await expect(alice.locator(".status-notice")).toContainText("This campaign was ended by the platform.");
+  await expect(alice.locator(".status-notice")).toContainText("Reason: Confirmed: not a real clinic");
+  await expect(alice.getByRole("button", { name: "Reopen" })).toHaveCount(0);
+  const bob = await pageOf(browser, "bob", PHONE);
+  await bob.goto(url);
+  await expect(bob.locator(".status-notice")).toHaveText("This campaign was ended by the platform.");
 });
 
 for (const [size, viewport] of [

@@ -31,7 +31,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a campaign (creator; admins may suspend) */
+        /** Change a campaign (its creator edits, publishes, ends and reopens; admins suspend with a reason and reinstate) */
         patch: operations["updateCampaign"];
         trace?: never;
     };
