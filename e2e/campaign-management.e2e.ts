@@ -86,6 +86,29 @@ test("finding 2: ending asks first, takes a reason shown to donors, and the crea
   await expect(bob.getByText("The creator ended this campaign.")).toHaveCount(0);
 });
 
+test("without JavaScript: the edit form and the End confirmation post to their actions", async ({ browser }) => {
+  const context = await browser.newContext({ storageState: "test-results/.auth/alice.json", javaScriptEnabled: false });
+  const page = await context.newPage();
+  const url = await createCampaign(page, "Edited without scripts");
+  await page.goto(`${url}/edit`);
+  await page.getByLabel("Title").fill("ab");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.locator("#title-error")).toHaveText("Title must be at least 3 characters");
+  await expect(page.getByLabel("Title")).toHaveValue("ab");
+  await page.getByLabel("Title").fill("Edited without any scripts");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(url);
+  await expect(page.getByTestId("campaign-title")).toHaveText("Edited without any scripts");
+
+  await page.getByText("End campaign…").click();
+  await page.getByLabel("Reason (optional; shown on the campaign page)").fill("Done for this year");
+  await page.getByRole("button", { name: "End campaign now" }).click();
+  await expect(page.locator(".owner-panel")).toContainText("Status: Ended");
+  await expect(page.locator(".status-notice")).toContainText("Reason: Done for this year");
+  await page.getByRole("button", { name: "Reopen" }).click();
+  await expect(page.locator(".owner-panel")).toContainText("Status: Active");
+});
+
 test("finding 2: an admin suspends only with a reason, and reinstates", async ({ browser }) => {
   const alice = await pageOf(browser, "alice");
   const url = await createCampaign(alice, "To be reviewed");
