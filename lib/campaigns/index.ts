@@ -9,7 +9,7 @@ import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
 import { isChargeable } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
-import type { CampaignDto, CampaignStatus, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
+import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
 import { contentEditable, movesFor, type StatusSubject } from "./status";
 
 type Row = typeof campaigns.$inferSelect & { creatorName: string };
@@ -175,8 +175,8 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
       );
     }
     const now = new Date();
-    const moves = input.status !== undefined && input.status !== locked.status;
-    if (moves && !movesFor(subjectOf(locked), actor, now).includes(input.status as CampaignStatus)) {
+    const to = input.status !== locked.status ? input.status : undefined; // the move asked for, if any
+    if (to && !movesFor(subjectOf(locked), actor, now).includes(to)) {
       throw new AppError("INVALID_STATUS_TRANSITION", `Cannot move a campaign from ${locked.status} to ${input.status}`, [
         { field: "status", message: `not allowed from ${locked.status}` },
       ]);
@@ -189,11 +189,13 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
         goalAmount: input.goalAmount,
         endsAt: input.endsAt === undefined ? undefined : input.endsAt === null ? null : new Date(input.endsAt),
         status: input.status,
-        ...(moves
+        // A move records its reason (an admin ending a suspension without one keeps the suspension's) and, to
+        // ended, when and by whom; moving back to active clears them.
+        ...(to
           ? {
-              statusReason: input.reason ?? (input.status === "ended" && locked.status === "suspended" ? undefined : null),
-              endedAt: input.status === "ended" ? now : null,
-              endedBy: input.status === "ended" ? (locked.status === "suspended" ? "admin" : "creator") : null,
+              statusReason: input.reason ?? (to === "ended" && locked.status === "suspended" ? undefined : null),
+              endedAt: to === "ended" ? now : null,
+              endedBy: to === "ended" ? (locked.status === "suspended" ? ("admin" as const) : ("creator" as const)) : null,
             }
           : {}),
         // A suspension freezes the campaign's payouts until an admin reinstates it; ending a suspended
