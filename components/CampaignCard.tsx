@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { AssetImage } from "./AssetImage";
-import { formatDate, formatMoney, percentText, timeLeft } from "./format";
+import { formatDate, formatMoney, percentText, statusText } from "./format";
 import { ProgressBar } from "./ProgressBar";
 import { StatusBadge } from "./StatusBadge";
 
@@ -33,7 +33,7 @@ export function CampaignCard({ campaign: c, children }: { campaign: CampaignDto;
       </p>
       <p className="muted small">
         Created {formatDate(c.createdAt)} · {c.contributionCount} contribution{c.contributionCount === 1 ? "" : "s"} ·{" "}
-        {timeLeft(c.endsAt, c.status)}
+        {statusText(c).timeLeft}
       </p>
       {children}
     </article>

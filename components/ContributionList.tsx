@@ -10,8 +10,19 @@ export interface ContributionPage {
   nextCursor: string | null;
 }
 
-/** Recent contributions: the server-rendered first page, then "Load more" pages from the API. */
-export function ContributionList({ campaignId, initial }: { campaignId: string; initial: ContributionPage }) {
+/**
+ * Recent contributions: the server-rendered first page, then "Load more" pages from the API. `empty`: what to say
+ * while there are none (components/format.ts `statusText`'s `noContributions`: "be the first" only while giving is open).
+ */
+export function ContributionList({
+  campaignId,
+  initial,
+  empty,
+}: {
+  campaignId: string;
+  initial: ContributionPage;
+  empty: string;
+}) {
   const [items, setItems] = useState(initial.items);
   const [cursor, setCursor] = useState(initial.nextCursor);
   const [busy, setBusy] = useState(false);
@@ -38,7 +49,7 @@ export function ContributionList({ campaignId, initial }: { campaignId: string; 
   return (
     <div data-testid="contributions">
       {items.length === 0 ? (
-        <p className="muted">No contributions yet — be the first.</p>
+        <p className="muted">{empty}</p>
       ) : (
         <ul className="contribution-list">
           {items.map((c) => (

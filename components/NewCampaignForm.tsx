@@ -2,35 +2,14 @@
 
 import { useEffect, useRef, useState } from "react";
 import { createCampaignAction } from "@/app/actions/campaigns";
+import type { ActionError } from "@/lib/actions";
 import { type CampaignFormValues, campaignFormValues, checkCampaignForm } from "@/lib/campaigns/form";
-import { type ApiError, apiErrorOf, describeError, type FieldIssue } from "./api";
+import type { FieldIssue } from "./api";
 import { Field } from "./Field";
+import { CAMPAIGN_FIELDS, formErrors } from "./formErrors";
 import { useActionForm } from "./useActionForm";
 
-/** API field name → the form field that shows its error, and its label. */
-const FIELD_OF: Record<string, [string, string]> = {
-  title: ["title", "Title"],
-  story: ["story", "Story"],
-  goalAmount: ["goal", "Goal"],
-  currency: ["currency", "Currency"],
-  endsAt: ["endsAt", "End date"],
-};
-
 const EMPTY: CampaignFormValues = { title: "", story: "", goal: "", currency: "USD", endsAt: "", publish: true };
-
-/** The refused submission's field errors (next to their fields) and the rest (above the form). */
-function errorsOf(error: ApiError | undefined): { fields: Record<string, string>; form?: string } {
-  if (!error) return { fields: {} };
-  const fields: Record<string, string> = {};
-  const unplaced: string[] = [];
-  for (const d of error.details) {
-    const target = FIELD_OF[d.field];
-    if (target) fields[target[0]] ??= `${target[1]} ${d.message}`;
-    else unplaced.push(d.field ? `${d.field}: ${d.message}` : d.message);
-  }
-  const placedAll = Object.keys(fields).length > 0 && unplaced.length === 0;
-  return { fields, form: placedAll ? undefined : [describeError(error), ...unplaced].join(" ") };
-}
 
 /** The new-campaign form: posts to createCampaignAction, which redirects to the new campaign (works without JavaScript). */
 /**
@@ -43,11 +22,11 @@ export function NewCampaignForm({ minDate, currencies }: { minDate: string; curr
   const [refused, setRefused] = useState<{ details: FieldIssue[]; answer: typeof state }>();
   const ref = useRef<HTMLFormElement>(null);
   const v = state?.values ?? EMPTY;
-  const error: ApiError | undefined =
+  const error: ActionError | undefined =
     refused && refused.answer === state
-      ? { status: 400, code: "VALIDATION_FAILED", message: "Some fields are invalid", details: refused.details }
-      : state && apiErrorOf(state.error);
-  const { fields: errors, form: formError } = errorsOf(error);
+      ? { code: "VALIDATION_FAILED", message: "Some fields are invalid", details: refused.details }
+      : state?.error;
+  const { fields: errors, form: formError } = formErrors(error, CAMPAIGN_FIELDS);
 
   function check(data: FormData): boolean {
     const checked = checkCampaignForm(campaignFormValues(data));

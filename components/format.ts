@@ -1,4 +1,6 @@
 /** Display helpers shared by server and client components (pure, no DB). */
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { acceptsContributions } from "@/lib/campaigns/status";
 import { formatMoney } from "@/lib/money/currency";
 
 export { formatMoney };
@@ -48,15 +50,49 @@ export function formatDateTime(iso: string | Date): string {
   return `${dateTimeFmt.format(new Date(iso))} UTC`;
 }
 
-/** "N days left", "Ends today", "Ended" or "No end date". */
-export function timeLeft(endsAt: string | null, status: string, now = Date.now()): string {
-  if (status === "ended") return "Ended";
-  if (!endsAt) return "No end date";
-  const ms = Date.parse(endsAt) - now;
-  if (ms <= 0) return "Ended";
-  const days = Math.floor(ms / 86_400_000);
-  if (days === 0) return "Ends today";
-  return days === 1 ? "1 day left" : `${days} days left`;
+/** The status texts of a campaign, all from the same rules (lib/campaigns/status.ts), so they never disagree. */
+export interface StatusText {
+  /** "12 days left", "Ends today", "No end date", "Ended", "Not published yet" or "Giving paused". */
+  timeLeft: string;
+  /** "started Jan 5, 2027", or "draft created Jan 5, 2027" for a draft. */
+  since: string;
+  /** "Ends Feb 1, 2027", "Ended Jan 20, 2027", or null (no end date, not ended). */
+  ends: string | null;
+  /** The contribution list's text while it is empty: "be the first" only while giving is open. */
+  noContributions: string;
+}
+
+/**
+ * What a campaign's page, cards and lists say about its status at `now`: giving open (acceptsContributions),
+ * a draft, suspended, or ended (by status, or by its end date passing while still marked active).
+ */
+export function statusText(c: Pick<CampaignDto, "status" | "endsAt" | "endedAt" | "createdAt">, now = new Date()): StatusText {
+  const since = `${c.status === "draft" ? "draft created" : "started"} ${formatDate(c.createdAt)}`;
+  if (c.status === "draft")
+    return {
+      timeLeft: "Not published yet",
+      since,
+      ends: c.endsAt && `Ends ${formatDate(c.endsAt)}`,
+      noContributions: "No contributions yet: giving opens once the campaign is published.",
+    };
+  if (c.status === "suspended")
+    return { timeLeft: "Giving paused", since, ends: null, noContributions: "No contributions yet: giving is paused." };
+  if (acceptsContributions(c, now)) {
+    const days = c.endsAt === null ? -1 : Math.floor((Date.parse(c.endsAt) - now.getTime()) / 86_400_000);
+    return {
+      timeLeft: days < 0 ? "No end date" : days === 0 ? "Ends today" : days === 1 ? "1 day left" : `${days} days left`,
+      since,
+      ends: c.endsAt && `Ends ${formatDate(c.endsAt)}`,
+      noContributions: "No contributions yet — be the first.",
+    };
+  }
+  const endedOn = c.status === "ended" ? (c.endedAt ?? c.endsAt) : c.endsAt;
+  return {
+    timeLeft: "Ended",
+    since,
+    ends: endedOn && `Ended ${formatDate(endedOn)}`,
+    noContributions: "No contributions were made.",
+  };
 }
 
 export const STATUS_LABELS: Record<string, string> = {

@@ -25,7 +25,7 @@ test("a creator adds a picture and a short video; a visitor sees them, the secon
   const alice = await browser.newContext({ storageState: "test-results/.auth/alice.json" });
   const page = await alice.newPage();
   const url = await createCampaign(page, "Roof for the village hall");
-  await page.getByRole("link", { name: "Add pictures and videos" }).click();
+  await page.getByRole("link", { name: "Edit the campaign" }).click();
   await expect(page).toHaveURL(/\/edit$/);
   const picker = page.locator('input[type="file"]');
 

@@ -4,7 +4,7 @@ import { expect, test as setup } from "@playwright/test";
 for (const [name, email] of [
   ["alice", "alice@example.com"],
   ["bob", "bob@example.com"],
-  ["carol", "carol@example.com"],
+  ["carol", "carol@example.com"], // the seeded admin
 ] as const) {
   setup(`sign in as ${name}`, async ({ page }) => {
     await page.goto("/signin?callbackUrl=/dashboard");

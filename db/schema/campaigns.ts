@@ -3,6 +3,8 @@ import { bigint, char, check, index, integer, pgEnum, pgTable, text, timestamp, 
 import { users } from "./users";
 
 export const campaignStatus = pgEnum("campaign_status", ["draft", "active", "ended", "suspended"]);
+/** Who ended a campaign: its creator, or an admin (ending a suspended campaign, or closing it for abuse). */
+export const campaignEndedBy = pgEnum("campaign_ended_by", ["creator", "admin"]);
 
 export const campaigns = pgTable(
   "campaigns",
@@ -36,6 +38,14 @@ export const campaigns = pgTable(
     /** Why it was closed for abuse (the admin's words; also the refunds' reason). */
     closedForAbuseReason: text("closed_for_abuse_reason"),
     status: campaignStatus("status").notNull().default("draft"),
+    /**
+     * Why the campaign is in its current status, when someone said so: the admin's reason for a suspension
+     * (required), the reason given for ending it (optional). Cleared by a reinstatement or a reopening.
+     */
+    statusReason: text("status_reason"),
+    /** When the campaign was ended, and by whom; cleared when its creator reopens it (lib/campaigns/status.ts). */
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    endedBy: campaignEndedBy("ended_by"),
     endsAt: timestamp("ends_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

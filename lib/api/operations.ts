@@ -83,7 +83,7 @@ export const API = {
     method: "patch",
     path: "/api/campaigns/{id}",
     body: updateCampaignSchema,
-    summary: "Change a campaign (creator; admins may suspend)",
+    summary: "Change a campaign (its creator edits, publishes, ends and reopens; admins suspend with a reason and reinstate)",
     parameters: [idParam],
     responses: {
       "200": { description: "Updated", ...jsonBody("Campaign") },

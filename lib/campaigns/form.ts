@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { checkForm, type FormCheck, formText } from "@/lib/forms";
 import { parseAmountInput } from "@/lib/money/input";
 import { createCampaignSchema } from "./schemas";
+import { endOfDay } from "./status";
 
 /** What the new-campaign form holds, as typed (the goal as a person writes it, the end date as YYYY-MM-DD). */
 export interface CampaignFormValues {
@@ -41,7 +42,7 @@ export function checkCampaignForm(values: CampaignFormValues): FormCheck<z.infer
       title: values.title,
       story: values.story,
       currency: values.currency,
-      ...(values.endsAt ? { endsAt: `${values.endsAt}T23:59:59Z` } : {}),
+      ...(values.endsAt ? { endsAt: endOfDay(values.endsAt) } : {}),
       status: values.publish ? "active" : "draft",
     },
     { goalAmount: parseAmountInput(values.goal, values.currency) },

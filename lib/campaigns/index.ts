@@ -10,7 +10,7 @@ import { appendEvent } from "@/lib/events/outbox";
 import { isChargeable } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
 import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
-import { contentEditable, movesFor } from "./status";
+import { contentEditable, movesFor, type StatusSubject } from "./status";
 
 type Row = typeof campaigns.$inferSelect & { creatorName: string };
 
@@ -28,6 +28,9 @@ const selectColumns = {
   closedForAbuseAt: campaigns.closedForAbuseAt,
   closedForAbuseReason: campaigns.closedForAbuseReason,
   status: campaigns.status,
+  statusReason: campaigns.statusReason,
+  endedAt: campaigns.endedAt,
+  endedBy: campaigns.endedBy,
   endsAt: campaigns.endsAt,
   createdAt: campaigns.createdAt,
   updatedAt: campaigns.updatedAt,
@@ -47,6 +50,10 @@ export function toDto(r: Row, assets: AssetDto[] = []): CampaignDto {
     status: r.status,
     closedForAbuse: r.closedForAbuseAt !== null,
     endsAt: r.endsAt?.toISOString() ?? null,
+    endedAt: r.endedAt?.toISOString() ?? null,
+    endedBy: r.endedBy,
+    // The creator's words to their donors are public; an admin's reasons are for the creator and admins (statusReason).
+    endReason: r.status === "ended" && r.endedBy === "creator" ? r.statusReason : null,
     createdAt: r.createdAt.toISOString(),
     creator: { id: r.creatorId, name: r.creatorName },
     assets,
@@ -121,6 +128,26 @@ export async function getCampaign(db: Db, id: string, viewer?: PublicUser): Prom
   return withAssets(db, row);
 }
 
+/** A locked row as the status rules read it. */
+function subjectOf(row: typeof campaigns.$inferSelect): StatusSubject {
+  return {
+    status: row.status,
+    creatorId: row.creatorId,
+    endsAt: row.endsAt?.toISOString() ?? null,
+    endedBy: row.endedBy,
+    closedForAbuse: row.closedForAbuseAt !== null,
+  };
+}
+
+/**
+ * PATCH /api/campaigns/{id} (and the edit page's and owner panel's server actions): change a campaign's content
+ * (its creator; draft or active only) and/or move it to another status as lib/campaigns/status.ts `movesFor`
+ * allows, with the move's `reason` (required to suspend, optional to end). Ending records when and by whom;
+ * a reopening or reinstatement clears that and the reason. In one transaction with a `campaign.updated` event.
+ * Throws CAMPAIGN_NOT_FOUND (unknown ID, or a draft the actor may not see), FORBIDDEN (neither creator nor
+ * admin; an admin editing content), CURRENCY_IMMUTABLE, CAMPAIGN_CLOSED (content of a suspended or ended
+ * campaign), INVALID_STATUS_TRANSITION (a move `movesFor` does not allow, such as reopening past the end date).
+ */
 export async function updateCampaign(db: Db, actor: PublicUser, id: string, input: UpdateCampaignInput): Promise<CampaignDto> {
   return db.transaction(async (tx) => {
     if (!isUuid(id)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
@@ -142,9 +169,14 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
       input.title !== undefined || input.story !== undefined || input.goalAmount !== undefined || input.endsAt !== undefined;
     if (editsContent && !isCreator) throw new AppError("FORBIDDEN", "Only the campaign's creator can edit its content");
     if (editsContent && !contentEditable(locked.status)) {
-      throw new AppError("CAMPAIGN_CLOSED", "An ended campaign cannot be edited");
+      throw new AppError(
+        "CAMPAIGN_CLOSED",
+        locked.status === "suspended" ? "A suspended campaign cannot be edited" : "An ended campaign cannot be edited",
+      );
     }
-    if (input.status !== undefined && input.status !== locked.status && !movesFor(locked, actor).includes(input.status)) {
+    const now = new Date();
+    const to = input.status !== locked.status ? input.status : undefined; // the move asked for, if any
+    if (to && !movesFor(subjectOf(locked), actor, now).includes(to)) {
       throw new AppError("INVALID_STATUS_TRANSITION", `Cannot move a campaign from ${locked.status} to ${input.status}`, [
         { field: "status", message: `not allowed from ${locked.status}` },
       ]);
@@ -157,6 +189,15 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
         goalAmount: input.goalAmount,
         endsAt: input.endsAt === undefined ? undefined : input.endsAt === null ? null : new Date(input.endsAt),
         status: input.status,
+        // A move records its reason (an admin ending a suspension without one keeps the suspension's) and, to
+        // ended, when and by whom; moving back to active clears them.
+        ...(to
+          ? {
+              statusReason: input.reason ?? (to === "ended" && locked.status === "suspended" ? undefined : null),
+              endedAt: to === "ended" ? now : null,
+              endedBy: to === "ended" ? (locked.status === "suspended" ? ("admin" as const) : ("creator" as const)) : null,
+            }
+          : {}),
         // A suspension freezes the campaign's payouts until an admin reinstates it; ending a suspended
         // campaign keeps them frozen (its money may have to go back: docs/payouts.md).
         payoutsFrozenAt:
@@ -165,7 +206,7 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
             : input.status === "active" && locked.status === "suspended"
               ? null
               : undefined,
-        updatedAt: new Date(),
+        updatedAt: now,
       })
       .where(eq(campaigns.id, id));
     const row = await findRow(tx, id);
@@ -210,6 +251,8 @@ export async function closeCampaignForAbuse(
         .update(campaigns)
         .set({
           status: "ended",
+          endedAt: locked.status === "ended" ? undefined : now,
+          endedBy: "admin",
           payoutsFrozenAt: locked.payoutsFrozenAt ?? now,
           closedForAbuseAt: now,
           closedForAbuseReason: input.reason,
@@ -226,6 +269,16 @@ export async function closeCampaignForAbuse(
     if (!row) throw new Error("campaign vanished inside its own transaction");
     return withAssets(tx, row);
   });
+}
+
+/**
+ * Why a campaign is in its current status (an admin's suspension or end reason, the creator's end reason), for
+ * the campaign's creator and admins only: undefined for anyone else, an unknown ID, or when no reason was given.
+ */
+export async function statusReasonFor(db: Db, id: string, viewer: PublicUser | undefined): Promise<string | undefined> {
+  const row = await findRow(db, id);
+  if (!row || !viewer || (viewer.id !== row.creatorId && viewer.role !== "admin")) return undefined;
+  return row.statusReason ?? undefined;
 }
 
 /** The creator's own campaigns, newest first, keyset-paginated on the time-ordered ID. */

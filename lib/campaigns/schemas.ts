@@ -2,6 +2,7 @@ import { z } from "zod";
 import { assetSchema } from "@/lib/assets/schemas";
 import { isCurrency } from "@/lib/money/currency";
 import { textField } from "@/lib/text";
+import { reasonProblem } from "./status";
 
 /** Largest goal accepted: 10^12 minor units (10 billion in a 2-decimal currency), far inside 2^53. */
 export const MAX_GOAL_MINOR = 1_000_000_000_000;
@@ -44,9 +45,18 @@ export const updateCampaignSchema = z
     goalAmount: goalAmount.optional(),
     endsAt: endsAt.optional(),
     status: campaignStatusSchema.optional(),
+    reason: textField({ min: 3, max: 1000, multiline: true })
+      .optional()
+      .describe(
+        "why, with status suspended (required; shown to the creator and admins only) or ended (optional; shown to everyone when the creator ends it)",
+      ),
     currency: z.string().optional().describe("cannot change; present only to be refused with CURRENCY_IMMUTABLE"),
   })
   .refine((v) => Object.keys(v).length > 0, "send at least one field to change")
+  .superRefine((v, ctx) => {
+    const problem = reasonProblem(v.status, v.reason);
+    if (problem) ctx.addIssue({ code: "custom", path: ["reason"], message: problem });
+  })
   .meta({ id: "UpdateCampaign" });
 
 /** POST /api/campaigns/{id}/close-for-abuse: why (kept on the campaign, and the reason of its refunds). */
@@ -74,6 +84,12 @@ export const campaignSchema = z
       .boolean()
       .describe("closed by an admin for abuse: ended, never paid out, every contribution refunded (docs/payouts.md)"),
     endsAt: z.string().nullable(),
+    endedAt: z.string().nullable().describe("when it was ended; null unless status is ended"),
+    endedBy: z
+      .enum(["creator", "admin"])
+      .nullable()
+      .describe("who ended it; a creator may reopen what they ended while endsAt has not passed"),
+    endReason: z.string().nullable().describe("the creator's words on ending it (an admin's reasons stay private)"),
     createdAt: z.string(),
     creator: z.object({ id: z.uuid(), name: z.string() }),
     assets: z.array(assetSchema).describe("pictures and videos in display order; the first is the cover"),

@@ -222,7 +222,12 @@ describe("money held by a suspension", () => {
     await give(bob, ended, 4000);
     await give(bob, reinstated, 3000);
     const patch = (id: string, status: string) =>
-      api(`/api/campaigns/${id}`, { base: app.baseUrl, method: "PATCH", token: carol, json: { status } });
+      api(`/api/campaigns/${id}`, {
+        base: app.baseUrl,
+        method: "PATCH",
+        token: carol,
+        json: status === "suspended" ? { status, reason: "Reported as a scam" } : { status },
+      });
     for (const id of [ended, reinstated]) expect((await patch(id, "suspended")).status).toBe(200);
     expect((await patch(ended, "ended")).status).toBe(200);
 

@@ -267,6 +267,19 @@ const MATRIX: Record<string, Row> = {
         publish: "on",
       }),
   },
+  "campaigns#editCampaignAction": {
+    // only the creator edits content (the API's rule); a success redirects to the campaign
+    expect: { anonymous: "SIGN_IN", other: "FORBIDDEN", owner: "redirect", admin: "FORBIDDEN" },
+    prepare: aliceCampaign,
+    send: (w, a, id) =>
+      action(w, a, "campaigns#editCampaignAction", {
+        campaignId: id,
+        title: "Edited by a form",
+        story: "Story",
+        goal: "100",
+        endsAt: "",
+      }),
+  },
   "campaigns#changeCampaignStatusAction": {
     // an admin may suspend and reinstate (tests/integration/abuse.test.ts), never end someone's campaign
     expect: { anonymous: "UNAUTHENTICATED", other: "FORBIDDEN", owner: "ok", admin: "INVALID_STATUS_TRANSITION" },

@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import postgres from "postgres";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { api, signIn, tokenFor, validCampaign } from "../support/http";
 
 let alice: string;
@@ -154,6 +155,9 @@ describe("GET /api/campaigns/{id}", () => {
         "createdAt",
         "creator",
         "currency",
+        "endReason",
+        "endedAt",
+        "endedBy",
         "endsAt",
         "goalAmount",
         "heldAmount",
@@ -232,13 +236,90 @@ describe("PATCH /api/campaigns/{id}", () => {
     const { body: c } = await api("/api/campaigns", { token: alice, json: validCampaign() });
     const edit = await api(`/api/campaigns/${c.id}`, { method: "PATCH", token: carol, json: { title: "Admin edit" } });
     expect(edit.status).toBe(403);
-    const sus = await api(`/api/campaigns/${c.id}`, { method: "PATCH", token: carol, json: { status: "suspended" } });
+    const sus = await api(`/api/campaigns/${c.id}`, {
+      method: "PATCH",
+      token: carol,
+      json: { status: "suspended", reason: "Reported as a scam" },
+    });
     expect(sus.status).toBe(200);
     expect(sus.body.status).toBe("suspended");
     const self = await api(`/api/campaigns/${c.id}`, { method: "PATCH", token: alice, json: { status: "active" } });
     expect(self.status).toBe(409);
     const back = await api(`/api/campaigns/${c.id}`, { method: "PATCH", token: carol, json: { status: "active" } });
     expect(back.body.status).toBe("active");
+  });
+
+  it("takes a reason to suspend (required) and to end (optional), refuses one elsewhere, changing nothing", async () => {
+    const { body: c } = await api("/api/campaigns", { token: alice, json: validCampaign() });
+    const patch = (token: string, json: unknown) => api(`/api/campaigns/${c.id}`, { method: "PATCH", token, json });
+    for (const [token, json] of [
+      [carol, { status: "suspended" }],
+      [carol, { status: "suspended", reason: "  " }],
+      [alice, { status: "active", reason: "Because" }],
+      [alice, { title: "New title", reason: "Because" }],
+    ] as const) {
+      const r = await patch(token, json);
+      expect(r.status, JSON.stringify(json)).toBe(400);
+      expect(r.body.error.code).toBe("VALIDATION_FAILED");
+      expect(r.body.error.details.map((d: { field: string }) => d.field)).toContain("reason");
+    }
+    expect((await api(`/api/campaigns/${c.id}`)).body).toMatchObject({ status: "active", title: c.title });
+
+    // a suspension's reason is for the creator and admins: the public campaign does not carry it
+    expect((await patch(carol, { status: "suspended", reason: "Reported as a scam" })).status).toBe(200);
+    const suspended = await api(`/api/campaigns/${c.id}`);
+    expect(suspended.body).toMatchObject({ status: "suspended", endReason: null, endedAt: null, endedBy: null });
+    expect(suspended.text).not.toContain("Reported as a scam");
+    const edit = await patch(alice, { title: "Fixed while suspended" });
+    expect(edit.status).toBe(409);
+    expect(edit.body.error.code).toBe("CAMPAIGN_CLOSED");
+    expect((await patch(carol, { status: "active" })).body).toMatchObject({ status: "active", endReason: null });
+
+    // the creator's words on ending it are public
+    const end = await patch(alice, { status: "ended", reason: "We reached the goal elsewhere" });
+    expect(end.status).toBe(200);
+    expect(end.body).toMatchObject({ status: "ended", endedBy: "creator", endReason: "We reached the goal elsewhere" });
+    expect(Date.parse(end.body.endedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await api(`/api/campaigns/${c.id}`)).body.endReason).toBe("We reached the goal elsewhere");
+  });
+
+  it("lets a creator reopen what they ended while its end date is ahead; never an admin's end or a close for abuse", async () => {
+    const endsAt = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    const { body: c } = await api("/api/campaigns", { token: alice, json: validCampaign({ endsAt }) });
+    const patch = (id: string, token: string, json: unknown) => api(`/api/campaigns/${id}`, { method: "PATCH", token, json });
+    expect((await patch(c.id, alice, { status: "ended" })).body).toMatchObject({ status: "ended", endReason: null });
+    expect((await patch(c.id, bob, { status: "active" })).status).toBe(403);
+    expect((await patch(c.id, carol, { status: "active" })).status).toBe(409);
+    const reopened = await patch(c.id, alice, { status: "active" });
+    expect(reopened.status).toBe(200);
+    expect(reopened.body).toMatchObject({ status: "active", endsAt, endedAt: null, endedBy: null, endReason: null });
+
+    // past its end date: ending is final (the date is moved back in the database: the API takes only future dates)
+    expect((await patch(c.id, alice, { status: "ended" })).status).toBe(200);
+    const sql = postgres(inject("databaseUrl"), { max: 1 });
+    try {
+      await sql`update campaigns set ends_at = now() - interval '1 minute' where id = ${c.id}`;
+    } finally {
+      await sql.end();
+    }
+    const late = await patch(c.id, alice, { status: "active" });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe("INVALID_STATUS_TRANSITION");
+
+    // ended by an admin (from a suspension), or closed for abuse: not the creator's to reopen
+    const { body: d } = await api("/api/campaigns", { token: alice, json: validCampaign() });
+    expect((await patch(d.id, carol, { status: "suspended", reason: "Reported as a scam" })).status).toBe(200);
+    expect((await patch(d.id, carol, { status: "ended" })).body).toMatchObject({
+      status: "ended",
+      endedBy: "admin",
+      endReason: null,
+    });
+    expect((await patch(d.id, alice, { status: "active" })).status).toBe(409);
+    const { body: e } = await api("/api/campaigns", { token: alice, json: validCampaign() });
+    const closed = await api(`/api/campaigns/${e.id}/close-for-abuse`, { token: carol, json: { reason: "A scam" } });
+    expect(closed.body).toMatchObject({ status: "ended", endedBy: "admin", closedForAbuse: true });
+    expect((await patch(e.id, alice, { status: "active" })).status).toBe(409);
+    expect((await api(`/api/campaigns/${e.id}`)).body.status).toBe("ended");
   });
 
   it("answers 404 for unknown and malformed IDs", async () => {

@@ -31,7 +31,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a campaign (creator; admins may suspend) */
+        /** Change a campaign (its creator edits, publishes, ends and reopens; admins suspend with a reason and reinstate) */
         patch: operations["updateCampaign"];
         trace?: never;
     };
@@ -438,6 +438,12 @@ export interface components {
             /** @description closed by an admin for abuse: ended, never paid out, every contribution refunded (docs/payouts.md) */
             closedForAbuse: boolean;
             endsAt: string | null;
+            /** @description when it was ended; null unless status is ended */
+            endedAt: string | null;
+            /** @description who ended it; a creator may reopen what they ended while endsAt has not passed */
+            endedBy: ("creator" | "admin") | null;
+            /** @description the creator's words on ending it (an admin's reasons stay private) */
+            endReason: string | null;
             createdAt: string;
             creator: {
                 /** Format: uuid */
@@ -667,6 +673,8 @@ export interface components {
             endsAt?: string | null;
             /** @enum {string} */
             status?: "draft" | "active" | "ended" | "suspended";
+            /** @description why, with status suspended (required; shown to the creator and admins only) or ended (optional; shown to everyone when the creator ends it) */
+            reason?: string;
             /** @description cannot change; present only to be refused with CURRENCY_IMMUTABLE */
             currency?: string;
         };

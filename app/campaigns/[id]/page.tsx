@@ -6,7 +6,7 @@ import { cache } from "react";
 import { CampaignMedia } from "@/components/CampaignMedia";
 import { ContributeForm } from "@/components/ContributeForm";
 import { ContributionList } from "@/components/ContributionList";
-import { formatDate, formatMoney, percentText, timeLeft } from "@/components/format";
+import { formatMoney, percentText, statusText } from "@/components/format";
 import { Money } from "@/components/Money";
 import { type Move, OwnerPanel } from "@/components/OwnerPanel";
 import { ProgressBar } from "@/components/ProgressBar";
@@ -15,6 +15,7 @@ import { StoryText } from "@/components/StoryText";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { readCampaign } from "@/lib/cache/campaigns";
+import { statusReasonFor } from "@/lib/campaigns";
 import type { CampaignDto, CampaignStatus } from "@/lib/campaigns/schemas";
 import { acceptsContributions, contentEditable, movesFor } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
@@ -58,9 +59,10 @@ const MOVE_LABELS: Record<CampaignStatus, string> = {
   draft: "Back to draft",
 };
 
-/** A button for a move lib/campaigns/status.ts allows; going back to active from suspended is a reinstatement. */
+/** A button for a move lib/campaigns/status.ts allows; back to active is a reinstatement or a reopening. */
 function moveButton(from: CampaignStatus, to: CampaignStatus): Move {
-  const label = to === "active" && from === "suspended" ? "Reinstate" : MOVE_LABELS[to];
+  const label =
+    to === "active" && from === "suspended" ? "Reinstate" : to === "active" && from === "ended" ? "Reopen" : MOVE_LABELS[to];
   return { status: to, label, primary: to === "active" };
 }
 
@@ -76,9 +78,13 @@ export default async function CampaignPage({ params }: Props) {
   if (!c) notFound();
   const user = await viewer();
   const isOwner = user?.id === c.creator.id;
-  const moves = movesFor({ status: c.status, creatorId: c.creator.id }, user).map((to) => moveButton(c.status, to));
+  const now = new Date();
+  const moves = movesFor({ ...c, creatorId: c.creator.id }, user, now).map((to) => moveButton(c.status, to));
   const canCloseForAbuse = user?.role === "admin" && !c.closedForAbuse;
-  const open = acceptsContributions(c, new Date());
+  const open = acceptsContributions(c, now);
+  const st = statusText(c, now);
+  // Why it is suspended or ended, for its creator and admins only (donors see the public notice alone).
+  const reason = c.status === "suspended" || c.status === "ended" ? await statusReasonFor(db(), c.id, user) : undefined;
   const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
 
   return (
@@ -87,8 +93,9 @@ export default async function CampaignPage({ params }: Props) {
         {c.status !== "active" && <StatusBadge status={c.status} />}
         <h1 data-testid="campaign-title">{c.title}</h1>
         <p className="muted">
-          by {c.creator.name} · started {formatDate(c.createdAt)}
+          by {c.creator.name} · {st.since}
         </p>
+        <StatusNotice campaign={c} reason={reason} isOwner={isOwner} />
       </header>
 
       <div className="campaign-layout">
@@ -100,7 +107,7 @@ export default async function CampaignPage({ params }: Props) {
           </section>
           <section className="card contributions-card" aria-labelledby="contributions-heading">
             <h2 id="contributions-heading">Recent contributions</h2>
-            <ContributionList key={recent.items[0]?.id ?? "none"} campaignId={c.id} initial={recent} />
+            <ContributionList key={recent.items[0]?.id ?? "none"} campaignId={c.id} initial={recent} empty={st.noContributions} />
           </section>
         </div>
 
@@ -123,9 +130,9 @@ export default async function CampaignPage({ params }: Props) {
               <li>
                 <strong>{c.contributionCount}</strong> contribution{c.contributionCount === 1 ? "" : "s"}
               </li>
-              <li>{timeLeft(c.endsAt, c.status)}</li>
+              <li>{st.timeLeft}</li>
             </ul>
-            {c.endsAt && c.status !== "ended" && <p className="muted small">Ends {formatDate(c.endsAt)}</p>}
+            {st.ends && <p className="muted small">{st.ends}</p>}
           </div>
           {open && (
             <section className="card contribute-card" aria-labelledby="contribute-heading">
@@ -149,7 +156,7 @@ export default async function CampaignPage({ params }: Props) {
           )}
           {isOwner && contentEditable(c.status) && (
             <Link className="btn btn-secondary btn-block" href={`/campaigns/${c.id}/edit`}>
-              {c.assets.length ? "Edit pictures and videos" : "Add pictures and videos"}
+              Edit the campaign
             </Link>
           )}
           {(moves.length > 0 || canCloseForAbuse) && (
@@ -164,6 +171,36 @@ export default async function CampaignPage({ params }: Props) {
         </aside>
       </div>
     </article>
+  );
+}
+
+/**
+ * Why giving is closed, when it is not simply a draft or past its end date: a suspension (donors are told giving
+ * is paused, never the admin's reason; the creator and admins see it), a close for abuse, an end by the creator
+ * (with their words, public) or by an admin (the reason for the creator and admins only).
+ */
+function StatusNotice({ campaign: c, reason, isOwner }: { campaign: CampaignDto; reason?: string; isOwner: boolean }) {
+  if (c.status === "suspended")
+    return (
+      <div className="notice status-notice" role="status">
+        <p>This campaign is suspended: giving is paused.</p>
+        {reason && <p>Reason: {reason}</p>}
+        {isOwner && <p>An admin can reinstate it; until then it cannot change.</p>}
+      </div>
+    );
+  if (c.status !== "ended") return null;
+  if (c.closedForAbuse)
+    return (
+      <div className="notice status-notice" role="status">
+        <p>This campaign was closed by the platform; every contribution is refunded.</p>
+      </div>
+    );
+  const shown = c.endedBy === "creator" ? c.endReason : reason;
+  return (
+    <div className="notice status-notice" role="status">
+      <p>{c.endedBy === "creator" ? "The creator ended this campaign." : "This campaign was ended by the platform."}</p>
+      {shown && <p>Reason: {shown}</p>}
+    </div>
   );
 }
 

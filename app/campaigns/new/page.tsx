@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { NewCampaignForm } from "@/components/NewCampaignForm";
 import { sessionUser } from "@/lib/auth/session";
+import { firstEndDate } from "@/lib/campaigns/status";
 import { chargeableCurrencies } from "@/lib/money/currency";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +11,7 @@ export const metadata: Metadata = { title: "Start a campaign" };
 export default async function NewCampaignPage() {
   const user = await sessionUser();
   if (!user) redirect("/signin?callbackUrl=/campaigns/new");
-  // Tomorrow (UTC) is the earliest end date the API accepts for a date picked here.
-  const minDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const minDate = firstEndDate(new Date()); // the earliest end date the API accepts for a day picked here
   return (
     <div className="narrow">
       <h1>Start a campaign</h1>
