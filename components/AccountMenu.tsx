@@ -5,6 +5,14 @@ import { usePathname } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { SignOutButton } from "./SignOutButton";
 
+/** The account's pages, in the menu's order. */
+const ACCOUNT_PAGES = [
+  ["/dashboard", "Dashboard"],
+  ["/contributions", "My contributions"],
+  ["/settings/payouts", "Payouts"],
+  ["/settings/tokens", "API tokens"],
+] as const;
+
 /**
  * The signed-in user's menu in the header: a native disclosure (works without JavaScript), closed again after each
  * navigation (the layout, and so this menu, outlives client-side page changes). The account's pages live here rather
@@ -41,18 +49,11 @@ export function AccountMenu({ name }: { name: string }) {
         <span className="visually-hidden"> (account menu)</span>
       </summary>
       <ul className="account-menu-list">
-        <li>
-          <Link href="/dashboard">Dashboard</Link>
-        </li>
-        <li>
-          <Link href="/contributions">My contributions</Link>
-        </li>
-        <li>
-          <Link href="/settings/payouts">Payouts</Link>
-        </li>
-        <li>
-          <Link href="/settings/tokens">API tokens</Link>
-        </li>
+        {ACCOUNT_PAGES.map(([href, label]) => (
+          <li key={href}>
+            <Link href={href}>{label}</Link>
+          </li>
+        ))}
         <li>
           <SignOutButton />
         </li>
