@@ -124,6 +124,8 @@ test("on a phone the campaign's story starts within the first screen, before the
   const context = await contextFor(browser, "bob", "phone");
   const page = await context.newPage();
   await page.goto(campaignPath);
+  // The story's blank line separates two paragraphs.
+  await expect(page.getByRole("region", { name: "Story" }).locator("p")).toHaveCount(2);
   const story = await page.getByRole("region", { name: "Story" }).boundingBox();
   const stats = await page.getByTestId("collected").boundingBox();
   const form = await page.getByRole("region", { name: "Contribute" }).boundingBox();

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { splitLinks } from "./links";
+import { splitLinks, storyParagraphs } from "./links";
 
 const links = (text: string) => splitLinks(text).flatMap((p) => ("href" in p ? [p.href] : []));
 
@@ -72,5 +72,14 @@ describe("splitLinks", () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("storyParagraphs", () => {
+  it("splits on blank lines and keeps single line breaks", () => {
+    expect(storyParagraphs("a\n\nb\nc")).toEqual(["a", "b\nc"]);
+    expect(storyParagraphs("one line")).toEqual(["one line"]);
+    expect(storyParagraphs("a\n  \n\n\nb\n")).toEqual(["a", "b\n"]);
+    expect(storyParagraphs("\n\n")).toEqual([]);
   });
 });

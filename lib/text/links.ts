@@ -63,3 +63,11 @@ export function splitLinks(text: string): TextPiece[] {
   if (at < text.length || pieces.length === 0) pieces.push({ text: text.slice(at) });
   return pieces;
 }
+
+/**
+ * A story's paragraphs: the blocks between blank lines (lines holding only spaces count as blank), without empty
+ * ones; single line breaks stay inside their paragraph. `"a\n\nb\nc"` → `["a", "b\nc"]`.
+ */
+export function storyParagraphs(story: string): string[] {
+  return story.split(/\n[^\S\n]*\n\s*/).filter((p) => p.trim() !== "");
+}
