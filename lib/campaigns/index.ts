@@ -143,7 +143,9 @@ function subjectOf(row: typeof campaigns.$inferSelect): StatusSubject {
  * PATCH /api/campaigns/{id} (and the edit page's and owner panel's server actions): change a campaign's content
  * (its creator; draft or active only) and/or move it to another status as lib/campaigns/status.ts `movesFor`
  * allows, with the move's `reason` (required to suspend, optional to end). Ending records when and by whom;
- * a reopening or reinstatement clears that and the reason. In one transaction with a `campaign.updated` event.
+ * a reopening or reinstatement clears that and the reason; the current status again with a `reason` rewords it
+ * (FORBIDDEN unless the actor gave that kind of reason: an admin for a suspension or an admin's end, the creator
+ * for their own end). In one transaction with a `campaign.updated` event.
  * Throws CAMPAIGN_NOT_FOUND (unknown ID, or a draft the actor may not see), FORBIDDEN (neither creator nor
  * admin; an admin editing content), CURRENCY_IMMUTABLE, CAMPAIGN_CLOSED (content of a suspended or ended
  * campaign), INVALID_STATUS_TRANSITION (a move `movesFor` does not allow, such as reopening past the end date).
@@ -176,6 +178,15 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
     }
     const now = new Date();
     const to = input.status !== locked.status ? input.status : undefined; // the move asked for, if any
+    // The same status again with a reason rewords it, by whoever may give that reason: an admin a suspension or
+    // their own end, the creator their own end.
+    const rewords = !to && input.status !== undefined && input.reason !== undefined;
+    if (rewords && !(locked.status === "ended" && locked.endedBy === "creator" ? isCreator : isAdmin)) {
+      throw new AppError(
+        "FORBIDDEN",
+        `Only ${locked.status === "ended" && locked.endedBy === "creator" ? "the campaign's creator" : "an admin"} can reword this reason`,
+      );
+    }
     if (to && !movesFor(subjectOf(locked), actor, now).includes(to)) {
       throw new AppError("INVALID_STATUS_TRANSITION", `Cannot move a campaign from ${locked.status} to ${input.status}`, [
         { field: "status", message: `not allowed from ${locked.status}` },
@@ -197,7 +208,9 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
               endedAt: to === "ended" ? now : null,
               endedBy: to === "ended" ? (locked.status === "suspended" ? ("admin" as const) : ("creator" as const)) : null,
             }
-          : {}),
+          : rewords
+            ? { statusReason: input.reason }
+            : {}),
         // A suspension freezes the campaign's payouts until an admin reinstates it; ending a suspended
         // campaign keeps them frozen (its money may have to go back: docs/payouts.md).
         payoutsFrozenAt:

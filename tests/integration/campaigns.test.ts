@@ -270,6 +270,16 @@ describe("PATCH /api/campaigns/{id}", () => {
     const suspended = await api(`/api/campaigns/${c.id}`);
     expect(suspended.body).toMatchObject({ status: "suspended", endReason: null, endedAt: null, endedBy: null });
     expect(suspended.text).not.toContain("Reported as a scam");
+    // the admin rewords the suspension's reason; the creator cannot
+    expect((await patch(alice, { status: "suspended", reason: "Not a scam" })).status).toBe(403);
+    expect((await patch(carol, { status: "suspended", reason: "Reported as a scam twice" })).status).toBe(200);
+    const sql = postgres(inject("databaseUrl"), { max: 1 });
+    try {
+      const [row] = await sql`select status_reason from campaigns where id = ${c.id}`;
+      expect(row?.status_reason).toBe("Reported as a scam twice");
+    } finally {
+      await sql.end();
+    }
     const edit = await patch(alice, { title: "Fixed while suspended" });
     expect(edit.status).toBe(409);
     expect(edit.body.error.code).toBe("CAMPAIGN_CLOSED");
@@ -281,6 +291,10 @@ describe("PATCH /api/campaigns/{id}", () => {
     expect(end.body).toMatchObject({ status: "ended", endedBy: "creator", endReason: "We reached the goal elsewhere" });
     expect(Date.parse(end.body.endedAt)).toBeGreaterThan(Date.now() - 60_000);
     expect((await api(`/api/campaigns/${c.id}`)).body.endReason).toBe("We reached the goal elsewhere");
+    // and the creator may reword them; an admin may not
+    expect((await patch(carol, { status: "ended", reason: "Closed by us" })).status).toBe(403);
+    const reworded = await patch(alice, { status: "ended", reason: "We reached the goal elsewhere, thank you" });
+    expect(reworded.body).toMatchObject({ status: "ended", endReason: "We reached the goal elsewhere, thank you" });
   });
 
   it("lets a creator reopen what they ended while its end date is ahead; never an admin's end or a close for abuse", async () => {
