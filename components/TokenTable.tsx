@@ -14,7 +14,7 @@ export function TokenTable({ tokens, busyId, revokeForm }: Props) {
   if (tokens.length === 0) return <p className="muted">You have no API tokens yet.</p>;
   return (
     <TableWrap label="API tokens">
-      <table className="table">
+      <table className="table table-cards">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -30,13 +30,13 @@ export function TokenTable({ tokens, busyId, revokeForm }: Props) {
         <tbody>
           {tokens.map((t) => (
             <tr key={t.id} className={t.revokedAt ? "revoked" : undefined}>
-              <td>{t.name}</td>
-              <td>
+              <td data-label="Name">{t.name}</td>
+              <td data-label="Token">
                 <code>{t.prefix}…</code>
               </td>
-              <td>{formatDateTime(t.createdAt)}</td>
-              <td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}</td>
-              <td>
+              <td data-label="Created">{formatDateTime(t.createdAt)}</td>
+              <td data-label="Last used">{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "Never"}</td>
+              <td data-label="Status">
                 {t.revokedAt ? (
                   <span className="badge badge-ended">Revoked</span>
                 ) : (
