@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import { partitionOf } from "@/lib/events/partition";
-import { benchDatabase, machine, percentile, root, say } from "./support";
+import { benchDatabase, machine, percentile, root, say, totalsExactAfter } from "./support";
 
 const { values } = parseArgs({
   options: {
@@ -130,22 +130,6 @@ async function watch(sm: ReturnType<typeof sampler>, commits: number[], writesEn
   };
 }
 
-/** Poll until every campaign in `ids` shows exactly the sum and count of its contributions; ms after `writesEnd`. */
-async function exactAfter(sql: Sql, ids: string[], writesEnd: number): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const [r] = await sql`
-      select count(*)::int as bad from campaigns c
-      left join (select campaign_id, sum(amount) as total, count(*) as n from contributions
-                 where campaign_id = any(${ids}::uuid[]) and status = 'succeeded' group by campaign_id) s on s.campaign_id = c.id
-      where c.id = any(${ids}::uuid[])
-        and (c.collected_amount <> coalesce(s.total, 0) or c.contribution_count <> coalesce(s.n, 0))`;
-    if ((r?.bad as number) === 0) return Date.now() - writesEnd;
-    if (Date.now() > deadline) return Number.NaN;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
-
 interface RunResult {
   hotRate: number;
   hotExact: number;
@@ -188,7 +172,7 @@ async function runOnce(): Promise<RunResult> {
     const hotRate = hot.length / SECONDS;
     say(`outbox: ${hot.length} contributions, ${hotRate.toFixed(0)}/s; waiting for the total to converge…`);
     const hotWatch = await watch(hotSampler, hot, hotEnd);
-    const hotExact = await exactAfter(sql, [hotId], hotEnd);
+    const hotExact = await totalsExactAfter(sql, [hotId], hotEnd);
 
     say(`outbox: ${CONNECTIONS} connections for ${SECONDS} s over 1,000 campaigns…`);
     const many = await makeCampaigns(sql, 1000);
@@ -202,7 +186,7 @@ async function runOnce(): Promise<RunResult> {
     });
     const manyEnd = Date.now();
     const manyWatch = await watch(manySampler, manyCommits, manyEnd);
-    const manyExact = await exactAfter(sql, many, manyEnd);
+    const manyExact = await totalsExactAfter(sql, many, manyEnd);
 
     const mismatches = await sql`
       select c.id, c.collected_amount, c.contribution_count,

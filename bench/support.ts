@@ -1,7 +1,9 @@
-/** Shared bits of the benchmarks: a fresh database, the machine, percentiles. */
+/** Shared bits of the benchmarks: a fresh database, the machine, percentiles, exact totals. */
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
+import type postgres from "postgres";
 import { provisionDatabase } from "@/tests/support/env";
+import { waitFor } from "@/tests/support/wait";
 
 export const root = path.resolve(import.meta.dirname, "..");
 
@@ -19,3 +21,26 @@ export function percentile(sorted: number[], p: number): number {
 export const benchDatabase = (label: string) => provisionDatabase(`bench_${label}`);
 
 export const say = (msg: string) => console.log(`[bench] ${msg}`);
+
+/**
+ * Poll (every 20 ms, for at most 30 s) until every campaign in `ids` stores exactly the sum (minor units) and
+ * the count of its succeeded contributions; returns the ms from `since` (epoch ms, e.g. the last write) to
+ * that moment, or NaN when some total still differs after 30 s.
+ */
+export async function totalsExactAfter(sql: postgres.Sql, ids: string[], since: number): Promise<number> {
+  const bad = await waitFor(
+    async () => {
+      const [r] = await sql`
+        select count(*)::int as bad from campaigns c
+        left join (select campaign_id, sum(amount) as total, count(*) as n from contributions
+                   where campaign_id = any(${ids}::uuid[]) and status = 'succeeded' group by campaign_id) s on s.campaign_id = c.id
+        where c.id = any(${ids}::uuid[])
+          and (c.collected_amount <> coalesce(s.total, 0) or c.contribution_count <> coalesce(s.n, 0))`;
+      return r?.bad as number;
+    },
+    (n) => n === 0,
+    30_000,
+    20,
+  );
+  return bad === 0 ? Date.now() - since : Number.NaN;
+}

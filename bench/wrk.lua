@@ -1,0 +1,53 @@
+-- wrk script of `npm run bench` (bench/http.ts), which sets its environment:
+--   none           wrk's own static request to the URL given on the command line;
+--   BENCH_PATHS    a file of paths, one a line: each request takes the next one (each thread from its own offset);
+--   BENCH_TOKENS   a file of API tokens, one a line: each request is a contribution instead, a POST of
+--                  {"amount": 100..149 (minor units), "currency": "USD", "paymentMethod": "pm_card_visa"}
+--                  with "Authorization: Bearer <the next token>" and an Idempotency-Key unique to the row
+--                  (BENCH_KEY_PREFIX), the thread and the request.
+-- done() prints one line, "BENCH_RESULT " and a JSON object: requests, durationUs, p50Us, p99Us,
+-- non2xx (wrk counts answers with a status of 400 or more) and socketErrors (connect, read, write, timeout).
+
+local function lines(file)
+  local t = {}
+  for line in io.lines(file) do
+    if line ~= "" then t[#t + 1] = line end
+  end
+  return t
+end
+
+local paths_file = os.getenv("BENCH_PATHS")
+local tokens_file = os.getenv("BENCH_TOKENS")
+local key_prefix = os.getenv("BENCH_KEY_PREFIX") or "bench"
+
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+if paths_file or tokens_file then
+  local paths = paths_file and lines(paths_file) or { wrk.path }
+  local tokens = tokens_file and lines(tokens_file)
+  local n = 0
+  request = function()
+    n = n + 1
+    local path = paths[(n + tid * 7919) % #paths + 1]
+    if not tokens then return wrk.format("GET", path) end
+    local body = string.format('{"amount":%d,"currency":"USD","paymentMethod":"pm_card_visa"}', 100 + n % 50)
+    local headers = {
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. tokens[(n + tid) % #tokens + 1],
+      ["Idempotency-Key"] = string.format("%s-%d-%d", key_prefix, tid, n),
+    }
+    return wrk.format("POST", path, headers, body)
+  end
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests":%.0f,"durationUs":%.0f,"p50Us":%.0f,"p99Us":%.0f,"non2xx":%.0f,"socketErrors":%.0f}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
