@@ -1,6 +1,7 @@
 "use client";
 
 import { type CampaignEditValues, editCampaignAction } from "@/app/actions/campaigns";
+import { CampaignTextFields } from "./CampaignTextFields";
 import { majorText } from "./contribute";
 import { Field } from "./Field";
 import { CAMPAIGN_FIELDS, formErrors } from "./formErrors";
@@ -34,12 +35,7 @@ export function EditCampaignForm({ campaign: c, minDate }: Props) {
         </p>
       )}
       <input type="hidden" name="campaignId" value={c.id} />
-      <Field id="title" label="Title" error={errors.title}>
-        <input name="title" type="text" required maxLength={120} autoComplete="off" defaultValue={v.title} />
-      </Field>
-      <Field id="story" label="Story" error={errors.story} hint="Blank lines separate paragraphs.">
-        <textarea name="story" rows={8} required maxLength={20000} defaultValue={v.story} />
-      </Field>
+      <CampaignTextFields values={v} errors={errors} storyHint="Blank lines separate paragraphs." />
       <Field id="goal" label={`Goal (${c.currency})`} error={errors.goal} hint="The currency cannot change.">
         <input name="goal" type="text" inputMode="decimal" required autoComplete="off" defaultValue={v.goal} />
       </Field>

@@ -4,7 +4,9 @@ import { useEffect, useRef, useState } from "react";
 import { createCampaignAction } from "@/app/actions/campaigns";
 import type { ActionError } from "@/lib/actions";
 import { type CampaignFormValues, campaignFormValues, checkCampaignForm } from "@/lib/campaigns/form";
+import { INVALID_FIELDS } from "@/lib/forms";
 import type { FieldIssue } from "./api";
+import { CampaignTextFields } from "./CampaignTextFields";
 import { Field } from "./Field";
 import { CAMPAIGN_FIELDS, formErrors } from "./formErrors";
 import { useActionForm } from "./useActionForm";
@@ -24,7 +26,7 @@ export function NewCampaignForm({ minDate, currencies }: { minDate: string; curr
   const v = state?.values ?? EMPTY;
   const error: ActionError | undefined =
     refused && refused.answer === state
-      ? { code: "VALIDATION_FAILED", message: "Some fields are invalid", details: refused.details }
+      ? { code: "VALIDATION_FAILED", message: INVALID_FIELDS, details: refused.details }
       : state?.error;
   const { fields: errors, form: formError } = formErrors(error, CAMPAIGN_FIELDS);
 
@@ -46,12 +48,7 @@ export function NewCampaignForm({ minDate, currencies }: { minDate: string; curr
           {formError}
         </p>
       )}
-      <Field id="title" label="Title" error={errors.title}>
-        <input name="title" type="text" required maxLength={120} autoComplete="off" defaultValue={v.title} />
-      </Field>
-      <Field id="story" label="Story" error={errors.story} hint="Why are you raising money? Blank lines separate paragraphs.">
-        <textarea name="story" rows={8} required maxLength={20000} defaultValue={v.story} />
-      </Field>
+      <CampaignTextFields values={v} errors={errors} storyHint="Why are you raising money? Blank lines separate paragraphs." />
       <div className="field-row">
         <Field id="goal" label="Goal" error={errors.goal}>
           <input

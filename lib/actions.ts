@@ -2,7 +2,7 @@ import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { sessionUser } from "@/lib/auth/session";
 import { AppError, type ErrorCode } from "@/lib/errors";
-import { checkForm, type FormCheck, formText } from "@/lib/forms";
+import { checkForm, type FormCheck, formText, INVALID_FIELDS } from "@/lib/forms";
 import { publicError } from "@/lib/http";
 import type { AmountInput } from "@/lib/money/input";
 import type { PublicUser } from "@/lib/users";
@@ -58,5 +58,5 @@ export function parseForm<S extends z.ZodType>(
 /** A checked form's data, or VALIDATION_FAILED with every failing field, as the API answers. */
 export function validated<T>(checked: FormCheck<T>): T {
   if (checked.ok) return checked.data;
-  throw new AppError("VALIDATION_FAILED", "Some fields are invalid", checked.details);
+  throw new AppError("VALIDATION_FAILED", INVALID_FIELDS, checked.details);
 }

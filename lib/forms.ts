@@ -6,6 +6,9 @@ import type { ZodError, z } from "zod";
 import type { FieldIssue } from "@/lib/errors";
 import type { AmountInput } from "@/lib/money/input";
 
+/** The message of VALIDATION_FAILED, whoever finds the invalid fields (the API, a server action, the browser). */
+export const INVALID_FIELDS = "Some fields are invalid";
+
 /** A text field of a submitted form ("" when absent or a file). */
 export function formText(form: FormData, name: string): string {
   const v = form.get(name);

@@ -6,6 +6,7 @@ import { db, services } from "@/lib/app";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { drainAfterSettle } from "@/lib/events/after-settle";
+import { INVALID_FIELDS } from "@/lib/forms";
 import { formatMoney } from "@/lib/money/currency";
 import { parseAmountInput } from "@/lib/money/input";
 import { refundContribution } from "@/lib/payments/refunds";
@@ -67,7 +68,7 @@ export async function refundAction(_prev: RefundFormState, form: FormData): Prom
     );
     const amount = input.amount ?? remaining;
     if (Number.isSafeInteger(remaining) && amount > remaining) {
-      throw new AppError("VALIDATION_FAILED", "Some fields are invalid", [
+      throw new AppError("VALIDATION_FAILED", INVALID_FIELDS, [
         { field: "amount", message: `must be at most ${formatMoney(remaining, currency)}` },
       ]);
     }

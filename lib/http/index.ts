@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { ZodError, type z } from "zod";
 import type { Operation } from "@/lib/api/operations";
 import { AppError, DATABASE_RETRY_AFTER_SECONDS, errorBody, isDatabaseUnavailable, unavailableCause } from "@/lib/errors";
-import { zodDetails } from "@/lib/forms";
+import { INVALID_FIELDS, zodDetails } from "@/lib/forms";
 import { logger } from "@/lib/log";
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -26,7 +26,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
 }
 
 export function validationError(err: ZodError): AppError {
-  return new AppError("VALIDATION_FAILED", "Some fields are invalid", zodDetails(err));
+  return new AppError("VALIDATION_FAILED", INVALID_FIELDS, zodDetails(err));
 }
 
 /** Read a raw text body (e.g. a webhook, whose signature covers the exact bytes), capped at `max` bytes (413). */
