@@ -113,6 +113,25 @@ export async function parkNext(db: Db, gr: ConsumerGroup, p: number, fence: Fenc
   });
 }
 
+/**
+ * Which of the given (group, partition) pairs have events waiting after their cursor, below the xmin horizon:
+ * one read-only statement (an index probe per pair on outbox_events (partition, xid, seq)), so an idle poll
+ * costs one round trip instead of a locking transaction per pair. A pair it names may still turn out empty
+ * or taken when processBatch locks it; one it leaves out is looked at again on the next poll.
+ */
+export async function partitionsWithEvents(db: Db, wanted: Record<string, readonly number[]>): Promise<Set<string>> {
+  const groups = Object.keys(wanted).filter((g) => (wanted[g]?.length ?? 0) > 0);
+  if (groups.length === 0) return new Set();
+  const rows = await db.execute<{ group: string; partition: number }>(sql`
+    select c."group", c.partition from consumer_cursors c
+    where c."group" in ${groups}
+      and exists (
+        select 1 from outbox_events o
+        where o.partition = c.partition and (o.xid, o.seq) > (c.last_xid, c.last_seq)
+          and o.xid < pg_snapshot_xmin(pg_current_snapshot()))`);
+  return new Set(rows.filter((r) => wanted[r.group]?.includes(r.partition)).map((r) => `${r.group}:${r.partition}`));
+}
+
 /** Make the cursor and lease rows of `groups` × `partitions` exist (idempotent). */
 export async function ensureCursors(db: Db, groups: readonly ConsumerGroup[], partitions: number): Promise<void> {
   for (const gr of groups) {

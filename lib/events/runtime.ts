@@ -5,7 +5,7 @@ import type { Db } from "@/db/client";
 import { consumerLeases, consumerWorkers } from "@/db/schema";
 import { pauser } from "@/lib/app/pauser";
 import { isDatabaseUnavailable } from "@/lib/errors";
-import { ensureCursors, parkNext, processBatch } from "./batch";
+import { ensureCursors, parkNext, partitionsWithEvents, processBatch } from "./batch";
 import type { ConsumerGroup } from "./consumers";
 import { metrics } from "./metrics";
 
@@ -124,9 +124,12 @@ export function startPostgresConsumers(db: Db, groups: ConsumerGroup[], opts: Ru
 
   async function tick() {
     await keepLeases();
+    // One statement finds the held partitions with work; the rest cost nothing this poll.
+    const busy = await partitionsWithEvents(db, Object.fromEntries(held));
     for (const gr of groups) {
       for (const p of held.get(gr.name) ?? []) {
         if (stopped) return;
+        if (!busy.has(`${gr.name}:${p}`)) continue;
         if ((retryAt.get(`${gr.name}:${p}`) ?? 0) > Date.now()) continue;
         try {
           for (let n = batchSize; n >= batchSize && !stopped; ) {
