@@ -24,6 +24,28 @@ const nextConfig: NextConfig = {
   // Widths of the asset variants (lib/assets/images.ts): next/image's srcset asks for exactly these.
   images: { imageSizes: [320], deviceSizes: [800, 1600] },
   typedRoutes: false,
+  // How long past its revalidate time a cached page may still be served while a fresh one renders (the
+  // `stale-while-revalidate` Next.js sends; a year by default): a minute, so that after a quiet spell a
+  // front cache (deploy/nginx.conf) never shows a campaign's total from days ago.
+  expireTime: 60,
+  async rewrites() {
+    // A campaign page read without a session cookie is the same for everyone: it is served from the cached
+    // signed-out view (app/(public)/campaigns/[id]/public, docs/caching.md). Done here rather than in proxy.ts,
+    // which still runs first: Next.js proxies a proxy's rewrite over HTTP when the server's host is 127.0.0.1
+    // (its request URL says localhost), doubling the work of every such request.
+    return {
+      beforeFiles: [
+        {
+          source: "/campaigns/:id([0-9a-fA-F-]{36})",
+          destination: "/campaigns/:id/public",
+          // next-auth's session cookie, plain and __Secure-, whole or in chunks (.0, .1, …, from .0 on).
+          missing: ["", "__Secure-"].flatMap((prefix) =>
+            ["", ".0"].map((chunk) => ({ type: "cookie" as const, key: `${prefix}next-auth.session-token${chunk}` })),
+          ),
+        },
+      ],
+    };
+  },
 };
 
 export default nextConfig;

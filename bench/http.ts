@@ -11,8 +11,9 @@
  *   bare Node.js, the hot campaign's bytes — the ceiling of this machine;
  *   Next.js GET floor (GET of an unknown /api path: the proxy, then the app's JSON 404) and POST floor (the
  *     same request as a contribution, to that unknown path) → bare Node;
- *   hot campaign JSON (GET /api/campaigns/{id}) and page (/campaigns/{id}) straight to one instance, and the
- *     JSON and page over all the campaigns in turn → the GET floor;
+ *   hot campaign JSON (GET /api/campaigns/{id}) and page (/campaigns/{id}, signed out: the cached view) straight
+ *     to one instance, the same page for a signed-in viewer (a demo user's session cookie: rendered per request),
+ *     and the JSON and page over all the campaigns in turn → the GET floor;
  *   the same through the front (nginx's micro-cache → both instances) → bare Node;
  *   contributions (POST /api/campaigns/{id}/contributions, sandbox card pm_card_visa, a fresh Idempotency-Key
  *     each, the donors' tokens in turn) on the hot campaign and over all the campaigns, to one instance → the
@@ -49,6 +50,7 @@ import { createCampaign } from "@/lib/campaigns";
 import { createCampaignSchema } from "@/lib/campaigns/schemas";
 import { anyFreePort } from "@/lib/net/ports";
 import { type AppServer, startApp } from "@/tests/support/env";
+import { signIn } from "@/tests/support/http";
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { benchDatabase, machine, root, say, totalsExactAfter } from "./support";
@@ -119,6 +121,8 @@ interface Row {
   paths: string[];
   /** POST a contribution (JSON body, a donor's bearer token, a fresh Idempotency-Key) instead of a GET. */
   contribution?: boolean;
+  /** A Cookie header sent with every request (a signed-in viewer's session). */
+  cookie?: string;
   /** The status every answer should have. */
   status: 200 | 201 | 404;
   /** Key of the row whose req/s this one is compared with. */
@@ -174,6 +178,7 @@ async function hammer(
       writeFileSync(env.BENCH_PATHS, `${row.paths.join("\n")}\n`);
     }
     if (row.contribution) env.BENCH_TOKENS = path.join(files.work, "tokens");
+    if (row.cookie) env.BENCH_COOKIE = row.cookie;
     const { stdout } = await execFileAsync(
       wrkBin,
       [
@@ -223,6 +228,7 @@ async function hammer(
       {
         method: row.contribution ? "POST" : "GET",
         path: row.paths[0],
+        ...(row.cookie && { headers: { cookie: row.cookie } }),
         ...(varies && {
           setupRequest: (req: autocannon.Request) => {
             n++;
@@ -251,6 +257,7 @@ async function probe(row: Row, tokens: string[], keyPrefix: string): Promise<voi
   const res = await fetch(row.origin + row.paths[0], {
     method: row.contribution ? "POST" : "GET",
     ...(row.contribution ? contributionRequest(tokens, keyPrefix, 0) : {}),
+    ...(row.cookie && { headers: { cookie: row.cookie } }),
   });
   const text = await res.text();
   if (res.status !== row.status) {
@@ -402,6 +409,8 @@ async function main() {
     }
 
     const contributions = (id: string) => `/api/campaigns/${id}/contributions`;
+    // A demo user's session (npm start seeds them): the page that knows its viewer is never cached.
+    const viewerCookie = await signIn("alice@example.com", "password", direct);
     const rows: Row[] = [
       {
         key: "bare-node",
@@ -440,6 +449,15 @@ async function main() {
         name: "hot campaign page, direct",
         origin: direct,
         paths: [hotPage],
+        status: 200,
+        baseline: "get-floor",
+      },
+      {
+        key: "hot-page-signed-in",
+        name: "hot campaign page, signed in (rendered per request), direct",
+        origin: direct,
+        paths: [hotPage],
+        cookie: viewerCookie,
         status: 200,
         baseline: "get-floor",
       },

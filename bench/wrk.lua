@@ -4,7 +4,8 @@
 --   BENCH_TOKENS   a file of API tokens, one a line: each request is a contribution instead, a POST of
 --                  {"amount": 100..149 (minor units), "currency": "USD", "paymentMethod": "pm_card_visa"}
 --                  with "Authorization: Bearer <the next token>" and an Idempotency-Key unique to the row
---                  (BENCH_KEY_PREFIX), the thread and the request.
+--                  (BENCH_KEY_PREFIX), the thread and the request;
+--   BENCH_COOKIE   a Cookie header on every request (a signed-in viewer's session).
 -- done() prints one line, "BENCH_RESULT " and a JSON object: requests, durationUs, p50Us, p99Us,
 -- non2xx (wrk counts answers with a status of 400 or more) and socketErrors (connect, read, write, timeout).
 
@@ -19,6 +20,9 @@ end
 local paths_file = os.getenv("BENCH_PATHS")
 local tokens_file = os.getenv("BENCH_TOKENS")
 local key_prefix = os.getenv("BENCH_KEY_PREFIX") or "bench"
+
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie then wrk.headers["Cookie"] = cookie end
 
 local threads = 0
 function setup(thread)

@@ -157,10 +157,29 @@ export async function readCampaign(
   return { campaign: await getCampaign(db, id, user), isPublic: false };
 }
 
-/** Drop campaigns from this instance's L1, from L2, and (through pub/sub) from every other instance's L1. */
+/**
+ * Mark the cached signed-out pages of `ids` (app/(public)/campaigns/[id]/public) stale in this instance, so its
+ * next visitor gets a fresh render: possible only inside a request or server action (Next.js throws elsewhere, e.g.
+ * in the event consumers, and pages elsewhere expire by themselves within their 2 s).
+ */
+async function revalidatePages(ids: string[]) {
+  try {
+    // Imported when needed: next/cache cannot even be loaded outside a Next.js server (scripts/start.ts, the CLIs).
+    const { revalidatePath } = await import("next/cache");
+    for (const id of ids) revalidatePath(`/campaigns/${id}/public`);
+  } catch {
+    // Not in a request: nothing to mark here.
+  }
+}
+
+/**
+ * Drop campaigns from this instance's L1, from L2, and (through pub/sub) from every other instance's L1; inside a
+ * request, also mark this instance's cached campaign pages stale.
+ */
 export async function invalidateCampaigns(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const s = state();
+  await revalidatePages(ids);
   for (const id of ids) forget(s, id);
   if (!s.l2) return;
   try {

@@ -1,6 +1,7 @@
 import Link from "next/link";
 
-export default function CampaignNotFound() {
+/** What an unknown campaign ID, or someone else's draft, shows (the signed-in and the cached page alike). */
+export function CampaignNotFound() {
   return (
     <div className="empty-state">
       <h1>Campaign not found</h1>

@@ -1,92 +1,55 @@
 import { randomUUID } from "node:crypto";
-import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
-import { cache } from "react";
-import { CampaignMedia } from "@/components/CampaignMedia";
-import { ContributeForm } from "@/components/ContributeForm";
-import { ContributionList } from "@/components/ContributionList";
-import { formatMoney, percentText, statusText } from "@/components/format";
-import { Money } from "@/components/Money";
-import { type Move, OwnerPanel } from "@/components/OwnerPanel";
-import { ProgressBar } from "@/components/ProgressBar";
-import { StatusBadge } from "@/components/StatusBadge";
-import { StoryText } from "@/components/StoryText";
-import { db } from "@/lib/app";
-import { sessionUser } from "@/lib/auth/session";
-import { readCampaign } from "@/lib/cache/campaigns";
-import { statusReasonFor } from "@/lib/campaigns";
-import type { CampaignDto, CampaignStatus } from "@/lib/campaigns/schemas";
-import { acceptsContributions, contentEditable, movesFor } from "@/lib/campaigns/status";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { acceptsContributions, contentEditable } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
-import { AppError } from "@/lib/errors";
 import { chargeLimits, isChargeable } from "@/lib/money/currency";
-import { listCampaignContributions } from "@/lib/payments/contributions";
 import { SANDBOX_METHODS } from "@/lib/payments/sandbox";
+import type { PublicUser } from "@/lib/users";
+import { CampaignMedia } from "./CampaignMedia";
+import { ContributeForm } from "./ContributeForm";
+import { ContributionList, type ContributionPage } from "./ContributionList";
+import { formatMoney, percentText, statusText } from "./format";
+import { Money } from "./Money";
+import { type Move, OwnerPanel } from "./OwnerPanel";
+import { ProgressBar } from "./ProgressBar";
+import { StatusBadge } from "./StatusBadge";
+import { StoryText } from "./StoryText";
 
-export const dynamic = "force-dynamic";
-
-type Props = { params: Promise<{ id: string }> };
-
-const viewer = cache(() => sessionUser());
+/** What the page knows of a signed-in viewer: the Contribute form, and the creator's or an admin's controls. */
+export interface CampaignViewer {
+  user: PublicUser;
+  isOwner: boolean;
+  /** Status moves lib/campaigns/status.ts allows this viewer, as buttons. */
+  moves: Move[];
+  canCloseForAbuse: boolean;
+  /** Why it is suspended or ended, for its creator and admins only (statusReasonFor). */
+  reason?: string;
+}
 
 /**
- * The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft): the
- * same read as GET /api/campaigns/{id}, so a published campaign comes from the cache.
+ * A campaign's page body: the same markup for the signed-out visitor (app/(public), cached, no `viewer`: "Sign in
+ * to contribute") and the signed-in one (app/(site), with the form and the controls the viewer may use).
+ * `recent`: the first page of its contributions (listCampaignContributions); `now` decides what is still open.
  */
-const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
-  try {
-    return (await readCampaign(db(), id, viewer)).campaign;
-  } catch (err) {
-    if (err instanceof AppError) return undefined;
-    throw err;
-  }
-});
-
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  try {
-    const c = await load((await params).id);
-    return { title: c ? c.title : "Campaign not found" };
-  } catch {
-    return { title: "Campaign" };
-  }
-}
-
-const MOVE_LABELS: Record<CampaignStatus, string> = {
-  active: "Publish",
-  ended: "End campaign",
-  suspended: "Suspend",
-  draft: "Back to draft",
-};
-
-/** A button for a move lib/campaigns/status.ts allows; back to active is a reinstatement or a reopening. */
-function moveButton(from: CampaignStatus, to: CampaignStatus): Move {
-  const label =
-    to === "active" && from === "suspended" ? "Reinstate" : to === "active" && from === "ended" ? "Reopen" : MOVE_LABELS[to];
-  return { status: to, label, primary: to === "active" };
-}
-
-/** The sandbox's test cards for the form's select; none when real Stripe is configured. */
-function sandboxMethods(): { id: string; label: string }[] {
-  if (config().STRIPE_SECRET_KEY) return [];
-  return Object.entries(SANDBOX_METHODS).map(([id, m]) => ({ id, label: m.label }));
-}
-
-export default async function CampaignPage({ params }: Props) {
-  const { id } = await params;
-  const c = await load(id);
-  if (!c) notFound();
-  const user = await viewer();
-  const isOwner = user?.id === c.creator.id;
-  const now = new Date();
-  const moves = movesFor({ ...c, creatorId: c.creator.id }, user, now).map((to) => moveButton(c.status, to));
-  const canCloseForAbuse = user?.role === "admin" && !c.closedForAbuse;
+export function CampaignView({
+  campaign: c,
+  recent,
+  now,
+  viewer,
+}: {
+  campaign: CampaignDto;
+  recent: ContributionPage;
+  now: Date;
+  viewer?: CampaignViewer;
+}) {
+  const user = viewer?.user;
+  const isOwner = viewer?.isOwner ?? false;
+  const moves = viewer?.moves ?? [];
+  const canCloseForAbuse = viewer?.canCloseForAbuse ?? false;
+  const reason = viewer?.reason;
   const open = acceptsContributions(c, now);
   const st = statusText(c, now);
-  // Why it is suspended or ended, for its creator and admins only (donors see the public notice alone).
-  const reason = c.status === "suspended" || c.status === "ended" ? await statusReasonFor(db(), c.id, user) : undefined;
-  const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
-
   return (
     <article className="campaign">
       <header className="campaign-header">
@@ -172,6 +135,12 @@ export default async function CampaignPage({ params }: Props) {
       </div>
     </article>
   );
+}
+
+/** The sandbox's test cards for the form's select; none when real Stripe is configured. */
+function sandboxMethods(): { id: string; label: string }[] {
+  if (config().STRIPE_SECRET_KEY) return [];
+  return Object.entries(SANDBOX_METHODS).map(([id, m]) => ({ id, label: m.label }));
 }
 
 /**

@@ -1,0 +1,51 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { CampaignView } from "@/components/CampaignView";
+import { db } from "@/lib/app";
+import { readCampaign } from "@/lib/cache/campaigns";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { AppError } from "@/lib/errors";
+import { listCampaignContributions } from "@/lib/payments/contributions";
+
+/**
+ * The campaign page as every visitor without a session sees it, cached whole (Incremental Static Regeneration):
+ * the proxy rewrites GET /campaigns/{id} here when the request has no session cookie (proxy.ts). Rendered on the
+ * first request for an ID, then served from the cache; a request after REVALIDATE_SECONDS gets the cached page
+ * while one fresh render replaces it in the background, so the total and the recent contributions shown are at
+ * most about two seconds (plus one render) old. Nothing here may read the request (cookies, headers): that would
+ * make it render per request again.
+ */
+export const revalidate = 2;
+
+/** None at build time (the build has no database): each campaign is rendered on its first visit, then cached. */
+export async function generateStaticParams(): Promise<{ id: string }[]> {
+  return [];
+}
+
+type Props = { params: Promise<{ id: string }> };
+
+/** The published campaign, or undefined (unknown ID, or a draft: only its creator sees it, on the signed-in page). */
+const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
+  try {
+    return (await readCampaign(db(), id, async () => undefined)).campaign;
+  } catch (err) {
+    if (err instanceof AppError) return undefined;
+    throw err;
+  }
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { id } = await params;
+  const c = await load(id);
+  // The address people share is /campaigns/{id}; this one is the proxy's internal rewrite.
+  return { title: c ? c.title : "Campaign not found", alternates: { canonical: `/campaigns/${id}` } };
+}
+
+export default async function PublicCampaignPage({ params }: Props) {
+  const { id } = await params;
+  const c = await load(id);
+  if (!c) notFound();
+  const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
+  return <CampaignView campaign={c} recent={recent} now={new Date()} />;
+}

@@ -1,0 +1,1 @@
+export { CampaignNotFound as default } from "@/components/CampaignNotFound";

@@ -1,0 +1,84 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { CampaignView } from "@/components/CampaignView";
+import type { Move } from "@/components/OwnerPanel";
+import { db } from "@/lib/app";
+import { sessionUser } from "@/lib/auth/session";
+import { readCampaign } from "@/lib/cache/campaigns";
+import { statusReasonFor } from "@/lib/campaigns";
+import type { CampaignDto, CampaignStatus } from "@/lib/campaigns/schemas";
+import { movesFor } from "@/lib/campaigns/status";
+import { AppError } from "@/lib/errors";
+import { listCampaignContributions } from "@/lib/payments/contributions";
+
+// The signed-in view (the proxy sends visitors without a session to the cached app/(public) one).
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ id: string }> };
+
+const viewer = cache(() => sessionUser());
+
+/**
+ * The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft): the
+ * same read as GET /api/campaigns/{id}, so a published campaign comes from the cache.
+ */
+const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
+  try {
+    return (await readCampaign(db(), id, viewer)).campaign;
+  } catch (err) {
+    if (err instanceof AppError) return undefined;
+    throw err;
+  }
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  try {
+    const c = await load((await params).id);
+    return { title: c ? c.title : "Campaign not found" };
+  } catch {
+    return { title: "Campaign" };
+  }
+}
+
+const MOVE_LABELS: Record<CampaignStatus, string> = {
+  active: "Publish",
+  ended: "End campaign",
+  suspended: "Suspend",
+  draft: "Back to draft",
+};
+
+/** A button for a move lib/campaigns/status.ts allows; back to active is a reinstatement or a reopening. */
+function moveButton(from: CampaignStatus, to: CampaignStatus): Move {
+  const label =
+    to === "active" && from === "suspended" ? "Reinstate" : to === "active" && from === "ended" ? "Reopen" : MOVE_LABELS[to];
+  return { status: to, label, primary: to === "active" };
+}
+
+export default async function CampaignPage({ params }: Props) {
+  const { id } = await params;
+  const c = await load(id);
+  if (!c) notFound();
+  const user = await viewer();
+  const now = new Date();
+  const moves = movesFor({ ...c, creatorId: c.creator.id }, user, now).map((to) => moveButton(c.status, to));
+  // Why it is suspended or ended, for its creator and admins only (donors see the public notice alone).
+  const reason = c.status === "suspended" || c.status === "ended" ? await statusReasonFor(db(), c.id, user) : undefined;
+  const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
+  return (
+    <CampaignView
+      campaign={c}
+      recent={recent}
+      now={now}
+      viewer={
+        user && {
+          user,
+          isOwner: user.id === c.creator.id,
+          moves,
+          canCloseForAbuse: user.role === "admin" && !c.closedForAbuse,
+          reason,
+        }
+      }
+    />
+  );
+}
