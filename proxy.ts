@@ -21,30 +21,44 @@ const PRIVATE_PAGES = [
   /^\/admin(\/|$)/,
 ];
 
-function securityHeaders(h: Headers, https: boolean) {
+/**
+ * The security headers every answer carries, as [name, value] pairs; built once per process (they depend only on
+ * whether this is a development server), not per request. HSTS is added per request over HTTPS.
+ */
+let SECURITY_HEADERS: [string, string][] | undefined;
+
+function securityHeaderList(): [string, string][] {
+  if (SECURITY_HEADERS) return SECURITY_HEADERS;
   const dev = appConfig().NODE_ENV === "development";
-  h.set("x-content-type-options", "nosniff");
-  h.set("x-frame-options", "DENY");
-  h.set("referrer-policy", "strict-origin-when-cross-origin");
-  h.set("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
-  h.set("cross-origin-opener-policy", "same-origin");
-  h.set(
-    "content-security-policy",
+  SECURITY_HEADERS = [
+    ["x-content-type-options", "nosniff"],
+    ["x-frame-options", "DENY"],
+    ["referrer-policy", "strict-origin-when-cross-origin"],
+    ["permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"],
+    ["cross-origin-opener-policy", "same-origin"],
     [
-      "default-src 'self'",
-      // Stripe.js and its Payment Element (Stripe's security guide: js.stripe.com and its subdomains, hooks.stripe.com).
-      `script-src 'self' 'unsafe-inline' https://js.stripe.com https://*.js.stripe.com${dev ? " 'unsafe-eval'" : ""}`,
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: blob: https:",
-      "media-src 'self' blob: https:",
-      "connect-src 'self' https://api.stripe.com",
-      "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com",
-      "frame-ancestors 'none'",
-      "base-uri 'self'",
-      "form-action 'self' https://github.com",
-      "object-src 'none'",
-    ].join("; "),
-  );
+      "content-security-policy",
+      [
+        "default-src 'self'",
+        // Stripe.js and its Payment Element (Stripe's security guide: js.stripe.com and its subdomains, hooks.stripe.com).
+        `script-src 'self' 'unsafe-inline' https://js.stripe.com https://*.js.stripe.com${dev ? " 'unsafe-eval'" : ""}`,
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https:",
+        "media-src 'self' blob: https:",
+        "connect-src 'self' https://api.stripe.com",
+        "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self' https://github.com",
+        "object-src 'none'",
+      ].join("; "),
+    ],
+  ];
+  return SECURITY_HEADERS;
+}
+
+function securityHeaders(h: Headers, https: boolean) {
+  for (const [name, value] of securityHeaderList()) h.set(name, value);
   if (https) h.set("strict-transport-security", "max-age=63072000; includeSubDomains");
 }
 
