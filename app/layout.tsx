@@ -1,12 +1,31 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { config } from "@/lib/config";
 import "./globals.css";
 
-export const metadata: Metadata = {
-  title: { default: "Crowdfund", template: "%s · Crowdfund" },
-  description: "Raise money for the causes you care about.",
-};
+/** NEXTAUTH_URL, or undefined; also while `next build` prerenders the static 404, where the server's configuration is not complete. */
+function configuredOrigin(): string | undefined {
+  try {
+    return config().NEXTAUTH_URL;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The site's metadata; `metadataBase` (what relative Open Graph and canonical URLs resolve against) is the configured
+ * public origin, NEXTAUTH_URL: without it Next.js falls back to http://localhost:<port>, which is right only on the
+ * machine itself, so set it wherever links are shared.
+ */
+export function generateMetadata(): Metadata {
+  const origin = configuredOrigin();
+  return {
+    title: { default: "Crowdfund", template: "%s · Crowdfund" },
+    description: "Raise money for the causes you care about.",
+    ...(origin && { metadataBase: new URL(origin) }),
+  };
+}
 
 /**
  * The root layout reads nothing about the request, so a page below it may be cached whole: the header with the

@@ -13,6 +13,7 @@ import { formatMoney, percentText, statusText } from "./format";
 import { Money } from "./Money";
 import { type Move, OwnerPanel } from "./OwnerPanel";
 import { ProgressBar } from "./ProgressBar";
+import { ShareLinks } from "./ShareLinks";
 import { StatusBadge } from "./StatusBadge";
 import { StoryText } from "./StoryText";
 
@@ -117,6 +118,7 @@ export function CampaignView({
               )}
             </section>
           )}
+          {c.status === "active" && <ShareLinks path={`/campaigns/${c.id}`} title={c.title} origin={publicOrigin()} />}
           {isOwner && contentEditable(c.status) && (
             <Link className="btn btn-secondary btn-block" href={`/campaigns/${c.id}/edit`}>
               Edit the campaign
@@ -135,6 +137,12 @@ export function CampaignView({
       </div>
     </article>
   );
+}
+
+/** The configured public origin (NEXTAUTH_URL), for share links rendered without JavaScript; undefined when unset. */
+function publicOrigin(): string | undefined {
+  const u = config().NEXTAUTH_URL;
+  return u ? new URL(u).origin : undefined;
 }
 
 /** The sandbox's test cards for the form's select; none when real Stripe is configured. */

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { createCampaign } from "./helpers";
 
 test.describe("campaigns in the browser", () => {
   test("alice creates a campaign in the form; bob opens it by ID", async ({ browser }) => {
@@ -95,5 +96,29 @@ test.describe("campaigns in the browser", () => {
   test("anonymous visitors are sent to sign in from private pages", async ({ page }) => {
     await page.goto("/dashboard");
     await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fdashboard/);
+  });
+
+  test("a visitor without an account shares a campaign: its address copied, plain links to share it elsewhere", async ({
+    browser,
+  }) => {
+    const alice = await browser.newContext({ storageState: "test-results/.auth/alice.json" });
+    const url = await createCampaign(await alice.newPage(), "Books for the village library");
+    const visitor = await browser.newContext();
+    await visitor.grantPermissions(["clipboard-read", "clipboard-write"]);
+    const page = await visitor.newPage();
+    await page.goto(url);
+    const share = page.getByRole("region", { name: "Share this campaign" });
+    await expect(share.getByLabel("Campaign address")).toHaveValue(url);
+    await share.getByRole("button", { name: "Copy link" }).click();
+    await expect(share.getByText("Link copied.")).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    const whatsapp = await share.getByRole("link", { name: "WhatsApp" }).getAttribute("href");
+    expect(new URL(whatsapp as string).searchParams.get("text")).toBe(`Please support "Books for the village library": ${url}`);
+    await expect(share.getByRole("link", { name: "E-mail" })).toHaveAttribute(
+      "href",
+      /^mailto:\?subject=Books%20for%20the%20village%20library&body=/,
+    );
+    await visitor.close();
+    await alice.close();
   });
 });

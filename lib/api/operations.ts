@@ -127,6 +127,21 @@ export const API = {
     parameters: [idParam, limitParam, { name: "cursor", in: "query", schema: { type: "string" } }],
     responses: { "200": { description: "A page", ...jsonBody("PublicContributionPage") }, ...errors(400, 404) },
   },
+  exportCampaignContributions: {
+    method: "get",
+    path: "/api/campaigns/{id}/contributions/export",
+    summary: "All of a campaign's contributions as CSV (creator or admin)",
+    description:
+      'Every contribution of the campaign, any status, oldest first, as RFC 4180 CSV in UTF-8 with a header row: contribution_id, created_at (ISO 8601), donor ("Anonymous" for anonymous gifts; no e-mail addresses), status, currency, amount_minor (integer minor units), amount (the same as a decimal), refunded_minor, message. Cells a spreadsheet would run as a formula start with an apostrophe. Streamed as it is read, so a campaign of any size downloads in one response. 404 to anyone but the campaign\'s creator and admins.',
+    parameters: [idParam],
+    responses: {
+      "200": {
+        description: "The CSV file (Content-Disposition: attachment)",
+        content: { "text/csv": { schema: { type: "string" } } },
+      },
+      ...errors(401, 404, 429),
+    },
+  },
   uploadAsset: {
     method: "post",
     path: "/api/campaigns/{id}/assets",

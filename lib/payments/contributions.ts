@@ -400,6 +400,26 @@ export interface OwnerContributionPage {
 }
 
 /**
+ * The campaign `campaignId` ({ id, title, currency }) when `viewer` may see all its contributions: its creator or an
+ * admin. Throws AppError CAMPAIGN_NOT_FOUND for anyone else (and for a malformed or unknown ID), so a campaign's
+ * existence is not told to those who may not see its contributions.
+ */
+export async function campaignForOwner(
+  db: Db,
+  viewer: PublicUser,
+  campaignId: string,
+): Promise<{ id: string; title: string; currency: string }> {
+  if (!isUuid(campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  const [campaign] = await db
+    .select({ id: campaigns.id, title: campaigns.title, currency: campaigns.currency, creatorId: campaigns.creatorId })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
+  if (!campaign || (viewer.role !== "admin" && viewer.id !== campaign.creatorId))
+    throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  return { id: campaign.id, title: campaign.title, currency: campaign.currency };
+}
+
+/**
  * A campaign's contributions (all statuses), newest first, keyset-paginated (`cursor`: the last ID of
  * the previous page), for the campaign's creator or an admin. CAMPAIGN_NOT_FOUND for anyone else, so a
  * campaign's existence is not told to those who may not see its contributions.
@@ -410,13 +430,7 @@ export async function listCampaignContributionsForOwner(
   campaignId: string,
   p: { limit: number; cursor?: string },
 ): Promise<OwnerContributionPage> {
-  if (!isUuid(campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
-  const [campaign] = await db
-    .select({ id: campaigns.id, title: campaigns.title, currency: campaigns.currency, creatorId: campaigns.creatorId })
-    .from(campaigns)
-    .where(eq(campaigns.id, campaignId));
-  if (!campaign || (viewer.role !== "admin" && viewer.id !== campaign.creatorId))
-    throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  const campaign = await campaignForOwner(db, viewer, campaignId);
   const cursor = p.cursor && isUuid(p.cursor) ? p.cursor : undefined;
   const rows = await db
     .select({

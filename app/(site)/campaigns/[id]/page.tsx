@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { CampaignView } from "@/components/CampaignView";
+import { campaignMetadata } from "@/components/campaignMetadata";
 import type { Move } from "@/components/OwnerPanel";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
@@ -34,8 +35,8 @@ const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   try {
-    const c = await load((await params).id);
-    return { title: c ? c.title : "Campaign not found" };
+    const { id } = await params;
+    return campaignMetadata(id, await load(id));
   } catch {
     return { title: "Campaign" };
   }

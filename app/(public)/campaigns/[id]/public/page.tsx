@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { CampaignView } from "@/components/CampaignView";
+import { campaignMetadata } from "@/components/campaignMetadata";
 import { db } from "@/lib/app";
 import { readCampaign } from "@/lib/cache/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
@@ -37,9 +38,7 @@ const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { id } = await params;
-  const c = await load(id);
-  // The address people share is /campaigns/{id}; this one is the proxy's internal rewrite.
-  return { title: c ? c.title : "Campaign not found", alternates: { canonical: `/campaigns/${id}` } };
+  return campaignMetadata(id, await load(id));
 }
 
 export default async function PublicCampaignPage({ params }: Props) {

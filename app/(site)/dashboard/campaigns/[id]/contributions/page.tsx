@@ -48,9 +48,15 @@ export default async function CampaignContributionsPage({ params, searchParams }
             to <Link href={`/campaigns/${campaign.id}`}>{campaign.title}</Link>
           </p>
         </div>
-        <Link href="/dashboard" className="btn btn-ghost">
-          Back to my campaigns
-        </Link>
+        <div className="actions">
+          {/* A plain download (no client-side routing): the API streams every contribution as CSV. */}
+          <a href={`/api/campaigns/${campaign.id}/contributions/export`} className="btn btn-secondary" download>
+            Download all (CSV)
+          </a>
+          <Link href="/dashboard" className="btn btn-ghost">
+            Back to my campaigns
+          </Link>
+        </div>
       </div>
 
       {items.length === 0 ? (

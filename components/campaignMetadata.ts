@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { formatMoney } from "./format";
+
+/**
+ * A campaign page's metadata, the same for the signed-in and the cached signed-out view: its title, a description
+ * (raised of goal, then the story's start), the canonical address /campaigns/{id} (the signed-out view lives at an
+ * internal rewrite), and Open Graph and Twitter card tags with the picture from /og/campaigns/{id}. Relative URLs
+ * become absolute on the root layout's metadataBase (NEXTAUTH_URL). `c` undefined: an unknown ID or a draft.
+ */
+export function campaignMetadata(id: string, c: CampaignDto | undefined): Metadata {
+  if (!c) return { title: "Campaign not found" };
+  const url = `/campaigns/${id}`;
+  const story = c.story.replace(/\s+/g, " ").trim();
+  const description = `${formatMoney(c.collectedAmount, c.currency)} raised of ${formatMoney(c.goalAmount, c.currency)}. ${
+    story.length > 160 ? `${story.slice(0, 157)}…` : story
+  }`;
+  const image = { url: `/og/campaigns/${id}`, width: 1200, height: 630, alt: `${c.title}: progress towards its goal` };
+  return {
+    title: c.title,
+    description,
+    alternates: { canonical: url },
+    openGraph: { type: "website", url, title: c.title, description, siteName: "Crowdfund", images: [image] },
+    twitter: { card: "summary_large_image", title: c.title, description, images: [image] },
+  };
+}
