@@ -1,4 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import { and, asc, desc, eq, inArray, isNull, lte, ne, sql } from "drizzle-orm";
 import pLimit from "p-limit";
 import Stripe from "stripe";
@@ -680,6 +682,37 @@ export function sandboxProvider(
 }
 
 /**
+ * POST `body` to `url` on kept-alive connections (node:http, or node:https for an https URL): answers the
+ * response's status once its headers arrive (the body is drained, not read), rejects on a network error or after
+ * `timeoutMs` without an answer. The dispatcher's client: the same request as `fetch` sent, with less CPU per
+ * webhook (no WHATWG Request, Response, streams and AbortSignal: undici's fetch was ~6% of the app's CPU under
+ * contributions, profiled). `close` ends its idle connections.
+ */
+export function webhookClient(url: string, opts: { maxSockets: number; timeoutMs: number }) {
+  const target = new URL(url);
+  const transport = target.protocol === "https:" ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+  return {
+    post(headers: Record<string, string>, body: string): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const req = transport.request(
+          target,
+          { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+        req.on("error", reject);
+        req.end(body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/**
  * Run one of the sandbox's own delayed steps (not delivered anywhere) in a savepoint: done, it is marked delivered
  * in the same transaction as its effects; failed, it is retried with the events' back-off.
  */
@@ -721,6 +754,7 @@ export function startSandboxDispatcher(
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const log = opts.log ?? (() => {});
+  const client = webhookClient(opts.url, { maxSockets: DELIVERY_CONCURRENCY, timeoutMs: 10_000 });
 
   /**
    * One event delivered (or lost, or failed and rescheduled). A lost or failed one has its row updated in `tx`; a
@@ -760,20 +794,18 @@ export function startSandboxDispatcher(
       return;
     }
     try {
-      const res = await fetch(opts.url, {
-        method: "POST",
-        // No compression of the answer (a few bytes of JSON): undici asks for gzip by default, and the app's
-        // server then spent CPU compressing what the sandbox only reads the status of.
-        headers: {
+      const status = await client.post(
+        {
           "content-type": "application/json",
           "stripe-signature": signature,
           "user-agent": "Stripe/1.0 (sandbox)",
+          // No compression of the answer (a few bytes of JSON the sandbox only reads the status of): fetch asked for
+          // gzip, and the app's server spent CPU compressing it.
           "accept-encoding": "identity",
         },
-        body: payload,
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!res.ok) error = `HTTP ${res.status}`;
+        payload,
+      );
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
@@ -865,5 +897,6 @@ export function startSandboxDispatcher(
     stopped = true;
     wake();
     await running;
+    client.close();
   };
 }
