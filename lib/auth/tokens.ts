@@ -131,6 +131,23 @@ export async function revokeApiToken(db: Db, p: { userId: string; tokenId: strin
   throw new AppError("TOKEN_NOT_FOUND", "No such token");
 }
 
+/** How often one process writes a token's last_used_at (ms): the SQL guard below says the same across processes. */
+const TOUCH_EVERY_MS = 60_000;
+/** When this process last touched each token (its ID → Date.now()): most requests then write nothing at all. */
+const touchedAt = new Map<string, number>();
+
+/**
+ * Whether this process should touch `tokenId` now (and remember that it did): at most once a minute per token.
+ * The SQL guard still decides across processes; this only saves the round trip of an update that would change
+ * no row. Bounded: past 10,000 tokens, entries older than a minute are dropped.
+ */
+export function shouldTouch(tokenId: string, now = Date.now()): boolean {
+  if (now - (touchedAt.get(tokenId) ?? Number.NEGATIVE_INFINITY) < TOUCH_EVERY_MS) return false;
+  touchedAt.set(tokenId, now);
+  if (touchedAt.size > 10_000) for (const [k, t] of touchedAt) if (now - t >= TOUCH_EVERY_MS) touchedAt.delete(k);
+  return true;
+}
+
 /** The user a bearer token belongs to, or undefined when it is unknown or revoked. */
 export async function userForToken(db: Db, token: string): Promise<PublicUser | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
@@ -142,6 +159,7 @@ export async function userForToken(db: Db, token: string): Promise<PublicUser | 
   if (!row) return undefined;
   const { tokenId, ...user } = row;
   // Touch at most once a minute per token (not a write per request); a failed touch must not fail the request.
+  if (!shouldTouch(tokenId)) return user;
   await db
     .update(apiTokens)
     .set({ lastUsedAt: new Date() })

@@ -110,7 +110,7 @@ async function findRow(db: Db, id: string): Promise<Row | undefined> {
 }
 
 /** Who may see a campaign: anyone once published; drafts only their creator (and admins). */
-function visibleTo(row: Row, viewer: PublicUser | undefined): boolean {
+function visibleTo(row: Pick<Row, "status" | "creatorId">, viewer: PublicUser | undefined): boolean {
   if (row.status !== "draft") return true;
   return viewer !== undefined && (viewer.id === row.creatorId || viewer.role === "admin");
 }
@@ -126,6 +126,32 @@ export async function getCampaign(db: Db, id: string, viewer?: PublicUser): Prom
   const row = await findRow(db, id);
   if (!row || !visibleTo(row, viewer)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
   return withAssets(db, row);
+}
+
+/**
+ * What a contribution needs to know of a campaign (lib/payments/contributions.ts): whether it takes money
+ * (`acceptsContributions` reads status and endsAt) and in which currency. One indexed read of five columns,
+ * without the creator's name and the assets the full DTO carries (two statements fewer per contribution).
+ * CAMPAIGN_NOT_FOUND as `getCampaign` answers it: unknown ID, or a draft `viewer` may not see.
+ */
+export async function getCampaignTerms(
+  db: Db,
+  id: string,
+  viewer?: PublicUser,
+): Promise<Pick<CampaignDto, "status" | "currency" | "endsAt"> & { creatorId: string }> {
+  const [row] = isUuid(id)
+    ? await db
+        .select({
+          status: campaigns.status,
+          creatorId: campaigns.creatorId,
+          currency: campaigns.currency,
+          endsAt: campaigns.endsAt,
+        })
+        .from(campaigns)
+        .where(eq(campaigns.id, id))
+    : [];
+  if (!row || !visibleTo(row, viewer)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
+  return { status: row.status, creatorId: row.creatorId, currency: row.currency, endsAt: row.endsAt?.toISOString() ?? null };
 }
 
 /** A locked row as the status rules read it. */

@@ -121,16 +121,35 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
       refs.set(refKey(l.account.kind, l.account.owner, e.currency), { ...l.account, currency: e.currency });
   // In key order, so that concurrent posters insert new accounts in one order and cannot deadlock.
   const wanted = [...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  await tx
+  // One statement inserts the missing ones and answers every ID: the new from the insert's RETURNING, the others
+  // from the table as the statement's snapshot saw it (rows a statement inserts are not visible to its own read).
+  // Compared as the enum (not kind::text) so that the (kind, owner, currency) index answers it.
+  const found = (rows: { id: string; kind: string; owner: string; currency: string }[]) =>
+    new Map(rows.map((r) => [refKey(r.kind, r.owner, r.currency), r.id]));
+  const made = tx
     .insert(ledgerAccounts)
     .values(wanted.map((r) => ({ id: uuidv7(), ...r })))
-    .onConflictDoNothing();
-  // Compared as the enum (not kind::text) so that the (kind, owner, currency) index answers it.
-  const rows = await tx.execute<{ id: string; kind: string; owner: string; currency: string }>(sql`
+    .onConflictDoNothing()
+    .returning({
+      id: ledgerAccounts.id,
+      kind: ledgerAccounts.kind,
+      owner: ledgerAccounts.owner,
+      currency: ledgerAccounts.currency,
+    });
+  const existing = sql`
     select a.id, a.kind::text as kind, a.owner, a.currency from ledger_accounts a
     join jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as r(kind text, owner text, currency char(3))
-      on a.kind = r.kind::ledger_account_kind and a.owner = r.owner and a.currency = r.currency`);
-  const accountIds = new Map(rows.map((r) => [refKey(r.kind, r.owner, r.currency), r.id]));
+      on a.kind = r.kind::ledger_account_kind and a.owner = r.owner and a.currency = r.currency`;
+  let accountIds = found(
+    await tx.execute<{ id: string; kind: string; owner: string; currency: string }>(
+      sql`with made as (${made.getSQL()}) select id, kind::text as kind, owner, currency from made union all ${existing}`,
+    ),
+  );
+  if (accountIds.size < wanted.length) {
+    // An account another transaction made and committed after this statement's snapshot was taken (the insert
+    // waited for it, then did nothing): read again, with a snapshot that sees it.
+    accountIds = found(await tx.execute<{ id: string; kind: string; owner: string; currency: string }>(existing));
+  }
 
   const lines = fresh.flatMap((e) =>
     e.lines

@@ -4,7 +4,7 @@ import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { keysetPage } from "@/db/keyset";
 import { campaigns, contributions, disputes, idempotencyKeys, refunds, users } from "@/db/schema";
-import { getCampaign } from "@/lib/campaigns";
+import { getCampaignTerms } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
@@ -90,22 +90,27 @@ function requestHash(campaignId: string, input: ContributeInput): string {
 
 type Claim = { kind: "new"; contributionId: string | null } | { kind: "replay"; status: number; body: ContributionDto };
 
-/** Claim the idempotency key (Brandur Leach's pattern): first writer owns it; others replay, wait or are refused. */
+/**
+ * Claim the idempotency key (Brandur Leach's pattern): first writer owns it; others replay, wait or are refused.
+ * A new key (the common case) is claimed by one INSERT … ON CONFLICT DO NOTHING, atomic on its own: no
+ * transaction around it (begin and commit were two more round trips per contribution). Only a key that exists
+ * is read and locked in a transaction, to replay, refuse or take it over.
+ */
 async function claimKey(db: Db, userId: string, key: string, hash: string): Promise<Claim> {
-  return db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(idempotencyKeys)
-      .values({
-        userId,
-        key,
-        requestHash: hash,
-        lockedAt: sql`now()`,
-        expiresAt: sql`now() + make_interval(hours => ${KEY_TTL_HOURS})`,
-      })
-      .onConflictDoNothing()
-      .returning({ key: idempotencyKeys.key });
-    if (inserted.length > 0) return { kind: "new", contributionId: null };
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({
+      userId,
+      key,
+      requestHash: hash,
+      lockedAt: sql`now()`,
+      expiresAt: sql`now() + make_interval(hours => ${KEY_TTL_HOURS})`,
+    })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (inserted.length > 0) return { kind: "new", contributionId: null };
 
+  return db.transaction(async (tx): Promise<Claim> => {
     const [row] = await tx
       .select({
         requestHash: idempotencyKeys.requestHash,
@@ -183,7 +188,11 @@ export function checkAmount(input: Pick<ContributeInput, "amount" | "currency">,
   }
 }
 
-/** Phase 1: the campaign must take money in this currency; the pending contribution is recorded with the key. */
+/**
+ * Phase 1: the campaign must take money in this currency; the pending contribution is recorded with the key, in
+ * one statement (the key's update is a CTE of the insert: both or neither, no transaction round trips), which
+ * answers the new row.
+ */
 async function recordPending(
   db: Db,
   user: PublicUser,
@@ -193,7 +202,7 @@ async function recordPending(
   provider: string,
   attempt: { clientIp?: string; cardFingerprint?: string },
 ) {
-  const campaign = await getCampaign(db, campaignId, user);
+  const campaign = await getCampaignTerms(db, campaignId, user);
   if (!acceptsContributions(campaign, new Date())) {
     throw new AppError("CAMPAIGN_CLOSED", "This campaign is not accepting contributions");
   }
@@ -203,8 +212,17 @@ async function recordPending(
     ]);
   }
   const id = uuidv7();
-  await db.transaction(async (tx) => {
-    await tx.insert(contributions).values({
+  const keyed = db.$with("keyed").as(
+    db
+      .update(idempotencyKeys)
+      .set({ contributionId: id })
+      .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)))
+      .returning({ key: idempotencyKeys.key }),
+  );
+  const [row] = await db
+    .with(keyed)
+    .insert(contributions)
+    .values({
       id,
       campaignId,
       contributorId: user.id,
@@ -216,13 +234,10 @@ async function recordPending(
       provider,
       clientIp: attempt.clientIp ?? null,
       cardFingerprint: attempt.cardFingerprint ?? null,
-    });
-    await tx
-      .update(idempotencyKeys)
-      .set({ contributionId: id })
-      .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
-  });
-  return id;
+    })
+    .returning();
+  if (!row) throw new Error("contribution insert returned nothing");
+  return row;
 }
 
 /**
@@ -254,10 +269,11 @@ export async function contribute(
   const claim = await claimKey(db, p.user.id, p.key, requestHash(p.campaignId, p.input));
   if (claim.kind === "replay") return { status: claim.status, body: claim.body, replayed: true };
 
-  let contributionId = claim.contributionId;
-  if (!contributionId) {
+  // The new row as its insert answered it; a resumed one (a retry that took the key over) is read.
+  let c: Row | undefined;
+  if (!claim.contributionId) {
     try {
-      contributionId = await recordPending(db, p.user, p.campaignId, p.key, p.input, deps.provider.name, {
+      c = await recordPending(db, p.user, p.campaignId, p.key, p.input, deps.provider.name, {
         clientIp: p.clientIp,
         cardFingerprint,
       });
@@ -266,10 +282,10 @@ export async function contribute(
       await releaseKey(db, p.user.id, p.key, true);
       throw err;
     }
-  }
-
-  const [c] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
+  } else [c] = await db.select().from(contributions).where(eq(contributions.id, claim.contributionId));
   if (!c) throw new Error("contribution vanished");
+  const contributionId = c.id;
+  let done: Row | undefined = c;
   let payment: ProviderPayment | undefined;
   if (c.status === "pending") {
     try {
@@ -282,7 +298,15 @@ export async function contribute(
         idempotencyKey: paymentIdempotencyKey(c.id),
         returnUrl: contributionReturnUrl(p.publicOrigin, c.campaignId, c.id),
       });
-      await settlePayment(db, { provider: deps.provider.name, payment, feeBps: deps.feeBps, declines: deps.cardTesting });
+      const settled = await settlePayment(db, {
+        provider: deps.provider.name,
+        payment,
+        feeBps: deps.feeBps,
+        declines: deps.cardTesting,
+      });
+      // The row as the settlement left it (locked, then updated, in its transaction): no read after it. Only a
+      // settlement that found no row (it cannot: the row is ours) leaves it to be read.
+      done = settled.contribution;
     } catch (err) {
       await releaseKey(db, p.user.id, p.key, false); // keep the contribution: a retry resumes it
       if (err instanceof ProviderUnavailableError) {
@@ -295,7 +319,7 @@ export async function contribute(
     }
   }
 
-  const [done] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
+  if (!done) [done] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
   if (!done) throw new Error("contribution vanished");
   const body = toContributionDto(done, payment);
   await db

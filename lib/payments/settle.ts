@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { campaigns, contributions, paymentDiscrepancies, providerEvents } from "@/db/schema";
@@ -81,30 +81,54 @@ export async function settleOnce<R extends { result: string }>(
   });
 }
 
-async function findLocked(tx: Db, p: ProviderPayment): Promise<Contribution | undefined> {
+/**
+ * The contribution the payment is for, locked (FOR UPDATE of its row only), with its campaign's creator read in
+ * the same statement (the `contribution.succeeded` event names them): one statement, not two.
+ */
+async function findLocked(tx: Db, p: ProviderPayment): Promise<{ c: Contribution; creatorId: string } | undefined> {
+  const locked = (where: SQL) =>
+    tx
+      .select({ c: contributions, creatorId: campaigns.creatorId })
+      .from(contributions)
+      .innerJoin(campaigns, eq(campaigns.id, contributions.campaignId))
+      .where(where)
+      .for("update", { of: contributions });
   if (p.contributionId && isUuid(p.contributionId)) {
-    const [c] = await tx.select().from(contributions).where(eq(contributions.id, p.contributionId)).for("update");
-    if (c) return c;
+    const [row] = await locked(eq(contributions.id, p.contributionId));
+    if (row) return row;
   }
-  const [c] = await tx.select().from(contributions).where(eq(contributions.providerPaymentId, p.id)).for("update");
-  return c;
+  const [row] = await locked(eq(contributions.providerPaymentId, p.id));
+  return row;
 }
 
 async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
   const p = input.payment;
-  const c = await findLocked(tx, p);
-  if (!c) return { result: "unknown_payment" };
+  const found = await findLocked(tx, p);
+  if (!found) return { result: "unknown_payment" };
+  const { c, creatorId } = found;
   // A stored unmade ID (rows from before it was never stored) is no payment: a real one may take its place.
   const known = c.providerPaymentId && !isUnmadePayment(c.providerPaymentId) ? c.providerPaymentId : null;
   if (known && known !== p.id) return discrepancy(tx, c, input);
-  if (!known && !isUnmadePayment(p.id)) {
-    await tx.update(contributions).set({ providerPaymentId: p.id }).where(eq(contributions.id, c.id));
+  // The payment's ID is stored on the row whatever the outcome: by the status update below when there is one (it
+  // sets the ID too), else by an update of its own. One update per settlement, not two.
+  const storeId = !known && !isUnmadePayment(p.id);
+  const keepId = async () => {
+    if (storeId) await tx.update(contributions).set({ providerPaymentId: p.id }).where(eq(contributions.id, c.id));
+  };
+  if (p.status === "pending" || p.status === "requires_action") {
+    await keepId();
+    return { result: "still_pending", contribution: c };
   }
-  if (p.status === "pending" || p.status === "requires_action") return { result: "still_pending", contribution: c };
-  if (p.amount !== c.amount || p.currency.toUpperCase() !== c.currency) return discrepancy(tx, c, input);
+  if (p.amount !== c.amount || p.currency.toUpperCase() !== c.currency) {
+    await keepId();
+    return discrepancy(tx, c, input);
+  }
 
   if (p.status === "succeeded") {
-    if (isPaid(c.status)) return { result: "already_settled", contribution: c };
+    if (isPaid(c.status)) {
+      await keepId();
+      return { result: "already_settled", contribution: c };
+    }
     // pending → succeeded, or failed → succeeded (money did arrive after a retry on the provider's side)
     const fee = platformFee(c.amount, input.feeBps);
     const [updated] = await tx
@@ -133,14 +157,13 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
       ],
     });
     // The displayed total and the creator's balance are the event consumers' job (lib/events): no hot row here.
-    const [campaign] = await tx.select({ creatorId: campaigns.creatorId }).from(campaigns).where(eq(campaigns.id, c.campaignId));
     await appendEvent(tx, {
       type: "contribution.succeeded",
       partitionKey: c.campaignId,
       payload: {
         contributionId: c.id,
         campaignId: c.campaignId,
-        creatorId: campaign?.creatorId,
+        creatorId,
         amount: c.amount,
         currency: c.currency,
         fee,
@@ -150,7 +173,10 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
   }
 
   // failed
-  if (c.status !== "pending") return { result: "already_settled", contribution: c };
+  if (c.status !== "pending") {
+    await keepId();
+    return { result: "already_settled", contribution: c };
+  }
   const [updated] = await tx
     .update(contributions)
     .set({
@@ -158,6 +184,7 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
       settledAt: new Date(),
       failureCode: p.failureCode ?? "payment_failed",
       failureMessage: p.failureMessage ?? "The payment failed",
+      ...(storeId ? { providerPaymentId: p.id } : {}),
     })
     .where(eq(contributions.id, c.id))
     .returning();
