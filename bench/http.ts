@@ -30,6 +30,7 @@
  *   npm run bench -- [--quick] [--seconds 8] [--warmup 2] [--connections 50] [--threads 2] [--campaigns 1000]
  *                    [--generator wrk|autocannon]
  *
+ * Before the first row, each Next.js floor loads the direct instance unmeasured (6 s; 2 s with --quick).
  * --quick: 2 s per row after 1 s of warm-up, 200 campaigns (about a minute on 2 cores, the build aside).
  * --threads is wrk's (autocannon runs in this process).
  */
@@ -163,6 +164,9 @@ function contributionRequest(tokens: string[], keyPrefix: string, n: number) {
 }
 
 const execFileAsync = promisify(execFile);
+
+/** Seconds of unmeasured load on each floor before the first row (--quick: 2). */
+const INSTANCE_WARMUP = QUICK ? 2 : 6;
 
 /** Load `row` with CONNECTIONS connections for `seconds` from the generator; `keyPrefix` makes Idempotency-Keys unique. */
 async function hammer(
@@ -538,6 +542,11 @@ async function main() {
     const files = { work, tokens: seeded.tokens };
     const measured = new Map<string, Measured>();
     const settled: { row: string; label: string; ms: number }[] = [];
+    // A fresh Next.js server is slow until its code is compiled by V8 (the first row, the floor, would pay for it
+    // all): load the direct instance with the GET and POST floors first, for INSTANCE_WARMUP seconds each, unmeasured.
+    say(`warming up the direct instance (${INSTANCE_WARMUP} s of each floor, not measured)…`);
+    for (const row of rows.filter((r) => r.key === "get-floor" || r.key === "post-floor"))
+      await hammer(row, INSTANCE_WARMUP, `${runId}-${row.key}-instance-warm`, files);
     for (const [i, row] of rows.entries()) {
       const what = row.paths.length > 1 ? `${row.paths.length} paths in turn` : row.paths[0];
       say(`[${i + 1}/${rows.length}] ${row.name}: ${row.contribution ? "POST" : "GET"} ${row.origin} ${what}`);
