@@ -1,19 +1,10 @@
 "use client";
 
-import { useState } from "react";
+import { useCopy } from "./useCopy";
 
 /** The freshly created secret, shown once, with a copy button. */
 export function NewTokenSecret({ name, token, onDismiss }: { name: string; token: string; onDismiss: () => void }) {
-  const [copied, setCopied] = useState<"yes" | "no">();
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token);
-      setCopied("yes");
-    } catch {
-      setCopied("no");
-    }
-  }
+  const { copied, copy } = useCopy();
 
   return (
     <section className="secret-box" aria-labelledby="secret-heading">
@@ -25,7 +16,7 @@ export function NewTokenSecret({ name, token, onDismiss }: { name: string; token
         <code className="secret" data-testid="new-token">
           {token}
         </code>
-        <button type="button" className="btn btn-secondary btn-small" onClick={() => void copy()}>
+        <button type="button" className="btn btn-secondary btn-small" onClick={() => void copy(token)}>
           {copied === "yes" ? "Copied" : "Copy"}
         </button>
       </div>

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { shareLinks } from "@/lib/campaigns/share";
+import { useCopy } from "./useCopy";
 
 /**
  * "Share this campaign": plain links to e-mail, WhatsApp, X and Facebook (no third-party script), the address in a
@@ -11,18 +12,9 @@ import { shareLinks } from "@/lib/campaigns/share";
  */
 export function ShareLinks({ path, title, origin }: { path: string; title: string; origin?: string }) {
   const [base, setBase] = useState(origin ?? "");
-  const [copied, setCopied] = useState<"yes" | "no">();
+  const { copied, copy } = useCopy();
   useEffect(() => setBase(window.location.origin), []);
   const url = base + path;
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(url);
-      setCopied("yes");
-    } catch {
-      setCopied("no");
-    }
-  }
 
   return (
     <section className="card share-card" aria-labelledby="share-heading">
@@ -33,7 +25,7 @@ export function ShareLinks({ path, title, origin }: { path: string; title: strin
         </label>
         <input id="share-url" type="text" readOnly value={url} onFocus={(e) => e.currentTarget.select()} />
         {base && (
-          <button type="button" className="btn btn-secondary btn-small" onClick={copy}>
+          <button type="button" className="btn btn-secondary btn-small" onClick={() => void copy(url)}>
             Copy link
           </button>
         )}
