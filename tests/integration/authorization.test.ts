@@ -404,7 +404,14 @@ async function actionIds(): Promise<Record<string, { id: string; page: string }>
     if (!m || !entry.exportedName) continue;
     const pages = Object.keys(entry.workers ?? {})
       .filter((k) => k.startsWith("app/") && k.endsWith("/page"))
-      .map((k) => k.slice(3, -5).replace(/\[[^\]]+\]/g, "{id}") || "/")
+      // app/(site)/campaigns/[id]/edit/page → /campaigns/{id}/edit: route groups are not in the URL.
+      .map(
+        (k) =>
+          k
+            .slice(3, -5)
+            .replace(/\/\([^)]+\)/g, "")
+            .replace(/\[[^\]]+\]/g, "{id}") || "/",
+      )
       .sort();
     out[`${m[1]}#${entry.exportedName}`] = { id, page: pages[0] ?? "/" };
   }

@@ -14,7 +14,7 @@ const HEIGHT = 630;
  */
 function drawable(title: string): string {
   return title
-    .replace(/[\p{Extended_Pictographic}\u{200D}\u{FE0E}\u{FE0F}\u{1F3FB}-\u{1F3FF}]/gu, "")
+    .replace(/\p{Extended_Pictographic}|\u{200D}|\u{FE0E}|\u{FE0F}|[\u{1F3FB}-\u{1F3FF}]/gu, "")
     .replace(/\s+/g, " ")
     .trim();
 }
