@@ -37,8 +37,14 @@ const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
 });
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { id } = await params;
-  return campaignMetadata(id, await load(id));
+  // Never throws (as on the signed-in view): when the database is unavailable the page's own render fails and
+  // answers the outage; a rejected metadata promise beside it would be left unhandled.
+  try {
+    const { id } = await params;
+    return campaignMetadata(id, await load(id));
+  } catch {
+    return { title: "Campaign" };
+  }
 }
 
 export default async function PublicCampaignPage({ params }: Props) {
