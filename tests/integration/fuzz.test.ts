@@ -30,7 +30,13 @@ let world: FuzzWorld;
 let doc: any;
 
 beforeAll(async () => {
-  own = await startOwnApp("fuzz", { RATE_LIMIT_MAX: "1000000", RATE_LIMIT_PREFIX: `cf:rl:fuzz:${Date.now()}` });
+  own = await startOwnApp("fuzz", {
+    RATE_LIMIT_MAX: "1000000",
+    RATE_LIMIT_PREFIX: `cf:rl:fuzz:${Date.now()}`,
+    // No scheduler: its daily payout run writes payout_runs on its own clock, and a batch of refused requests
+    // that happened to span it was blamed for the change (CI, seed 48745389).
+    SERVICES: "web,consumers,dispatcher",
+  });
   doc = await (await fetch(`${own.app.baseUrl}/api/openapi.json`)).json();
   world = await prepareWorld({
     base: own.app.baseUrl,
