@@ -1,5 +1,9 @@
 import type { Metadata } from "next";
+import { db } from "@/lib/app";
+import { readCampaign } from "@/lib/cache/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
+import { AppError } from "@/lib/errors";
+import type { PublicUser } from "@/lib/users";
 import { formatMoney } from "./format";
 
 /**
@@ -23,4 +27,37 @@ export function campaignMetadata(id: string, c: CampaignDto | undefined): Metada
     openGraph: { type: "website", url, title: c.title, description, siteName: "Crowdfund", images: [image] },
     twitter: { card: "summary_large_image", title: c.title, description, images: [image] },
   };
+}
+
+/**
+ * The campaign a page shows (readCampaign, through the caches), or undefined for an unknown ID or a draft `viewer`
+ * may not see; other errors (the database unavailable) pass through. Both campaign views read it this way.
+ */
+export async function campaignForPage(
+  id: string,
+  viewer: () => Promise<PublicUser | undefined>,
+): Promise<CampaignDto | undefined> {
+  try {
+    return (await readCampaign(db(), id, viewer)).campaign;
+  } catch (err) {
+    if (err instanceof AppError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * generateMetadata of both campaign views: campaignMetadata of `load(id)`, and never a throw. When the database is
+ * unavailable the page's own render fails and answers the outage; a rejected metadata promise beside it would be
+ * left unhandled.
+ */
+export async function campaignPageMetadata(
+  params: Promise<{ id: string }>,
+  load: (id: string) => Promise<CampaignDto | undefined>,
+): Promise<Metadata> {
+  try {
+    const { id } = await params;
+    return campaignMetadata(id, await load(id));
+  } catch {
+    return { title: "Campaign" };
+  }
 }

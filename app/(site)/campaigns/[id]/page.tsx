@@ -2,15 +2,13 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { CampaignView } from "@/components/CampaignView";
-import { campaignMetadata } from "@/components/campaignMetadata";
+import { campaignForPage, campaignPageMetadata } from "@/components/campaignMetadata";
 import type { Move } from "@/components/OwnerPanel";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
-import { readCampaign } from "@/lib/cache/campaigns";
 import { statusReasonFor } from "@/lib/campaigns";
-import type { CampaignDto, CampaignStatus } from "@/lib/campaigns/schemas";
+import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { movesFor } from "@/lib/campaigns/status";
-import { AppError } from "@/lib/errors";
 import { listCampaignContributions } from "@/lib/payments/contributions";
 
 // The signed-in view (the proxy sends visitors without a session to the cached app/(public) one).
@@ -24,22 +22,10 @@ const viewer = cache(() => sessionUser());
  * The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft): the
  * same read as GET /api/campaigns/{id}, so a published campaign comes from the cache.
  */
-const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
-  try {
-    return (await readCampaign(db(), id, viewer)).campaign;
-  } catch (err) {
-    if (err instanceof AppError) return undefined;
-    throw err;
-  }
-});
+const load = cache((id: string) => campaignForPage(id, viewer));
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  try {
-    const { id } = await params;
-    return campaignMetadata(id, await load(id));
-  } catch {
-    return { title: "Campaign" };
-  }
+export function generateMetadata({ params }: Props): Promise<Metadata> {
+  return campaignPageMetadata(params, load);
 }
 
 const MOVE_LABELS: Record<CampaignStatus, string> = {

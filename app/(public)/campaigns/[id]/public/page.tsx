@@ -2,11 +2,8 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { CampaignView } from "@/components/CampaignView";
-import { campaignMetadata } from "@/components/campaignMetadata";
+import { campaignForPage, campaignPageMetadata } from "@/components/campaignMetadata";
 import { db } from "@/lib/app";
-import { readCampaign } from "@/lib/cache/campaigns";
-import type { CampaignDto } from "@/lib/campaigns/schemas";
-import { AppError } from "@/lib/errors";
 import { listCampaignContributions } from "@/lib/payments/contributions";
 
 /**
@@ -27,24 +24,10 @@ export async function generateStaticParams(): Promise<{ id: string }[]> {
 type Props = { params: Promise<{ id: string }> };
 
 /** The published campaign, or undefined (unknown ID, or a draft: only its creator sees it, on the signed-in page). */
-const load = cache(async (id: string): Promise<CampaignDto | undefined> => {
-  try {
-    return (await readCampaign(db(), id, async () => undefined)).campaign;
-  } catch (err) {
-    if (err instanceof AppError) return undefined;
-    throw err;
-  }
-});
+const load = cache((id: string) => campaignForPage(id, async () => undefined));
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  // Never throws (as on the signed-in view): when the database is unavailable the page's own render fails and
-  // answers the outage; a rejected metadata promise beside it would be left unhandled.
-  try {
-    const { id } = await params;
-    return campaignMetadata(id, await load(id));
-  } catch {
-    return { title: "Campaign" };
-  }
+export function generateMetadata({ params }: Props): Promise<Metadata> {
+  return campaignPageMetadata(params, load);
 }
 
 export default async function PublicCampaignPage({ params }: Props) {
