@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, char, check, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, char, check, index, integer, pgEnum, pgTable, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users";
 
 export const campaignStatus = pgEnum("campaign_status", ["draft", "active", "ended", "suspended"]);
@@ -49,9 +49,18 @@ export const campaigns = pgTable(
     endsAt: timestamp("ends_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Tenths of the goal collected, 0–10, for the home page's "nearly funded" listing. Stored and indexed
+     * instead of an index on the ratio itself: a new total changes this only when it crosses a tenth, so
+     * the consumers' frequent total updates stay HOT (no index write) on a viral campaign.
+     */
+    fundedDecile: smallint("funded_decile").notNull().generatedAlwaysAs(sql`least(collected_amount * 10 / goal_amount, 10)`),
   },
   (t) => [
     index("campaigns_creator_idx").on(t.creatorId, t.id),
+    // The home page's listings (lib/campaigns/listing.ts): newest active, and active by tenths funded.
+    index("campaigns_active_idx").on(t.id).where(sql`${t.status} = 'active'`),
+    index("campaigns_funded_idx").on(t.fundedDecile, t.id).where(sql`${t.status} = 'active'`),
     // The scheduler's pass over campaigns closed for abuse reads this (empty nearly always: cheap).
     index("campaigns_closed_for_abuse_idx").on(t.id).where(sql`${t.closedForAbuseAt} is not null`),
     check("campaigns_goal_positive", sql`${t.goalAmount} > 0`),

@@ -58,6 +58,11 @@ export const contributions = pgTable(
     feeAmount: bigint("fee_amount", { mode: "number" }),
     /** What refunds took back so far (pending and succeeded refunds, minor units); never above `amount`. */
     refundedAmount: bigint("refunded_amount", { mode: "number" }).notNull().default(0),
+    /**
+     * The receipt's number, from the `contribution_receipt_seq` sequence, given when the contribution
+     * succeeds (in the statement that marks it): increasing with time, never reused.
+     */
+    receiptNumber: bigint("receipt_number", { mode: "number" }).unique(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true }),
   },

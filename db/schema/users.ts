@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import { pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const userRole = pgEnum("user_role", ["user", "admin"]);
+/** How a creator hears of gifts to their campaigns: a mail per gift, one daily digest, or none. */
+export const donationNotice = pgEnum("donation_notice", ["each", "daily", "off"]);
 
 export const users = pgTable(
   "users",
@@ -13,6 +15,7 @@ export const users = pgTable(
     role: userRole("role").notNull().default("user"),
     /** bcrypt hash; only seeded users have one (registration is out of scope). */
     passwordHash: text("password_hash"),
+    donationNotice: donationNotice("donation_notice").notNull().default("each"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`)],

@@ -12,7 +12,7 @@ import type { PublicUser } from "@/lib/users";
 import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
 import { contentEditable, movesFor, type StatusSubject } from "./status";
 
-type Row = typeof campaigns.$inferSelect & { creatorName: string };
+type Row = Omit<typeof campaigns.$inferSelect, "fundedDecile"> & { creatorName: string };
 
 const selectColumns = {
   id: campaigns.id,

@@ -75,6 +75,17 @@ export const EVENTS = {
     currency,
     outcome: z.enum(["won", "lost"]),
   }),
+  /** A creator posted an update on their campaign (lib/campaigns/updates.ts); subscribed donors are mailed. */
+  "campaign.update_posted": z.object({ campaignId: uuid, updateId: uuid, authorId: uuid }),
+  /** A payout reached its creator's account (the provider confirmed the transfer). */
+  "payout.paid": z.object({
+    payoutId: uuid,
+    campaignId: uuid,
+    creatorId: uuid,
+    /** Minor units of `currency`. */
+    amount: z.number().int().positive(),
+    currency,
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENTS;
