@@ -1,4 +1,4 @@
-import { eq, type SQL } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { campaigns, contributions, paymentDiscrepancies, providerEvents } from "@/db/schema";
@@ -140,6 +140,8 @@ async function apply(tx: Db, input: SettleInput): Promise<{ result: SettleResult
         failureMessage: null,
         providerPaymentId: p.id,
         feeAmount: fee,
+        // The receipt's number, in the same statement (migration 0016's sequence); kept if it ever had one.
+        receiptNumber: sql`coalesce(${contributions.receiptNumber}, nextval('contribution_receipt_seq'))`,
       })
       .where(eq(contributions.id, c.id))
       .returning();
