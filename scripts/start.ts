@@ -100,6 +100,10 @@ async function main() {
   }
   await prepareSignIn(c);
 
+  // tsx turned Node.js's source maps on for the whole process (for this file's TypeScript). Left on, Node.js also
+  // reads, eagerly and in full, the source map of every Next.js server chunk it loads: about 130 MB of JSON,
+  // which made the server need more than 256 MiB of heap just to start. `next start` runs without them; so does this.
+  process.setSourceMapsEnabled(false);
   const app = next({ dev: false, dir: root, hostname: c.HOSTNAME, port: c.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
