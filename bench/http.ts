@@ -54,6 +54,7 @@ import { type AppServer, startApp } from "@/tests/support/env";
 import { signIn } from "@/tests/support/http";
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
+import { localNginxConf } from "../scripts/nginx-conf";
 import { benchDatabase, machine, root, say, totalsExactAfter } from "./support";
 
 const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon]`;
@@ -328,17 +329,6 @@ async function contributionsOf(sql: postgres.Sql, ids: string[]): Promise<number
   return r?.n as number;
 }
 
-/** deploy/nginx.conf on `port`, over the two instances, its pid, cache and log under `work`. */
-function nginxConf(work: string, port: number, apps: AppServer[]): string {
-  return readFileSync(path.join(root, "deploy/nginx.conf"), "utf8")
-    .replace(/pid [^;]+;/, `pid ${work}/nginx.pid;`)
-    .replace(/server 127\.0\.0\.1:3000 /, `server 127.0.0.1:${apps[0]?.port} `)
-    .replace(/server 127\.0\.0\.1:3001 /, `server 127.0.0.1:${apps[1]?.port} `)
-    .replace(/proxy_cache_path \S+\/(\S+)/g, (_, dir) => `proxy_cache_path ${work}/cache-${dir}`)
-    .replace(/listen 8080/, `listen 127.0.0.1:${port}`)
-    .replace("worker_processes auto;", `worker_processes auto;\nerror_log ${work}/error.log;`);
-}
-
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : int(n));
 const times = (r: number) => (r >= 1 ? r.toFixed(2) : r.toPrecision(2));
@@ -393,7 +383,7 @@ async function main() {
     let front: string | undefined;
     if (nginxBin) {
       const port = await anyFreePort();
-      writeFileSync(path.join(work, "nginx.conf"), nginxConf(work, port, apps));
+      writeFileSync(path.join(work, "nginx.conf"), localNginxConf({ work, port, upstreams: apps.map((a) => a.port) }));
       nginx = spawn(nginxBin, ["-c", path.join(work, "nginx.conf"), "-g", "daemon off;"], { stdio: "inherit" });
       front = `http://127.0.0.1:${port}`;
       const up = await waitFor(
