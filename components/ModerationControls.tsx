@@ -31,7 +31,7 @@ export function ModerateCampaign({
   );
   if (decision === "reinstate")
     return (
-      <form className="actions" {...form}>
+      <form className="moderation-actions" {...form}>
         <input type="hidden" name="campaignId" value={campaignId} />
         <input type="hidden" name="decision" value="reinstate" />
         <button type="submit" className="btn btn-primary" disabled={pending} aria-label={`${label}: ${title}`}>
@@ -41,11 +41,11 @@ export function ModerateCampaign({
       </form>
     );
   return (
-    <details className="confirm-move">
-      <summary className="btn btn-danger" aria-label={`${label}: ${title}`}>
+    <details>
+      <summary className="btn btn-danger moderate-summary" aria-label={`${label}: ${title}`}>
         {label}
       </summary>
-      <form {...form}>
+      <form className="stacked-form" {...form}>
         <input type="hidden" name="campaignId" value={campaignId} />
         <input type="hidden" name="decision" value={decision} />
         <label htmlFor={reasonId}>

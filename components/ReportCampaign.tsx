@@ -38,7 +38,7 @@ function ReportForm({ campaignId }: { campaignId: string }) {
   const { fields, form: error } = formErrors(failed, { reason: ["reason", "Reason"], details: ["details", "Details"] });
   return (
     <details className="card report-campaign" open={state !== undefined}>
-      <summary>Report this campaign</summary>
+      <summary className="report-summary">Report this campaign</summary>
       {state?.ok ? (
         <p role="status" data-testid="report-done">
           {state.data.created
@@ -46,7 +46,7 @@ function ReportForm({ campaignId }: { campaignId: string }) {
             : "You have reported this campaign already; the admins will review it."}
         </p>
       ) : (
-        <form {...form}>
+        <form className="stacked-form" {...form}>
           <input type="hidden" name="campaignId" value={campaignId} />
           <Field id={reasonId} label="Reason" error={fields.reason}>
             <select name="reason" required defaultValue="">

@@ -1,10 +1,33 @@
 import Link from "next/link";
+import { CampaignCard } from "@/components/CampaignCard";
+import { services } from "@/lib/app";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 
 export const dynamic = "force-dynamic";
 
-export default function HomePage() {
+/** One listing of the home page: a heading and its campaigns as cards; nothing when it is empty. */
+function Listing({ id, title, campaigns }: { id: string; title: string; campaigns: CampaignDto[] }) {
+  if (campaigns.length === 0) return null;
+  return (
+    <section className="campaign-listing" aria-labelledby={`${id}-heading`} data-testid={id}>
+      <h2 id={`${id}-heading`}>{title}</h2>
+      <div className="campaign-grid">
+        {campaigns.map((c) => (
+          <CampaignCard key={c.id} campaign={c} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/**
+ * The home page: the hero, then the listings of active campaigns (lib/campaigns/listing.ts: the newest, and those
+ * nearly funded), read through the process's 5-second cache, then how it works.
+ */
+export default async function HomePage() {
   const passwordLogin = config().passwordLogin;
+  const { newest, nearlyFunded } = await services().homeListing.get();
   return (
     <>
       <section className="hero">
@@ -22,6 +45,9 @@ export default function HomePage() {
           </Link>
         </div>
       </section>
+
+      <Listing id="nearly-funded" title="Nearly funded" campaigns={nearlyFunded} />
+      <Listing id="newest" title="New campaigns" campaigns={newest} />
 
       <section className="features" aria-label="How it works">
         <div className="card feature">

@@ -13,9 +13,9 @@ import type { PublicUser } from "@/lib/users";
 import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
 import { contentEditable, movesFor, type StatusSubject } from "./status";
 
-type Row = Omit<typeof campaigns.$inferSelect, "fundedDecile"> & { creatorName: string };
+export type Row = Omit<typeof campaigns.$inferSelect, "fundedDecile"> & { creatorName: string };
 
-const selectColumns = {
+export const selectColumns = {
   id: campaigns.id,
   creatorId: campaigns.creatorId,
   title: campaigns.title,

@@ -99,4 +99,3 @@ export async function markReportsActioned(tx: Db, campaignId: string, actor: Pub
     .returning({ id: campaignReports.id });
   return done.length;
 }
-

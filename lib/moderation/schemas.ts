@@ -34,10 +34,7 @@ export const dismissReportSchema = z.strictObject({
 export const auditEntrySchema = z
   .object({
     seq: z.number().int().describe("the entry's place in the log (ascending); the page cursor"),
-    actor: z
-      .object({ id: z.uuid(), name: z.string() })
-      .nullable()
-      .describe("the admin; null for an operator's CLI command"),
+    actor: z.object({ id: z.uuid(), name: z.string() }).nullable().describe("the admin; null for an operator's CLI command"),
     action: z.string().describe('dotted name, e.g. "campaign.suspend", "report.dismiss", "contribution.refund"'),
     subjectType: z.enum(["campaign", "report", "contribution"]),
     subjectId: z.string(),

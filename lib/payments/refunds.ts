@@ -290,10 +290,7 @@ export async function refundContribution(
     }
     const [c] = await tx.select().from(contributions).where(eq(contributions.id, p.contributionId)).for("update");
     if (!c) throw new AppError("CONTRIBUTION_NOT_FOUND", "No such contribution");
-    const [campaign] = await tx
-      .select({ creatorId: campaigns.creatorId })
-      .from(campaigns)
-      .where(eq(campaigns.id, c.campaignId));
+    const [campaign] = await tx.select({ creatorId: campaigns.creatorId }).from(campaigns).where(eq(campaigns.id, c.campaignId));
     // An admin refunding a contribution to a campaign not theirs: written to the admin audit log below.
     const asAdmin = p.actor !== null && p.actor.role === "admin" && campaign?.creatorId !== p.actor.id;
     if (p.actor && p.actor.role !== "admin") {

@@ -46,7 +46,7 @@ function ReportedItem({ c }: { c: ReportedCampaign }) {
         ))}
       </ul>
       {canAct && (
-        <div className="actions">
+        <div className="moderation-actions">
           {c.status !== "suspended" && c.status !== "ended" && (
             <ModerateCampaign campaignId={c.campaignId} decision="suspend" label="Suspend…" title={c.title} />
           )}
@@ -133,7 +133,7 @@ export default async function AdminPage() {
                   )}
                 </div>
                 {s.reason && <p className="muted small">Reason: {s.reason}</p>}
-                <div className="actions">
+                <div className="moderation-actions">
                   <ModerateCampaign campaignId={s.campaignId} decision="reinstate" label="Reinstate" title={s.title} />
                   <ModerateCampaign campaignId={s.campaignId} decision="close" label="Close for abuse…" title={s.title} />
                 </div>
