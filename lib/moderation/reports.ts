@@ -146,12 +146,11 @@ export async function moderationQueue(
            array_agg(distinct r.reason::text) as reasons,
            (jsonb_agg(jsonb_build_object('id', r.id, 'reason', r.reason, 'details', r.details, 'created_at', r.created_at)
               order by r.id desc))
-             as reports,
-           max(r.id) as newest_id
+             as reports
     from campaign_reports r join campaigns c on c.id = r.campaign_id
     where r.status = 'open'
     group by r.campaign_id, c.title, c.status, c.closed_for_abuse_at
-    order by count(*) desc, max(r.id) desc
+    order by count(*) desc, max(r.created_at) desc
     limit ${limit}`);
   const reported = reportedRows.map((r): ReportedCampaign => {
     const reports = r.reports.slice(0, 20).map((x) => ({
