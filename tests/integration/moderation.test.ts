@@ -5,6 +5,9 @@
  */
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb } from "@/db/client";
+import { dismissReport, moderationQueue } from "@/lib/moderation/reports";
+import type { PublicUser } from "@/lib/users";
 import { testAppUrl } from "../support/env";
 import { activeCampaign, api, baseUrl, tokenFor, validCampaign } from "../support/http";
 
@@ -217,5 +220,55 @@ describe("the admin audit log", () => {
       subjectType: "contribution",
       details: { amount: 700, currency: "USD", campaignId: id, refundId: byAdmin.body.id, reason: "Asked for it back" },
     });
+  });
+});
+
+describe("the /admin queue (lib/moderation moderationQueue)", () => {
+  it("lists a reported campaign with its count, reasons and reports; a dismissal takes a report off it and is audited", async () => {
+    const id = await activeCampaign(alice, baseUrl(), { title: "In the queue" });
+    const dave = await owner`
+      insert into users (id, email, name, role, password_hash)
+      select gen_random_uuid(), ${`queue-${Date.now()}@example.com`}, 'Queue Reporter', 'user', password_hash
+      from users where email = 'bob@example.com' returning id`;
+    expect((await report(id, bob, { reason: "spam", details: "Posted ten times" })).status).toBe(201);
+    await owner`insert into campaign_reports (id, campaign_id, reporter_id, reason)
+      values (gen_random_uuid(), ${id}, ${dave[0]?.id}, 'fraud')`;
+    const { sql, db } = openDb(inject("databaseUrl"), 1);
+    try {
+      const [carolRow] = await owner`select id, name, email, role from users where email = 'carol@example.com'`;
+      const admin = carolRow as unknown as PublicUser;
+      const queue = await moderationQueue(db, admin, { limit: 500 });
+      const item = queue.reported.find((c) => c.campaignId === id);
+      expect(item).toMatchObject({ title: "In the queue", status: "active", openReports: 2, reasons: ["fraud", "spam"] });
+      expect(item?.reports).toHaveLength(2);
+      expect(item?.reports.map((r) => r.details)).toContain("Posted ten times");
+      expect(queue.openDisputes).toBeGreaterThanOrEqual(0);
+
+      await expect(moderationQueue(db, { ...admin, role: "user" } as PublicUser)).rejects.toMatchObject({ code: "FORBIDDEN" });
+      const spam = item?.reports.find((r) => r.reason === "spam");
+      await expect(dismissReport(db, { ...admin, role: "user" } as PublicUser, spam?.id as string)).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+      const dismissed = await dismissReport(db, admin, spam?.id as string, "Only one post");
+      expect(dismissed.status).toBe("dismissed");
+      await expect(dismissReport(db, admin, spam?.id as string)).rejects.toMatchObject({ code: "REPORT_NOT_OPEN" });
+      await expect(dismissReport(db, admin, crypto.randomUUID())).rejects.toMatchObject({ code: "REPORT_NOT_FOUND" });
+      const after = (await moderationQueue(db, admin, { limit: 500 })).reported.find((c) => c.campaignId === id);
+      expect(after?.openReports).toBe(1);
+      const audit = (await auditOf(spam?.id as string)).body.items;
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({
+        action: "report.dismiss",
+        details: { campaignId: id, reason: "spam", note: "Only one post" },
+      });
+
+      // suspended: listed as suspended, and its remaining open report actioned (off the queue)
+      await api(`/api/campaigns/${id}`, { method: "PATCH", token: carol, json: { status: "suspended", reason: "Spam" } });
+      const later = await moderationQueue(db, admin, { limit: 500 });
+      expect(later.reported.find((c) => c.campaignId === id)).toBeUndefined();
+      expect(later.suspended.find((c) => c.campaignId === id)).toMatchObject({ title: "In the queue", reason: "Spam" });
+    } finally {
+      await sql.end();
+    }
   });
 });
