@@ -55,7 +55,13 @@ export const auditQuerySchema = z.object({
     .regex(/^[1-9][0-9]{0,15}$/, "is not a cursor returned by this API")
     .optional(),
   subjectType: z.enum(["campaign", "report", "contribution"]).optional(),
-  subjectId: z.string().min(1).max(100).optional(),
+  subjectId: z
+    .string()
+    .min(1)
+    .max(100)
+    // PostgreSQL text holds no NUL; other controls are never in an ID either
+    .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
+    .optional(),
 });
 
 export type ReportReason = z.infer<typeof reportReasonSchema>;

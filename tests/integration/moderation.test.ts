@@ -163,7 +163,7 @@ describe("the admin audit log", () => {
   it("GET /api/admin/audit: admins only (403 for others, 401 anonymous), keyset pages newest first, bad queries 400", async () => {
     expect((await api("/api/admin/audit", { token: bob })).status).toBe(403);
     expect((await api("/api/admin/audit")).status).toBe(401);
-    for (const q of ["limit=0", "limit=101", "cursor=abc", "subjectType=user"]) {
+    for (const q of ["limit=0", "limit=101", "cursor=abc", "cursor=-1", "subjectType=user", "subjectId=a%00b"]) {
       const r = await api(`/api/admin/audit?${q}`, { token: carol });
       expect([q, r.status, r.body.error?.code]).toEqual([q, 400, "VALIDATION_FAILED"]);
     }
