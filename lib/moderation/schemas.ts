@@ -60,7 +60,7 @@ export const auditQuerySchema = z.object({
     .min(1)
     .max(100)
     // PostgreSQL text holds no NUL; other controls are never in an ID either
-    .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
+    .refine((v) => !/\p{Cc}/u.test(v), "must not contain control characters")
     .optional(),
 });
 
