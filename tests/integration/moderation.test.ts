@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb } from "@/db/client";
 import { dismissReport, moderationQueue } from "@/lib/moderation/reports";
 import type { PublicUser } from "@/lib/users";
+import { runCli } from "../support/cli";
 import { testAppUrl } from "../support/env";
 import { activeCampaign, api, baseUrl, tokenFor, validCampaign } from "../support/http";
 
@@ -137,6 +138,22 @@ describe("the admin audit log", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ action: "campaign.close_for_abuse", details: { from: "active", reason: "A scam" } });
   });
+
+  it("an operator's close for abuse from the CLI is audited with no actor", async () => {
+    const id = await activeCampaign(alice, baseUrl());
+    await report(id, bob, { reason: "fraud" });
+    const cli = await runCli(["campaigns", "close-for-abuse", "--id", id, "--reason", "Ordered by the court"], {
+      DATABASE_URL: inject("databaseUrl"),
+    });
+    expect(cli.code, cli.out).toBe(0);
+    const rows = (await auditOf(id)).body.items;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      actor: null,
+      action: "campaign.close_for_abuse",
+      details: { reason: "Ordered by the court", reportsActioned: 1 },
+    });
+  }, 60_000);
 
   it("the creator's own moves are not admin actions: no audit row", async () => {
     const id = await activeCampaign(alice, baseUrl());
