@@ -35,7 +35,7 @@ test("a user reports a campaign, an admin suspends it from /admin, and the audit
   await expect(item).toContainText("1 open report");
   await expect(item).toContainText("The pictures come from a news site.");
   await item.getByText("Suspend…").click();
-  await item.getByLabel(/^Reason/).fill("Pictures taken from a news site");
+  await item.getByLabel("Reason (required; shown to the creator and admins only)").fill("Pictures taken from a news site");
   await item.getByRole("button", { name: "Suspend campaign" }).click();
 
   // it leaves the reports and is listed as suspended, with its reason and a Reinstate button
