@@ -23,11 +23,18 @@ function Listing({ id, title, campaigns }: { id: string; title: string; campaign
 
 /**
  * The home page: the hero, then the listings of active campaigns (lib/campaigns/listing.ts: the newest, and those
- * nearly funded), read through the process's 5-second cache, then how it works.
+ * nearly funded), read through the process's 5-second cache, then how it works. Without the database (and no
+ * listing read before) it shows no listings rather than an error page.
  */
 export default async function HomePage() {
   const passwordLogin = config().passwordLogin;
-  const { newest, nearlyFunded } = await services().homeListing.get();
+  // The landing page stays up while the database is away (the cache answers its last listing meanwhile).
+  const { newest, nearlyFunded } = await services()
+    .homeListing.get()
+    .catch((err: unknown) => {
+      services().log.warn({ err: String(err) }, "home page listings unavailable");
+      return { newest: [], nearlyFunded: [] };
+    });
   return (
     <>
       <section className="hero">

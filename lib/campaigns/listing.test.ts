@@ -39,4 +39,24 @@ describe("createListingCache", () => {
     await expect(cache.get()).resolves.toEqual(empty);
     expect(reads).toBe(2);
   });
+
+  it("answers the last listing read while a new read fails", async () => {
+    let t = 0;
+    let fail = false;
+    const first: HomeListing = { newest: [], nearlyFunded: [] };
+    const cache = createListingCache(
+      async () => {
+        if (fail) throw new Error("database down");
+        return first;
+      },
+      5000,
+      () => t,
+    );
+    await cache.get();
+    fail = true;
+    t = 6000;
+    await expect(cache.get()).resolves.toBe(first);
+    fail = false;
+    await expect(cache.get()).resolves.toBe(first); // read again (the failure was not kept)
+  });
 });

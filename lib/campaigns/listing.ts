@@ -78,7 +78,8 @@ export async function homeListing(db: Db, limit = LISTING_SIZE): Promise<HomeLis
 /**
  * The process's cached listing (`services().homeListing`): read at most once per `ttlMs` (default
  * LISTING_TTL_MS), one read at a time (requests arriving meanwhile share it). A failed read is not kept: the
- * next request tries again. A campaign published, suspended or funded shows within `ttlMs`.
+ * next request tries again, and meanwhile the last listing read, if any, is answered (stale rather than an
+ * error page while the database restarts). A campaign published, suspended or funded shows within `ttlMs`.
  */
 export function createListingCache(
   load: () => Promise<HomeListing>,
@@ -86,14 +87,25 @@ export function createListingCache(
   now: () => number = Date.now,
 ): { get(): Promise<HomeListing> } {
   let current: { at: number; value: Promise<HomeListing> } | undefined;
+  let lastGood: HomeListing | undefined;
   return {
     get() {
       const t = now();
       if (!current || t - current.at >= ttlMs) {
-        const entry = { at: t, value: load() };
-        entry.value.catch(() => {
-          if (current === entry) current = undefined;
-        });
+        const entry: { at: number; value: Promise<HomeListing> } = {
+          at: t,
+          value: load().then(
+            (v) => {
+              lastGood = v;
+              return v;
+            },
+            (err: unknown) => {
+              if (current === entry) current = undefined;
+              if (lastGood) return lastGood;
+              throw err;
+            },
+          ),
+        };
         current = entry;
       }
       return current.value;
