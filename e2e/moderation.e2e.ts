@@ -81,3 +81,45 @@ test("the home page lists a newly published campaign", async ({ browser }) => {
   await page.waitForURL(url);
   await expect(page.getByTestId("campaign-title")).toHaveText(title);
 });
+
+test.describe("with JavaScript disabled", () => {
+  test("a user reports and an admin dismisses the report and suspends the campaign from /admin", async ({ browser }) => {
+    const title = `Reported without scripts ${Date.now()}`;
+    const aliceContext = await browser.newContext({ storageState: "test-results/.auth/alice.json" });
+    const url = await createCampaign(await aliceContext.newPage(), title);
+    const id = new URL(url).pathname.split("/").pop() as string;
+
+    const bob = await (
+      await browser.newContext({ storageState: "test-results/.auth/bob.json", javaScriptEnabled: false })
+    ).newPage();
+    await bob.goto(url);
+    await bob.getByText("Report this campaign").click();
+    await bob.getByLabel("Reason").selectOption("spam");
+    await bob.getByRole("button", { name: "Send report" }).click();
+    await expect(bob.getByTestId("report-done")).toContainText("the admins will review this campaign");
+
+    const carol = await (
+      await browser.newContext({ storageState: "test-results/.auth/carol.json", javaScriptEnabled: false })
+    ).newPage();
+    await carol.goto("/admin");
+    const item = carol.locator(`#reports-heading ~ ul li[data-campaign-id="${id}"]`);
+    await expect(item).toContainText("1 open report");
+    await item.getByRole("button", { name: "Dismiss" }).click();
+    await expect(carol.locator(`#reports-heading ~ ul li[data-campaign-id="${id}"]`)).toHaveCount(0);
+
+    // reported again once dismissed, then suspended from the queue
+    await bob.goto(url);
+    await bob.getByText("Report this campaign").click();
+    await bob.getByLabel("Reason").selectOption("fraud");
+    await bob.getByRole("button", { name: "Send report" }).click();
+    await expect(bob.getByTestId("report-done")).toBeVisible();
+    await carol.goto("/admin");
+    await item.getByText("Suspend…").click();
+    await item.getByLabel("Reason (required; shown to the creator and admins only)").fill("Spam, twice");
+    await item.getByRole("button", { name: "Suspend campaign" }).click();
+    await expect(carol.locator(`#suspended-heading ~ ul li[data-campaign-id="${id}"]`)).toContainText("Reason: Spam, twice");
+
+    await carol.goto(`/admin/audit?subjectType=report`);
+    await expect(carol.locator('tr[data-audit-action="report.dismiss"]').first()).toBeVisible();
+  });
+});
