@@ -13,6 +13,7 @@ import { formatMoney, percentText, statusText } from "./format";
 import { Money } from "./Money";
 import { type Move, OwnerPanel } from "./OwnerPanel";
 import { ProgressBar } from "./ProgressBar";
+import { ReportCampaign } from "./ReportCampaign";
 import { ShareLinks } from "./ShareLinks";
 import { StatusBadge } from "./StatusBadge";
 import { StoryText } from "./StoryText";
@@ -133,6 +134,7 @@ export function CampaignView({
               status={c.status}
             />
           )}
+          {!isOwner && c.status !== "draft" && <ReportCampaign campaignId={c.id} signedIn={user !== undefined} />}
         </aside>
       </div>
     </article>

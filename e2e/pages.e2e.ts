@@ -70,6 +70,8 @@ const PAGES: { name: string; who: Who; path: () => string }[] = [
   { name: "api-tokens", who: "alice", path: () => "/settings/tokens" },
   { name: "api-docs", who: "anonymous", path: () => "/docs" },
   { name: "disputes", who: "carol", path: () => "/admin/disputes" },
+  { name: "admin-queue", who: "carol", path: () => "/admin" },
+  { name: "admin-audit", who: "carol", path: () => "/admin/audit" },
 ];
 
 /** Load `path` and collect what went wrong on the way: failed or 4xx/5xx requests, console errors, Stripe.js. */

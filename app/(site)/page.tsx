@@ -1,10 +1,40 @@
 import Link from "next/link";
+import { CampaignCard } from "@/components/CampaignCard";
+import { services } from "@/lib/app";
+import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { config } from "@/lib/config";
 
 export const dynamic = "force-dynamic";
 
-export default function HomePage() {
+/** One listing of the home page: a heading and its campaigns as cards; nothing when it is empty. */
+function Listing({ id, title, campaigns }: { id: string; title: string; campaigns: CampaignDto[] }) {
+  if (campaigns.length === 0) return null;
+  return (
+    <section className="campaign-listing" aria-labelledby={`${id}-heading`} data-testid={id}>
+      <h2 id={`${id}-heading`}>{title}</h2>
+      <div className="campaign-grid">
+        {campaigns.map((c) => (
+          <CampaignCard key={c.id} campaign={c} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/**
+ * The home page: the hero, then the listings of active campaigns (lib/campaigns/listing.ts: the newest, and those
+ * nearly funded), read through the process's 5-second cache, then how it works. Without the database (and no
+ * listing read before) it shows no listings rather than an error page.
+ */
+export default async function HomePage() {
   const passwordLogin = config().passwordLogin;
+  // The landing page stays up while the database is away (the cache answers its last listing meanwhile).
+  const { newest, nearlyFunded } = await services()
+    .homeListing.get()
+    .catch((err: unknown) => {
+      services().log.warn({ err: String(err) }, "home page listings unavailable");
+      return { newest: [], nearlyFunded: [] };
+    });
   return (
     <>
       <section className="hero">
@@ -22,6 +52,9 @@ export default function HomePage() {
           </Link>
         </div>
       </section>
+
+      <Listing id="nearly-funded" title="Nearly funded" campaigns={nearlyFunded} />
+      <Listing id="newest" title="New campaigns" campaigns={newest} />
 
       <section className="features" aria-label="How it works">
         <div className="card feature">

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { directUploadRequestSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema } from "@/lib/auth/schemas";
 import { closeForAbuseSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
+import { createReportSchema } from "@/lib/moderation/schemas";
 import { contributeSchema, createRefundSchema } from "@/lib/payments/schemas";
 
 /**
@@ -102,6 +103,34 @@ export const API = {
       "202": { description: "Closed; its refunds are on their way", ...jsonBody("Campaign") },
       ...errors(400, 401, 403, 404, 413, 415, 429),
     },
+  },
+  createCampaignReport: {
+    method: "post",
+    path: "/api/campaigns/{id}/reports",
+    body: createReportSchema,
+    summary: "Report a campaign to the admins (signed-in users; not your own campaign)",
+    description:
+      "A reason (fraud, misleading, inappropriate, spam, other) and optional details (at most 2,000 characters). One open report per user and campaign: reporting again while the first is open answers that report (200) unchanged; once an admin has dismissed or acted on it, a new report is made (201). Your own campaign: 403. A draft you cannot see: 404.",
+    parameters: [idParam],
+    responses: {
+      "201": { description: "Reported", ...jsonBody("Report") },
+      "200": { description: "Your open report of this campaign, as it was", ...jsonBody("Report") },
+      ...errors(400, 401, 403, 404, 413, 415, 429),
+    },
+  },
+  listAdminAudit: {
+    method: "get",
+    path: "/api/admin/audit",
+    summary: "The admin audit log, newest first (admins)",
+    description:
+      "Every admin action (suspend, reinstate, end, close for abuse, dismiss a report, refund as an admin), written in the transaction that made the change. Keyset-paginated: pass the previous page's nextCursor as cursor. Filter by subject with subjectType and/or subjectId.",
+    parameters: [
+      { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 50 } },
+      cursorParam,
+      { name: "subjectType", in: "query", schema: { type: "string", enum: ["campaign", "report", "contribution"] } },
+      { name: "subjectId", in: "query", schema: { type: "string" }, description: "e.g. a campaign's ID" },
+    ],
+    responses: { "200": { description: "A page", ...jsonBody("AuditPage") }, ...errors(400, 401, 403, 429) },
   },
   createContribution: {
     method: "post",

@@ -9,6 +9,7 @@ import { type AuthGuards, createAuthGuards } from "@/lib/auth/guards";
 import { createRateLimiter } from "@/lib/auth/ratelimit";
 import { type CampaignCache, createCampaignCache } from "@/lib/cache/campaigns";
 import { TinyLfu } from "@/lib/cache/tinylfu";
+import { createListingCache, type HomeListing, homeListing } from "@/lib/campaigns/listing";
 import { type Config, config } from "@/lib/config";
 import { createMetrics, type Metrics } from "@/lib/events/metrics";
 import { createLogger } from "@/lib/log";
@@ -51,6 +52,8 @@ export interface Services {
   readonly payouts: PayoutSettings;
   /** The outbox and payments scans of /api/health and /api/metrics, run at most once per 5 s (lib/ops). */
   readonly opsSnapshot: { get(): Promise<OpsSnapshot> };
+  /** The home page's listings (newest, nearly funded), read at most once per 5 s (lib/campaigns/listing.ts). */
+  readonly homeListing: { get(): Promise<HomeListing> };
   /** Hooks run after campaigns change (the cache registers one), by name: a second registration replaces the first. */
   readonly campaignHooks: Map<string, (campaignIds: string[]) => Promise<void> | void>;
   /** Close what was opened (the database pool); safe to call twice. */
@@ -108,6 +111,9 @@ export function createServices(c: Config): Services {
     },
     get opsSnapshot() {
       return once("opsSnapshot", () => createOpsSnapshot(opsScans(s.db, () => s.payments.provider.name)));
+    },
+    get homeListing() {
+      return once("homeListing", () => createListingCache(() => homeListing(s.db)));
     },
     campaignHooks: new Map(),
     async close() {

@@ -7,14 +7,15 @@ import { assetsOf } from "@/lib/assets/queries";
 import type { AssetDto } from "@/lib/assets/schemas";
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
+import { markReportsActioned, recordAdminAction } from "@/lib/moderation/audit";
 import { isChargeable } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
 import type { CampaignDto, CloseForAbuseInput, CreateCampaignInput, UpdateCampaignInput } from "./schemas";
 import { contentEditable, movesFor, type StatusSubject } from "./status";
 
-type Row = Omit<typeof campaigns.$inferSelect, "fundedDecile"> & { creatorName: string };
+export type Row = Omit<typeof campaigns.$inferSelect, "fundedDecile"> & { creatorName: string };
 
-const selectColumns = {
+export const selectColumns = {
   id: campaigns.id,
   creatorId: campaigns.creatorId,
   title: campaigns.title,
@@ -175,6 +176,9 @@ function subjectOf(row: typeof campaigns.$inferSelect): StatusSubject {
  * Throws CAMPAIGN_NOT_FOUND (unknown ID, or a draft the actor may not see), FORBIDDEN (neither creator nor
  * admin; an admin editing content), CURRENCY_IMMUTABLE, CAMPAIGN_CLOSED (content of a suspended or ended
  * campaign), INVALID_STATUS_TRANSITION (a move `movesFor` does not allow, such as reopening past the end date).
+ * A change made with an admin's powers (suspend, reinstate, end a suspended campaign, reword an admin's reason)
+ * writes one admin audit log row in the same transaction (docs/moderation.md); a suspension marks the campaign's
+ * open reports `actioned`.
  */
 export async function updateCampaign(db: Db, actor: PublicUser, id: string, input: UpdateCampaignInput): Promise<CampaignDto> {
   return db.transaction(async (tx) => {
@@ -248,6 +252,24 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
         updatedAt: now,
       })
       .where(eq(campaigns.id, id));
+    // An admin's power used (a suspension, a reinstatement, an end or a reason of an admin's, or any move on a
+    // campaign not theirs) is written to the audit log in this transaction; a suspension acts on the open reports.
+    const adminAct = adminActionOf(locked.status, to, rewords, isCreator, isAdmin);
+    if (adminAct) {
+      const actioned = to === "suspended" ? await markReportsActioned(tx, id, actor) : 0;
+      await recordAdminAction(tx, {
+        actor,
+        action: adminAct,
+        subjectType: "campaign",
+        subjectId: id,
+        details: {
+          from: locked.status,
+          to: input.status ?? locked.status,
+          ...(input.reason !== undefined ? { reason: input.reason } : {}),
+          ...(actioned ? { reportsActioned: actioned } : {}),
+        },
+      });
+    }
     const row = await findRow(tx, id);
     if (!row) throw new Error("campaign vanished inside its own transaction");
     await appendEvent(tx, {
@@ -260,6 +282,28 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
 }
 
 /**
+ * The audit log's name for a status change made with an admin's powers (docs/moderation.md), or undefined when
+ * the change is the creator's own: a suspension, anything done to a suspended campaign (reinstate, end), a
+ * reason reworded by an admin, and any move by an admin on a campaign that is not theirs.
+ */
+function adminActionOf(
+  from: string,
+  to: string | undefined,
+  rewords: boolean,
+  isCreator: boolean,
+  isAdmin: boolean,
+): string | undefined {
+  if (!isAdmin) return undefined;
+  const adminPower = !isCreator || to === "suspended" || from === "suspended";
+  if (!adminPower) return undefined;
+  if (to === "suspended") return "campaign.suspend";
+  if (to === "active") return from === "suspended" ? "campaign.reinstate" : "campaign.activate";
+  if (to === "ended") return "campaign.end";
+  if (to) return `campaign.${to}`;
+  return rewords ? "campaign.reword" : undefined;
+}
+
+/**
  * POST /api/campaigns/{id}/close-for-abuse (and `npm run cli -- campaigns close-for-abuse`): record, in one
  * transaction with a `campaign.updated` event (changed ["status", "closedForAbuse"]), that the campaign is
  * closed for abuse: status ended, payouts frozen for good (`payoutsFrozenAt` kept if a suspension set it),
@@ -267,6 +311,8 @@ export async function updateCampaign(db: Db, actor: PublicUser, id: string, inpu
  * (`closeForAbuseRefunds` in ./abuse, run by the CLI or the scheduler role). `actor`: an admin, or null for
  * the platform itself (the operator's CLI). Idempotent: closing a campaign already closed for abuse changes
  * nothing (the first reason stays) and returns it as it is. Closes a campaign in any status, an ended one too.
+ * Closing also marks the campaign's open reports `actioned` and writes one "campaign.close_for_abuse" row to
+ * the admin audit log (actor null for the CLI), in the same transaction.
  * Throws CAMPAIGN_NOT_FOUND (unknown ID, or a draft the actor may not see), FORBIDDEN (not an admin).
  */
 export async function closeCampaignForAbuse(
@@ -298,6 +344,14 @@ export async function closeCampaignForAbuse(
           updatedAt: now,
         })
         .where(eq(campaigns.id, id));
+      const actioned = await markReportsActioned(tx, id, actor);
+      await recordAdminAction(tx, {
+        actor,
+        action: "campaign.close_for_abuse",
+        subjectType: "campaign",
+        subjectId: id,
+        details: { from: locked.status, reason: input.reason, ...(actioned ? { reportsActioned: actioned } : {}) },
+      });
       await appendEvent(tx, {
         type: "campaign.updated",
         partitionKey: id,

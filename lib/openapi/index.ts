@@ -10,6 +10,7 @@ import {
   updateCampaignSchema,
 } from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
+import { auditEntrySchema, auditPageSchema, createReportSchema, reportSchema } from "@/lib/moderation/schemas";
 import {
   contributeSchema,
   contributionSchema,
@@ -90,6 +91,10 @@ const documented = [
   reorderAssetsSchema,
   directUploadRequestSchema,
   directUploadSchema,
+  createReportSchema,
+  reportSchema,
+  auditEntrySchema,
+  auditPageSchema,
 ];
 
 function components() {

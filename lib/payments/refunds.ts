@@ -6,6 +6,7 @@ import { campaigns, contributions, disputes, ledgerAccounts, ledgerEntries, ledg
 import { AppError } from "@/lib/errors";
 import { appendEvent } from "@/lib/events/outbox";
 import { accounts, postEntry } from "@/lib/ledger";
+import { recordAdminAction } from "@/lib/moderation/audit";
 import { chargeLimits, isChargeable } from "@/lib/money/currency";
 import type { PublicUser } from "@/lib/users";
 import { type PaymentProvider, type ProviderRefund, ProviderUnavailableError, refundIdempotencyKey } from "./provider";
@@ -270,7 +271,8 @@ function requestHash(contributionId: string, input: CreateRefundInput): string {
  * Throws CONTRIBUTION_NOT_FOUND (unknown, or not the actor's to see), FORBIDDEN (the donor),
  * CONTRIBUTION_NOT_REFUNDABLE (pending or failed), CONTRIBUTION_DISPUTED (an open dispute: Stripe
  * refuses refunds of disputed charges), PROVIDER_MISMATCH (paid through another provider than the one
- * configured), REFUND_EXCEEDS_CONTRIBUTION.
+ * configured), REFUND_EXCEEDS_CONTRIBUTION. An admin's refund of a contribution to a campaign not theirs writes one
+ * "contribution.refund" row to the admin audit log in the transaction that reserves it (docs/moderation.md).
  */
 export async function refundContribution(
   db: Db,
@@ -288,11 +290,10 @@ export async function refundContribution(
     }
     const [c] = await tx.select().from(contributions).where(eq(contributions.id, p.contributionId)).for("update");
     if (!c) throw new AppError("CONTRIBUTION_NOT_FOUND", "No such contribution");
+    const [campaign] = await tx.select({ creatorId: campaigns.creatorId }).from(campaigns).where(eq(campaigns.id, c.campaignId));
+    // An admin refunding a contribution to a campaign not theirs: written to the admin audit log below.
+    const asAdmin = p.actor !== null && p.actor.role === "admin" && campaign?.creatorId !== p.actor.id;
     if (p.actor && p.actor.role !== "admin") {
-      const [campaign] = await tx
-        .select({ creatorId: campaigns.creatorId })
-        .from(campaigns)
-        .where(eq(campaigns.id, c.campaignId));
       if (campaign?.creatorId !== p.actor.id) {
         if (c.contributorId === p.actor.id)
           throw new AppError("FORBIDDEN", "Only the campaign's creator or an admin can refund a contribution");
@@ -331,6 +332,14 @@ export async function refundContribution(
       requestHash: hash,
       providerRefundId: null,
     });
+    if (asAdmin)
+      await recordAdminAction(tx, {
+        actor: p.actor,
+        action: "contribution.refund",
+        subjectType: "contribution",
+        subjectId: c.id,
+        details: { refundId: made.id, amount, currency: c.currency, campaignId: c.campaignId, reason: p.input.reason ?? null },
+      });
     return { row: made, replayed: false };
   });
   const sent = await submitRefund(db, deps.provider, row);

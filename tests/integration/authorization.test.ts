@@ -67,6 +67,17 @@ async function aliceToken(w: World): Promise<string> {
   return (await ok(api("/api/me/tokens", { base: w.base, token: w.token.owner, json: { name: "target" } }), "token")).id;
 }
 
+/** An open report of bob's on a campaign of alice's. */
+async function bobsReport(w: World): Promise<string> {
+  const campaign = await aliceCampaign(w);
+  return (
+    await ok(
+      api(`/api/campaigns/${campaign}/reports`, { base: w.base, token: w.token.other, json: { reason: "spam" } }),
+      "report",
+    )
+  ).id;
+}
+
 /** A settled contribution of dave's to a campaign of alice's. */
 async function davesContribution(w: World): Promise<string> {
   const campaign = await aliceCampaign(w);
@@ -163,6 +174,12 @@ const MATRIX: Record<string, Row> = {
     expect: { anonymous: 401, other: 403, owner: 403, admin: 202 },
     prepare: aliceCampaign,
     send: (w, a, id) => route(w, a, "POST", `/api/campaigns/${id}/close-for-abuse`, { json: { reason: "A scam" } }),
+  },
+  "POST /api/campaigns/{id}/reports": {
+    // anyone signed in but the campaign's creator (docs/moderation.md)
+    expect: { anonymous: 401, other: 201, owner: 403, admin: 201 },
+    prepare: aliceCampaign,
+    send: (w, a, id) => route(w, a, "POST", `/api/campaigns/${id}/reports`, { json: { reason: "spam" } }),
   },
   "POST /api/campaigns/{id}/contributions": {
     expect: signedIn(201, 401),
@@ -337,6 +354,23 @@ const MATRIX: Record<string, Row> = {
         reason: "Asked for it back",
         idempotencyKey: crypto.randomUUID(),
       }),
+  },
+  "moderation#reportCampaignAction": {
+    expect: { anonymous: "UNAUTHENTICATED", other: "ok", owner: "FORBIDDEN", admin: "ok" },
+    prepare: aliceCampaign,
+    send: (w, a, id) => action(w, a, "moderation#reportCampaignAction", { campaignId: id, reason: "fraud", details: "" }),
+  },
+  "moderation#moderateCampaignAction": {
+    // the /admin queue: admins only, whoever created the campaign
+    expect: { anonymous: "SIGN_IN", other: "FORBIDDEN", owner: "FORBIDDEN", admin: "ok" },
+    prepare: aliceCampaign,
+    send: (w, a, id) =>
+      action(w, a, "moderation#moderateCampaignAction", { campaignId: id, decision: "suspend", reason: "A scam" }),
+  },
+  "moderation#dismissReportAction": {
+    expect: { anonymous: "SIGN_IN", other: "FORBIDDEN", owner: "FORBIDDEN", admin: "ok" },
+    prepare: bobsReport,
+    send: (w, a, id) => action(w, a, "moderation#dismissReportAction", { reportId: id, note: "" }),
   },
   "sandbox#sandboxAuthenticateAction": {
     // authorized by the payment's client secret, not the session: a wrong one is a 404 whoever calls

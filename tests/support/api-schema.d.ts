@@ -55,6 +55,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a campaign to the admins (signed-in users; not your own campaign)
+         * @description A reason (fraud, misleading, inappropriate, spam, other) and optional details (at most 2,000 characters). One open report per user and campaign: reporting again while the first is open answers that report (200) unchanged; once an admin has dismissed or acted on it, a new report is made (201). Your own campaign: 403. A draft you cannot see: 404.
+         */
+        post: operations["createCampaignReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The admin audit log, newest first (admins)
+         * @description Every admin action (suspend, reinstate, end, close for abuse, dismiss a report, refund as an admin), written in the transaction that made the change. Keyset-paginated: pass the previous page's nextCursor as cursor. Filter by subject with subjectType and/or subjectId.
+         */
+        get: operations["listAdminAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/contributions": {
         parameters: {
             query?: never;
@@ -439,6 +479,30 @@ export interface components {
             /** @description 0 is the cover */
             position: number;
         };
+        AuditEntry: {
+            /** @description the entry's place in the log (ascending); the page cursor */
+            seq: number;
+            /** @description the admin; null for an operator's CLI command */
+            actor: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            } | null;
+            /** @description dotted name, e.g. "campaign.suspend", "report.dismiss", "contribution.refund" */
+            action: string;
+            /** @enum {string} */
+            subjectType: "campaign" | "report" | "contribution";
+            subjectId: string;
+            /** @description the reason given and what else was worth keeping */
+            details: {
+                [key: string]: unknown;
+            };
+            createdAt: string;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
+        };
         Campaign: {
             /** Format: uuid */
             id: string;
@@ -539,6 +603,12 @@ export interface components {
             amount?: number;
             reason?: string;
         };
+        CreateReport: {
+            /** @enum {string} */
+            reason: "fraud" | "misleading" | "inappropriate" | "spam" | "other";
+            /** @description what the reporter saw (optional) */
+            details?: string;
+        };
         CreateToken: {
             name: string;
         };
@@ -583,7 +653,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_NOT_CHARGEABLE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "UPLOAD_CHANGED" | "TOKEN_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "STORAGE_QUOTA_EXCEEDED" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "HEADERS_TOO_LARGE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "CURRENCY_NOT_SUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "CARD_TESTING_SUSPECTED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
+                code: "VALIDATION_FAILED" | "INVALID_JSON" | "MALFORMED_URL" | "MALFORMED_REQUEST" | "UNAUTHENTICATED" | "INVALID_TOKEN" | "FORBIDDEN" | "CROSS_ORIGIN_REQUEST" | "NOT_FOUND" | "CAMPAIGN_NOT_FOUND" | "TOKEN_NOT_FOUND" | "ASSET_NOT_FOUND" | "UPLOAD_NOT_FOUND" | "IDEMPOTENCY_KEY_MISSING" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_NOT_CHARGEABLE" | "INVALID_SIGNATURE" | "CONTRIBUTION_NOT_FOUND" | "REFUND_NOT_FOUND" | "REPORT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "IDEMPOTENCY_KEY_IN_USE" | "INVALID_STATUS_TRANSITION" | "CAMPAIGN_CLOSED" | "CAMPAIGN_NOT_CLOSED_FOR_ABUSE" | "REPORT_NOT_OPEN" | "CONTRIBUTION_NOT_REFUNDABLE" | "CONTRIBUTION_DISPUTED" | "REFUND_EXCEEDS_CONTRIBUTION" | "PROVIDER_MISMATCH" | "PAYOUT_RUN_IN_PROGRESS" | "PAYOUT_DATE_INVALID" | "PAYOUT_CUTOFF_NOT_REACHED" | "ASSET_LIMIT_REACHED" | "UPLOAD_CHANGED" | "TOKEN_LIMIT_REACHED" | "PAYLOAD_TOO_LARGE" | "STORAGE_QUOTA_EXCEEDED" | "RANGE_NOT_SATISFIABLE" | "UNSUPPORTED_MEDIA_TYPE" | "HEADERS_TOO_LARGE" | "CURRENCY_IMMUTABLE" | "CURRENCY_MISMATCH" | "CURRENCY_NOT_SUPPORTED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "CARD_TESTING_SUSPECTED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "PAYOUT_PROVIDER_UNAVAILABLE" | "PAYMENT_PROVIDER_UNAVAILABLE";
                 message: string;
                 details?: {
                     field: string;
@@ -685,6 +755,18 @@ export interface components {
         ReorderAssets: {
             /** @description every asset ID of the campaign, in the new order */
             order: string[];
+        };
+        Report: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaignId: string;
+            /** @enum {string} */
+            reason: "fraud" | "misleading" | "inappropriate" | "spam" | "other";
+            details: string | null;
+            /** @enum {string} */
+            status: "open" | "dismissed" | "actioned";
+            createdAt: string;
         };
         UpdateCampaign: {
             title?: string;
@@ -1036,6 +1118,189 @@ export interface operations {
             };
             /** @description Error (415) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporarily unavailable: the database (DATABASE_UNAVAILABLE) or a provider; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCampaignReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReport"];
+            };
+        };
+        responses: {
+            /** @description Your open report of this campaign, as it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Reported */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (404) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (413) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (415) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (429) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporarily unavailable: the database (DATABASE_UNAVAILABLE) or a provider; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAdminAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                subjectType?: "campaign" | "report" | "contribution";
+                /** @description e.g. a campaign's ID */
+                subjectId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Error (400) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (401) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error (403) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
