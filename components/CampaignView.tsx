@@ -81,6 +81,13 @@ export function CampaignView({
           <section className="card contributions-card" aria-labelledby="contributions-heading">
             <h2 id="contributions-heading">Recent contributions</h2>
             <ContributionList key={recent.items[0]?.id ?? "none"} campaignId={c.id} initial={recent} empty={st.noContributions} />
+            {c.contributionCount > 0 && (
+              <p className="small">
+                <Link href={`/campaigns/${c.id}/contributions`}>
+                  Donor wall: every contribution, top donors, words of support
+                </Link>
+              </p>
+            )}
           </section>
         </div>
 

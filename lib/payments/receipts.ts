@@ -69,7 +69,12 @@ async function withRefunds(db: Db, donor: PublicUser, rows: Row[]): Promise<Rece
   const ids = rows.map((r) => r.id);
   const back = ids.length
     ? await db
-        .select({ contributionId: refunds.contributionId, amount: refunds.amount, status: refunds.status, createdAt: refunds.createdAt })
+        .select({
+          contributionId: refunds.contributionId,
+          amount: refunds.amount,
+          status: refunds.status,
+          createdAt: refunds.createdAt,
+        })
         .from(refunds)
         .where(and(inArray(refunds.contributionId, ids), inArray(refunds.status, ["pending", "succeeded"])))
         .orderBy(asc(refunds.id))

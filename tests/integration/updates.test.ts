@@ -77,7 +77,8 @@ describe("campaign updates", () => {
     expect(list.body.items[1].picture).toBeNull();
     expect(list.body.nextCursor).toBeNull();
 
-    const events = await sql`select type, payload from outbox_events where partition_key = ${id} and type = 'campaign.update_posted' order by id`;
+    const events =
+      await sql`select type, payload from outbox_events where partition_key = ${id} and type = 'campaign.update_posted' order by id`;
     expect(events.map((e) => e.payload)).toEqual([
       { campaignId: id, updateId: first.body.id, authorId: second.body.author.id },
       { campaignId: id, updateId: second.body.id, authorId: second.body.author.id },
