@@ -236,7 +236,7 @@ export function ContributeForm({
           />
           <label htmlFor="contribute-anonymous">Contribute anonymously</label>
         </div>
-        <div className="checkbox">
+        <div className="checkbox checkbox-long">
           {/* Not part of the contribution's Idempotency-Key comparison: ticking it keeps the key. */}
           <input
             id="contribute-subscribe"

@@ -22,7 +22,7 @@ export function PostUpdateForm({ campaignId, pictures }: { campaignId: string; p
     <form className="form update-form" {...form} noValidate aria-label="Post an update">
       <input type="hidden" name="campaignId" value={campaignId} />
       <div className={bodyIssue ? "field has-error" : "field"}>
-        <label htmlFor="update-body">Post an update</label>
+        <label htmlFor="update-body">Your update</label>
         <textarea
           key={posted}
           id="update-body"

@@ -33,7 +33,7 @@ test("a creator posts an update with a picture; a visitor sees it at once, a don
   await page.goto(path);
   await page.getByRole("button", { name: "Post update" }).click();
   await expect(page.getByText("Update is required")).toBeVisible();
-  await page.getByRole("textbox", { name: "Post an update" }).fill("The trees arrived today!\nPlanting starts on Saturday.");
+  await page.getByLabel("Your update").fill("The trees arrived today!\nPlanting starts on Saturday.");
   await page.getByRole("radio", { name: "Picture 1" }).check();
   await page.getByRole("button", { name: "Post update" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Update posted." })).toBeVisible();
@@ -42,7 +42,7 @@ test("a creator posts an update with a picture; a visitor sees it at once, a don
   const picture = updates.getByRole("img", { name: "Picture posted with this update" });
   await expect(picture).toBeVisible();
   await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-  await expect(page.getByRole("textbox", { name: "Post an update" })).toHaveValue(""); // ready for the next one
+  await expect(page.getByLabel("Your update")).toHaveValue(""); // ready for the next one
   await alice.close();
 
   // the visitor reloads: the cached page shows the update at once

@@ -55,7 +55,7 @@ test.beforeAll(async ({ browser }) => {
   await bob.close();
   // an update, so the campaign's updates page has one to show
   await page.goto(campaignPath);
-  await page.getByRole("textbox", { name: "Post an update" }).fill("The first seeds are in the ground.");
+  await page.getByLabel("Your update").fill("The first seeds are in the ground.");
   await page.getByRole("button", { name: "Post update" }).click();
   await expect(page.getByTestId("updates")).toContainText("The first seeds are in the ground.");
   await alice.close();
