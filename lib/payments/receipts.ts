@@ -1,5 +1,5 @@
 import { stringify } from "csv-stringify/sync";
-import { and, asc, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { validate as isUuid } from "uuid";
 import type { Db } from "@/db/client";
@@ -132,7 +132,7 @@ export function receiptYear(raw: string): number {
 }
 
 /** When a contribution was paid, as its receipt prints it (one numbered by migration 0016 may have no settled_at). */
-const paidAt = sql<Date>`coalesce(${contributions.settledAt}, ${contributions.createdAt})`;
+const paidAt = sql`coalesce(${contributions.settledAt}, ${contributions.createdAt})`;
 
 /**
  * Every receipt of `donor` whose payment succeeded in calendar year `year` (UTC), by receipt number: the
@@ -147,8 +147,8 @@ export async function receiptsForYear(db: Db, donor: PublicUser, year: number): 
         eq(contributions.contributorId, donor.id),
         inArray(contributions.status, [...PAID_STATUSES]),
         isNotNull(contributions.receiptNumber),
-        gte(paidAt, from),
-        lt(paidAt, to),
+        sql`${paidAt} >= ${from.toISOString()}::timestamptz`,
+        sql`${paidAt} < ${to.toISOString()}::timestamptz`,
       ),
     )
     .orderBy(asc(contributions.receiptNumber));
