@@ -18,6 +18,7 @@ const PRIVATE_PAGES = [
   /^\/campaigns\/[^/]+\/edit$/,
   /^\/settings(\/|$)/,
   /^\/contributions\/?$/,
+  /^\/contributions\/[^/]+\/receipt$/,
   /^\/admin(\/|$)/,
 ];
 

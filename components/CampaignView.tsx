@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import Link from "next/link";
-import type { CampaignDto } from "@/lib/campaigns/schemas";
+import type { CampaignDto, CampaignUpdatePage } from "@/lib/campaigns/schemas";
 import { acceptsContributions, contentEditable } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
 import { chargeLimits, isChargeable } from "@/lib/money/currency";
 import { SANDBOX_METHODS } from "@/lib/payments/sandbox";
 import type { PublicUser } from "@/lib/users";
 import { CampaignMedia } from "./CampaignMedia";
+import { CampaignUpdates } from "./CampaignUpdates";
 import { ContributeForm } from "./ContributeForm";
 import { ContributionList, type ContributionPage } from "./ContributionList";
 import { formatMoney, percentText, statusText } from "./format";
@@ -32,16 +33,19 @@ export interface CampaignViewer {
 /**
  * A campaign's page body: the same markup for the signed-out visitor (app/(public), cached, no `viewer`: "Sign in
  * to contribute") and the signed-in one (app/(site), with the form and the controls the viewer may use).
- * `recent`: the first page of its contributions (listCampaignContributions); `now` decides what is still open.
+ * `recent`: the first page of its contributions (listCampaignContributions); `updates`: its newest updates
+ * (listCampaignUpdates); `now` decides what is still open.
  */
 export function CampaignView({
   campaign: c,
   recent,
+  updates,
   now,
   viewer,
 }: {
   campaign: CampaignDto;
   recent: ContributionPage;
+  updates: CampaignUpdatePage;
   now: Date;
   viewer?: CampaignViewer;
 }) {
@@ -70,9 +74,21 @@ export function CampaignView({
             <h2 className="visually-hidden">Story</h2>
             <StoryText story={c.story} />
           </section>
+          <CampaignUpdates
+            campaignId={c.id}
+            page={updates}
+            compose={isOwner && canPostUpdates(c) ? { pictures: c.assets.filter((a) => a.kind === "image") } : undefined}
+          />
           <section className="card contributions-card" aria-labelledby="contributions-heading">
             <h2 id="contributions-heading">Recent contributions</h2>
             <ContributionList key={recent.items[0]?.id ?? "none"} campaignId={c.id} initial={recent} empty={st.noContributions} />
+            {c.contributionCount > 0 && (
+              <p className="small">
+                <Link href={`/campaigns/${c.id}/contributions`}>
+                  Donor wall: every contribution, top donors, words of support
+                </Link>
+              </p>
+            )}
           </section>
         </div>
 
@@ -139,6 +155,11 @@ export function CampaignView({
       </div>
     </article>
   );
+}
+
+/** Whether the creator may post updates (lib/campaigns/updates.ts): published, not suspended, not closed by the platform. */
+function canPostUpdates(c: CampaignDto): boolean {
+  return (c.status === "active" || c.status === "ended") && !c.closedForAbuse;
 }
 
 /** The configured public origin (NEXTAUTH_URL), for share links rendered without JavaScript; undefined when unset. */

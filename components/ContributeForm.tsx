@@ -43,7 +43,7 @@ interface Props {
   idempotencyKey: string;
 }
 
-type Values = { amount: string; method: string; message: string; anonymous: boolean };
+type Values = { amount: string; method: string; message: string; anonymous: boolean; subscribe: boolean };
 
 /** An answer of the contribute action → inline field errors and the result panel; `resetKey` once it is final. */
 function answerView(a: ActionResult<ContributionDto>, range: string): ReturnType<typeof errorOutcome> {
@@ -82,6 +82,7 @@ export function ContributeForm({
     method: (sandboxMethods.find((m) => m.id === "pm_card_visa") ?? sandboxMethods[0])?.id ?? "",
     message: "",
     anonymous: false,
+    subscribe: false,
   }));
   const [key, setKey] = useState(idempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>(() => (state ? answerView(state, amountRange).fields : {}));
@@ -234,6 +235,17 @@ export function ContributeForm({
             onChange={(e) => set("anonymous", e.target.checked)}
           />
           <label htmlFor="contribute-anonymous">Contribute anonymously</label>
+        </div>
+        <div className="checkbox checkbox-long">
+          {/* Not part of the contribution's Idempotency-Key comparison: ticking it keeps the key. */}
+          <input
+            id="contribute-subscribe"
+            name="subscribeToUpdates"
+            type="checkbox"
+            checked={v.subscribe}
+            onChange={(e) => setV((prev) => ({ ...prev, subscribe: e.target.checked }))}
+          />
+          <label htmlFor="contribute-subscribe">Email me this campaign&apos;s updates</label>
         </div>
         <button type="submit" className="btn btn-primary btn-block" aria-busy={busy}>
           {chargeable !== undefined ? `Contribute ${formatMoney(chargeable, currency)}` : "Contribute"}

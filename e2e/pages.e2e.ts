@@ -26,6 +26,7 @@ async function contextFor(browser: Browser, who: Who, size: keyof typeof SIZES):
 }
 
 let campaignPath = "";
+let receiptPath = "";
 
 test.beforeAll(async ({ browser }) => {
   // One active campaign with a contribution: alice creates it (published at once), bob gives.
@@ -48,7 +49,15 @@ test.beforeAll(async ({ browser }) => {
   await donor.getByLabel("Amount").fill("97.50");
   await donor.getByRole("button", { name: /^Contribute/ }).click();
   await expect(donor.getByTestId("contribute-result")).toContainText(/succeeded/i);
+  // bob's receipt of it, from My contributions
+  await donor.goto("/contributions");
+  receiptPath = (await donor.getByRole("link", { name: "Receipt" }).first().getAttribute("href")) ?? "";
   await bob.close();
+  // an update, so the campaign's updates page has one to show
+  await page.goto(campaignPath);
+  await page.getByLabel("Your update").fill("The first seeds are in the ground.");
+  await page.getByRole("button", { name: "Post update" }).click();
+  await expect(page.getByTestId("updates")).toContainText("The first seeds are in the ground.");
   await alice.close();
   mkdirSync("reports/screenshots", { recursive: true });
 });
@@ -72,6 +81,9 @@ const PAGES: { name: string; who: Who; path: () => string }[] = [
   { name: "disputes", who: "carol", path: () => "/admin/disputes" },
   { name: "admin-queue", who: "carol", path: () => "/admin" },
   { name: "admin-audit", who: "carol", path: () => "/admin/audit" },
+  { name: "campaign-updates", who: "anonymous", path: () => `${campaignPath}/updates` },
+  { name: "donor-wall", who: "anonymous", path: () => `${campaignPath}/contributions` },
+  { name: "receipt", who: "bob", path: () => receiptPath },
 ];
 
 /** Load `path` and collect what went wrong on the way: failed or 4xx/5xx requests, console errors, Stripe.js. */

@@ -14,7 +14,7 @@ import { type ContributionDto, contributeSchema, parseIdempotencyKey } from "@/l
 /**
  * Contribute to a campaign (what POST /api/campaigns/{id}/contributions does). Fields: campaignId,
  * idempotencyKey (made by the form: a repeated submission is the same contribution), amount (as typed: lib/money/input.ts),
- * currency, paymentMethod, message, anonymous. Answers the contribution, which may still be pending.
+ * currency, paymentMethod, message, anonymous, subscribeToUpdates (a box: email me this campaign's updates). Answers the contribution, which may still be pending.
  */
 export async function contributeAction(
   _prev: ActionResult<ContributionDto> | undefined,
@@ -33,6 +33,7 @@ export async function contributeAction(
         paymentMethod: formText(form, "paymentMethod"),
         ...(message ? { message } : {}),
         anonymous: form.has("anonymous"),
+        subscribeToUpdates: form.has("subscribeToUpdates"),
       },
       { amount: parseAmountInput(formText(form, "amount"), currency) },
     );

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { directUploadRequestSchema, reorderAssetsSchema } from "@/lib/assets/schemas";
 import { createTokenSchema } from "@/lib/auth/schemas";
-import { closeForAbuseSchema, createCampaignSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
+import { closeForAbuseSchema, createCampaignSchema, postUpdateSchema, updateCampaignSchema } from "@/lib/campaigns/schemas";
 import { createReportSchema } from "@/lib/moderation/schemas";
 import { contributeSchema, createRefundSchema } from "@/lib/payments/schemas";
 
@@ -170,6 +170,27 @@ export const API = {
       },
       ...errors(401, 404, 429),
     },
+  },
+  postCampaignUpdate: {
+    method: "post",
+    path: "/api/campaigns/{id}/updates",
+    body: postUpdateSchema,
+    summary: "Post an update on a campaign (its creator), emailed to the donors who asked for updates",
+    description:
+      "Plain text (1–5000 characters, line breaks kept) and optionally one of the campaign's pictures (`assetId`: upload it first with POST /api/campaigns/{id}/assets). A draft cannot post (409 CAMPAIGN_NOT_PUBLISHED), nor a suspended campaign or one closed by the platform (409 CAMPAIGN_CLOSED); an ended one can. The update and the `campaign.update_posted` event are committed together; the donors who ticked \"Email me this campaign's updates\" get it by email shortly after.",
+    parameters: [idParam],
+    responses: {
+      "201": { description: "Posted (committed)", ...jsonBody("CampaignUpdate") },
+      ...errors(400, 401, 403, 404, 409, 413, 415, 429),
+    },
+  },
+  listCampaignUpdates: {
+    method: "get",
+    path: "/api/campaigns/{id}/updates",
+    summary: "A campaign's updates, newest first (public once the campaign is published)",
+    security: [],
+    parameters: [idParam, limitParam, cursorParam],
+    responses: { "200": { description: "A page", ...jsonBody("CampaignUpdatePage") }, ...errors(400, 404, 429) },
   },
   uploadAsset: {
     method: "post",

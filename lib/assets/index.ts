@@ -4,7 +4,7 @@ import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { and, count, eq, gt, sql, sum } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
-import { assets, campaigns, users } from "@/db/schema";
+import { assets, campaigns, campaignUpdates, users } from "@/db/schema";
 import { contentEditable } from "@/lib/campaigns/status";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
@@ -230,6 +230,8 @@ export async function deleteAsset(
       if (err instanceof AppError && err.code === "CAMPAIGN_NOT_FOUND") throw assetNotFound();
       throw err;
     }
+    // A campaign update that showed this picture keeps its words and loses the picture (campaign_updates.asset_id).
+    await tx.update(campaignUpdates).set({ assetId: null }).where(eq(campaignUpdates.assetId, assetId));
     const [gone] = await tx.delete(assets).where(eq(assets.id, assetId)).returning();
     if (!gone) throw assetNotFound(); // deleted meanwhile
     await tx

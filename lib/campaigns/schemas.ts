@@ -120,3 +120,44 @@ export type UpdateCampaignInput = z.infer<typeof updateCampaignSchema>;
 export type CloseForAbuseInput = z.infer<typeof closeForAbuseSchema>;
 export type CampaignDto = z.infer<typeof campaignSchema>;
 export type CampaignStatus = z.infer<typeof campaignStatusSchema>;
+
+// Campaign updates (lib/campaigns/updates.ts, docs/updates.md).
+
+/** Most characters of an update's text (the table's check constraint `campaign_updates_body_length`). */
+export const UPDATE_BODY_MAX = 5000;
+
+export const postUpdateSchema = z
+  .strictObject({
+    body: textField({ min: 1, max: UPDATE_BODY_MAX, multiline: true }).describe("the update's text, 1–5000 characters"),
+    assetId: z
+      .uuid({ message: "must be the ID of one of the campaign's pictures" })
+      .optional()
+      .describe("a picture (image asset) of the same campaign, shown with the update"),
+  })
+  .meta({ id: "PostCampaignUpdate" });
+
+export const campaignUpdateSchema = z
+  .object({
+    id: z.uuid().describe("UUIDv7: newer updates have greater IDs"),
+    campaignId: z.uuid(),
+    author: z.object({ id: z.uuid(), name: z.string() }),
+    body: z.string(),
+    picture: z
+      .object({
+        assetId: z.uuid(),
+        url: z.string().describe("GET it; takes ?variant=thumb|card|hero like any picture"),
+        width: z.number().int().nullable(),
+        height: z.number().int().nullable(),
+      })
+      .nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "CampaignUpdate" });
+
+export const campaignUpdatePageSchema = z
+  .object({ items: z.array(campaignUpdateSchema), nextCursor: z.string().nullable() })
+  .meta({ id: "CampaignUpdatePage" });
+
+export type PostUpdateInput = z.infer<typeof postUpdateSchema>;
+export type CampaignUpdateDto = z.infer<typeof campaignUpdateSchema>;
+export type CampaignUpdatePage = z.infer<typeof campaignUpdatePageSchema>;

@@ -30,6 +30,8 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_IN_USE: 409,
   INVALID_STATUS_TRANSITION: 409,
   CAMPAIGN_CLOSED: 409,
+  /** A draft cannot post updates (lib/campaigns/updates.ts): nobody could read them yet. */
+  CAMPAIGN_NOT_PUBLISHED: 409,
   CAMPAIGN_NOT_CLOSED_FOR_ABUSE: 409,
   /** The report was dismissed or actioned already (lib/moderation `dismissReport`). */
   REPORT_NOT_OPEN: 409,

@@ -5,8 +5,11 @@ import { createTokenSchema, tokenSchema } from "@/lib/auth/schemas";
 import {
   campaignPageSchema,
   campaignSchema,
+  campaignUpdatePageSchema,
+  campaignUpdateSchema,
   closeForAbuseSchema,
   createCampaignSchema,
+  postUpdateSchema,
   updateCampaignSchema,
 } from "@/lib/campaigns/schemas";
 import { ERRORS } from "@/lib/errors";
@@ -73,6 +76,9 @@ const documented = [
   createCampaignSchema,
   updateCampaignSchema,
   closeForAbuseSchema,
+  postUpdateSchema,
+  campaignUpdateSchema,
+  campaignUpdatePageSchema,
   createTokenSchema,
   tokenSchema,
   errorSchema,

@@ -3,7 +3,7 @@ import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { keysetPage } from "@/db/keyset";
-import { campaigns, contributions, disputes, idempotencyKeys, refunds, users } from "@/db/schema";
+import { campaignSubscriptions, campaigns, contributions, disputes, idempotencyKeys, refunds, users } from "@/db/schema";
 import { getCampaignTerms } from "@/lib/campaigns";
 import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { acceptsContributions } from "@/lib/campaigns/status";
@@ -191,7 +191,8 @@ export function checkAmount(input: Pick<ContributeInput, "amount" | "currency">,
 /**
  * Phase 1: the campaign must take money in this currency; the pending contribution is recorded with the key, in
  * one statement (the key's update is a CTE of the insert: both or neither, no transaction round trips), which
- * answers the new row.
+ * answers the new row. With `input.subscribeToUpdates` the same statement also subscribes the contributor to the
+ * campaign's updates (campaign_subscriptions, a second CTE; on conflict nothing): no statement more on the hot path.
  */
 async function recordPending(
   db: Db,
@@ -219,8 +220,17 @@ async function recordPending(
       .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)))
       .returning({ key: idempotencyKeys.key }),
   );
-  const [row] = await db
-    .with(keyed)
+  // A data-modifying CTE runs whether or not the statement reads it (PostgreSQL, "WITH Queries").
+  const subscribed = db
+    .$with("subscribed")
+    .as(
+      db
+        .insert(campaignSubscriptions)
+        .values({ campaignId, userId: user.id })
+        .onConflictDoNothing()
+        .returning({ userId: campaignSubscriptions.userId }),
+    );
+  const [row] = await (input.subscribeToUpdates ? db.with(keyed, subscribed) : db.with(keyed))
     .insert(contributions)
     .values({
       id,

@@ -18,6 +18,12 @@ export const contributeSchema = z
       .describe("Stripe PaymentMethod ID; the sandbox accepts Stripe's test IDs"),
     message: textField({ max: 500, multiline: true }).optional(),
     anonymous: z.boolean().default(false),
+    subscribeToUpdates: z
+      .boolean()
+      .default(false)
+      .describe(
+        "email me this campaign's updates (the creator's news): subscribes the contributor to the campaign, whatever the payment's outcome; not part of the Idempotency-Key's body comparison",
+      ),
   })
   .meta({ id: "Contribute" });
 

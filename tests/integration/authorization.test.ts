@@ -190,6 +190,12 @@ const MATRIX: Record<string, Row> = {
         headers: { "idempotency-key": crypto.randomUUID() },
       }),
   },
+  "POST /api/campaigns/{id}/updates": {
+    // the creator speaks for the campaign; admins moderate it but do not post for it
+    expect: { anonymous: 401, other: 403, owner: 201, admin: 403 },
+    prepare: aliceCampaign,
+    send: (w, a, id) => route(w, a, "POST", `/api/campaigns/${id}/updates`, { json: { body: "We dug ten metres." } }),
+  },
   "POST /api/campaigns/{id}/assets": {
     expect: { anonymous: 401, other: 403, owner: 201, admin: 403 },
     prepare: aliceCampaign,
@@ -307,6 +313,11 @@ const MATRIX: Record<string, Row> = {
     expect: { anonymous: "UNAUTHENTICATED", other: "FORBIDDEN", owner: "FORBIDDEN", admin: "ok" },
     prepare: aliceCampaign,
     send: (w, a, id) => action(w, a, "campaigns#closeCampaignForAbuseAction", { campaignId: id, reason: "A scam" }),
+  },
+  "updates#postUpdateAction": {
+    expect: { anonymous: "UNAUTHENTICATED", other: "FORBIDDEN", owner: "ok", admin: "FORBIDDEN" },
+    prepare: aliceCampaign,
+    send: (w, a, id) => action(w, a, "updates#postUpdateAction", { campaignId: id, body: "Posted by a form." }),
   },
   "assets#reorderAssetsAction": {
     expect: { anonymous: "SIGN_IN", other: "FORBIDDEN", owner: "ok", admin: "FORBIDDEN" },

@@ -9,6 +9,7 @@ import { sessionUser } from "@/lib/auth/session";
 import { pageCursor } from "@/lib/campaigns/schemas";
 import { listOwnContributions } from "@/lib/payments/contributions";
 import type { RefundDto } from "@/lib/payments/schemas";
+import { isPaid } from "@/lib/payments/settle";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My contributions" };
@@ -39,6 +40,7 @@ export default async function MyContributionsPage({
           <h1>My contributions</h1>
           <p className="muted">What you gave, and any money a campaign gave back to you.</p>
         </div>
+        <ReceiptYears />
       </div>
 
       {items.length === 0 ? (
@@ -67,6 +69,11 @@ export default async function MyContributionsPage({
                   <ContributionStatus status={c.status} refundedAmount={c.refundedAmount} currency={c.currency} />
                 </p>
                 {c.failure && <p className="muted small">{c.failure.message}</p>}
+                {c.status !== "requires_action" && isPaid(c.status) && (
+                  <p className="small">
+                    <Link href={`/contributions/${c.id}/receipt`}>Receipt</Link>
+                  </p>
+                )}
                 {c.refundedAmount > 0 && (
                   <p className="small">
                     Refunded to you: <strong>{formatMoney(c.refundedAmount, c.currency)}</strong> of{" "}
@@ -93,5 +100,26 @@ export default async function MyContributionsPage({
 
       <Pager path="/contributions" cursor={cursor} nextCursor={nextCursor} />
     </>
+  );
+}
+
+/**
+ * "Receipts for your taxes": this year's and last year's receipts as one CSV download each
+ * (app/(site)/contributions/receipts/[year]); a plain download, no client-side routing.
+ */
+function ReceiptYears() {
+  const year = new Date().getUTCFullYear();
+  return (
+    <p className="small receipt-years">
+      Receipts for your taxes:{" "}
+      {[year, year - 1].map((y, i) => (
+        <span key={y}>
+          {i > 0 && " · "}
+          <a href={`/contributions/receipts/${y}`} download>
+            {y} (CSV)
+          </a>
+        </span>
+      ))}
+    </p>
   );
 }

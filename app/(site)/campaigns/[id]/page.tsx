@@ -9,10 +9,14 @@ import { sessionUser } from "@/lib/auth/session";
 import { statusReasonFor } from "@/lib/campaigns";
 import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { movesFor } from "@/lib/campaigns/status";
+import { listCampaignUpdates } from "@/lib/campaigns/updates";
 import { listCampaignContributions } from "@/lib/payments/contributions";
 
 // The signed-in view (the proxy sends visitors without a session to the cached app/(public) one).
 export const dynamic = "force-dynamic";
+
+/** Updates shown on the campaign page; "See all updates" leads to the rest. */
+const UPDATES_SHOWN = 3;
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -51,11 +55,15 @@ export default async function CampaignPage({ params }: Props) {
   const moves = movesFor({ ...c, creatorId: c.creator.id }, user, now).map((to) => moveButton(c.status, to));
   // Why it is suspended or ended, for its creator and admins only (donors see the public notice alone).
   const reason = c.status === "suspended" || c.status === "ended" ? await statusReasonFor(db(), c.id, user) : undefined;
-  const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
+  const [recent, updates] = await Promise.all([
+    listCampaignContributions(db(), { campaign: c, limit: 10 }),
+    listCampaignUpdates(db(), c.id, { limit: UPDATES_SHOWN }),
+  ]);
   return (
     <CampaignView
       campaign={c}
       recent={recent}
+      updates={updates}
       now={now}
       viewer={
         user && {

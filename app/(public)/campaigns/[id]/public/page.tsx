@@ -4,6 +4,7 @@ import { cache } from "react";
 import { CampaignView } from "@/components/CampaignView";
 import { campaignForPage, campaignPageMetadata } from "@/components/campaignMetadata";
 import { db } from "@/lib/app";
+import { listCampaignUpdates } from "@/lib/campaigns/updates";
 import { listCampaignContributions } from "@/lib/payments/contributions";
 
 /**
@@ -21,6 +22,9 @@ export async function generateStaticParams(): Promise<{ id: string }[]> {
   return [];
 }
 
+/** Updates shown on the campaign page; "See all updates" leads to the rest. */
+const UPDATES_SHOWN = 3;
+
 type Props = { params: Promise<{ id: string }> };
 
 /** The published campaign, or undefined (unknown ID, or a draft: only its creator sees it, on the signed-in page). */
@@ -34,6 +38,9 @@ export default async function PublicCampaignPage({ params }: Props) {
   const { id } = await params;
   const c = await load(id);
   if (!c) notFound();
-  const recent = await listCampaignContributions(db(), { campaign: c, limit: 10 });
-  return <CampaignView campaign={c} recent={recent} now={new Date()} />;
+  const [recent, updates] = await Promise.all([
+    listCampaignContributions(db(), { campaign: c, limit: 10 }),
+    listCampaignUpdates(db(), c.id, { limit: UPDATES_SHOWN }),
+  ]);
+  return <CampaignView campaign={c} recent={recent} updates={updates} now={new Date()} />;
 }

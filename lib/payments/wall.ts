@@ -1,0 +1,123 @@
+import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
+import type { Db } from "@/db/client";
+import { contributions, users } from "@/db/schema";
+
+/**
+ * The donor wall (docs/donor-wall.md): a campaign's top donors and words of support, public. Anonymity is kept
+ * everywhere: an anonymous gift is shown as "Anonymous", never with its donor's name, and never added to the
+ * donor's named gifts (a donor who gave once by name and once anonymously appears twice, once as each).
+ * The paginated list of every gift is `listCampaignContributions` (lib/payments/contributions.ts).
+ */
+
+/** What a donor (or one anonymous gift) gave and still gives: paid amounts net of refunds, minor units. */
+export interface TopDonor {
+  /** The donor's name, or "Anonymous" for one anonymous gift. */
+  name: string;
+  anonymous: boolean;
+  amount: number;
+  currency: string;
+  /** How many gifts make up `amount` (always 1 for an anonymous gift). */
+  gifts: number;
+}
+
+export interface WordOfSupport {
+  id: string;
+  name: string;
+  message: string;
+  createdAt: string;
+}
+
+/** How many top donors the wall shows. */
+export const TOP_DONORS = 5;
+/** Top donors are recomputed at most this often per campaign and process. */
+export const TOP_DONORS_TTL_MS = 60_000;
+/** Words of support are looked for among this many of the newest paid gifts (a bounded scan of the campaign's index). */
+export const SUPPORT_SCAN = 500;
+
+/**
+ * The campaign's TOP_DONORS largest donors by what they still give (paid contributions, not fully refunded, net of
+ * refunds): named gifts summed per donor, each anonymous gift on its own as "Anonymous". This reads all of the
+ * campaign's paid contributions, so callers use `cachedTopDonors`, which runs it at most once a minute per campaign.
+ */
+export async function topDonors(db: Db, campaignId: string): Promise<TopDonor[]> {
+  const net = sql<number>`${contributions.amount} - ${contributions.refundedAmount}`;
+  const paid = and(eq(contributions.campaignId, campaignId), inArray(contributions.status, ["succeeded", "partially_refunded"]));
+  const rows = await db.execute<{ name: string; anonymous: boolean; amount: string; currency: string; gifts: string }>(sql`
+    select name, anonymous, amount, currency, gifts from (
+      select ${users.name} as name, false as anonymous, sum(${net}) as amount, ${contributions.currency} as currency,
+             count(*) as gifts, min(${contributions.id}::text) as first
+        from ${contributions} join ${users} on ${users.id} = ${contributions.contributorId}
+       where ${paid} and not ${contributions.anonymous}
+       group by ${contributions.contributorId}, ${users.name}, ${contributions.currency}
+      union all
+      select 'Anonymous', true, ${net}, ${contributions.currency}, 1, ${contributions.id}::text
+        from ${contributions}
+       where ${paid} and ${contributions.anonymous}
+    ) d
+    order by amount desc, first asc
+    limit ${TOP_DONORS}`);
+  return rows.map((r) => ({
+    name: r.name,
+    anonymous: r.anonymous,
+    amount: Number(r.amount),
+    currency: r.currency.trim(),
+    gifts: Number(r.gifts),
+  }));
+}
+
+let cache: LRUCache<string, TopDonor[], Db> | undefined;
+
+/**
+ * `topDonors`, kept TOP_DONORS_TTL_MS per campaign in this process (lru-cache: 10,000 campaigns at most; one
+ * query at a time per campaign, concurrent views wait for it). A viral campaign's history is thus read at most once
+ * a minute per instance, not on every view; the list may be up to a minute old.
+ */
+export async function cachedTopDonors(db: Db, campaignId: string): Promise<TopDonor[]> {
+  cache ??= new LRUCache<string, TopDonor[], Db>({
+    max: 10_000,
+    ttl: TOP_DONORS_TTL_MS,
+    fetchMethod: (id, _stale, { context }) => topDonors(context, id),
+  });
+  return (await cache.fetch(campaignId, { context: db })) ?? [];
+}
+
+/**
+ * Words of support: the messages donors left with their paid gifts, newest first, found among the campaign's
+ * SUPPORT_SCAN newest paid gifts (contributions_campaign_idx, so a view reads at most that many index entries).
+ * The name is "Anonymous" for an anonymous gift.
+ */
+export async function wordsOfSupport(db: Db, campaignId: string, limit = 10): Promise<WordOfSupport[]> {
+  const recent = db
+    .select({
+      id: contributions.id,
+      contributorId: contributions.contributorId,
+      message: contributions.message,
+      anonymous: contributions.anonymous,
+      createdAt: contributions.createdAt,
+    })
+    .from(contributions)
+    .where(and(eq(contributions.campaignId, campaignId), inArray(contributions.status, ["succeeded", "partially_refunded"])))
+    .orderBy(desc(contributions.id))
+    .limit(SUPPORT_SCAN)
+    .as("recent");
+  const rows = await db
+    .select({
+      id: recent.id,
+      message: recent.message,
+      anonymous: recent.anonymous,
+      createdAt: recent.createdAt,
+      name: users.name,
+    })
+    .from(recent)
+    .innerJoin(users, eq(users.id, recent.contributorId))
+    .where(isNotNull(recent.message))
+    .orderBy(desc(recent.id))
+    .limit(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.anonymous ? "Anonymous" : r.name,
+    message: r.message as string,
+    createdAt: r.createdAt.toISOString(),
+  }));
+}
