@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { services } from "@/lib/app";
+import { mailGroup } from "@/lib/mail/consumer";
 import { EVENTS, type EventPayload } from "./catalogue";
 
 /**
@@ -152,5 +153,8 @@ export const cacheInvalidation: ConsumerGroup = {
   afterCommit: (events) => notifyChanged(events.map((e) => (e.data as { campaignId: string }).campaignId)),
 };
 
-/** The groups every deployment runs: each feeds something people see (totals, fresh cached pages). */
-export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, cacheInvalidation];
+/**
+ * The groups every deployment runs: each feeds something people see (totals, fresh cached pages, the mail
+ * people receive: lib/mail/consumer.ts).
+ */
+export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, cacheInvalidation, mailGroup];
