@@ -4,7 +4,7 @@ import { authSecret } from "@/lib/auth/options";
 import { config } from "@/lib/config";
 import type { Applied, ConsumerGroup } from "@/lib/events/consumers";
 import { EVENTS, type EventPayload } from "@/lib/events/catalogue";
-import { enqueueMail, mailUrl } from "./queue";
+import { enqueueMail, mailUrl, oneClickUrl, unsubscribePageUrl } from "./queue";
 import {
   campaignUpdateMail,
   donationReceivedMail,
@@ -103,10 +103,7 @@ async function onSucceeded(tx: Db, e: EventPayload<"contribution.succeeded">) {
     ...receipt,
   });
   if (row.donation_notice !== "each") return;
-  const unsubscribeUrl = mailUrl(
-    c,
-    `/api/unsubscribe?token=${unsubscribeToken(authSecret(c), { kind: "notices", userId: row.creator_id })}`,
-  );
+  const token = unsubscribeToken(authSecret(c), { kind: "notices", userId: row.creator_id });
   const notice = donationReceivedMail({
     creatorName: row.creator_name,
     donor: { name: row.donor_name, anonymous: row.anonymous },
@@ -114,14 +111,14 @@ async function onSucceeded(tx: Db, e: EventPayload<"contribution.succeeded">) {
     currency: e.currency,
     campaignTitle: row.title,
     campaignUrl: mailUrl(c, `/campaigns/${e.campaignId}`),
-    unsubscribeUrl,
+    unsubscribeUrl: unsubscribePageUrl(c, token),
   });
   await enqueueMail(tx, {
     dedupeKey: `donation:${e.contributionId}`,
     kind: "donation_received",
     toUserId: row.creator_id,
     toAddress: row.creator_email,
-    unsubscribeUrl,
+    unsubscribeUrl: oneClickUrl(c, token),
     ...notice,
   });
 }
@@ -185,15 +182,15 @@ async function onUpdatePosted(tx: Db, e: EventPayload<"campaign.update_posted">)
     campaignUrl: mailUrl(c, `/campaigns/${e.campaignId}`),
     unsubscribeUrl: placeholder,
   });
-  const base = mailUrl(c, "/api/unsubscribe?token=");
   const token = unsubscribeTokenSql(authSecret(c), sql`'c.' || s.user_id::text || '.' || ${e.campaignId}::text`);
   await tx.execute(sql`
     insert into mail_messages (id, dedupe_key, kind, to_user_id, to_address, subject, text_body, html_body, unsubscribe_url)
     select ${UUIDV7_SQL}, 'update:' || ${e.updateId}::text || ':' || s.user_id::text, 'campaign_update', s.user_id, usr.email,
-           ${m.subject}, replace(${m.text}, ${placeholder}, t.url), replace(${m.html}, ${placeholder}, t.url), t.url
+           ${m.subject}, replace(${m.text}, ${placeholder}, ${unsubscribePageUrl(c, "")} || t.token),
+           replace(${m.html}, ${placeholder}, ${unsubscribePageUrl(c, "")} || t.token), ${oneClickUrl(c, "")} || t.token
     from campaign_subscriptions s
     join users usr on usr.id = s.user_id
-    cross join lateral (select ${base} || ${token} as url) t
+    cross join lateral (select ${token} as token) t
     where s.campaign_id = ${e.campaignId}
     on conflict (dedupe_key) do nothing`);
 }

@@ -56,6 +56,16 @@ export function mailUrl(c: Pick<Config, "NEXTAUTH_URL" | "PORT">, path: string):
   return new URL(path, c.NEXTAUTH_URL ?? `http://localhost:${c.PORT}`).toString();
 }
 
+/** The confirm page of an unsubscribe token (the link in a message's body): GET shows a button, nothing changes. */
+export function unsubscribePageUrl(c: Pick<Config, "NEXTAUTH_URL" | "PORT">, token: string): string {
+  return `${mailUrl(c, "/unsubscribe")}?token=${token}`;
+}
+
+/** The one-click address of an unsubscribe token (the `List-Unsubscribe` header, RFC 8058): a POST there stops it. */
+export function oneClickUrl(c: Pick<Config, "NEXTAUTH_URL" | "PORT">, token: string): string {
+  return `${mailUrl(c, "/api/unsubscribe")}?token=${token}`;
+}
+
 /** One row of the admins' mailbox (/admin/mail). */
 export interface MailboxItem {
   id: string;

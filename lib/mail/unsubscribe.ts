@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { campaignSubscriptions, campaigns, users } from "@/db/schema";
 import { validate as isUuid } from "uuid";
 import { AppError } from "@/lib/errors";
 
@@ -72,3 +74,25 @@ export function unsubscribeTokenSql(secret: string, payload: SQL): SQL {
   return sql`(${payload} || '.' || rtrim(translate(encode(${mac}, 'base64'), '+/', '-_'), '='))`;
 }
 
+
+/**
+ * Stop what `scope` names (idempotent: doing it twice is the same): one campaign's updates deletes the
+ * user's `campaign_subscriptions` row; donation notices set the user's `donation_notice` to `off` (no mail per
+ * gift, no digest). Messages already queued are still sent. Answers `scope` with the campaign's title, if any.
+ */
+export async function applyUnsubscribe(db: Db, scope: UnsubscribeScope): Promise<UnsubscribeScope & { campaignTitle?: string }> {
+  if (scope.kind === "notices") {
+    await db.update(users).set({ donationNotice: "off" }).where(eq(users.id, scope.userId));
+    return scope;
+  }
+  await db
+    .delete(campaignSubscriptions)
+    .where(and(eq(campaignSubscriptions.userId, scope.userId), eq(campaignSubscriptions.campaignId, scope.campaignId)));
+  return { ...scope, campaignTitle: await campaignTitle(db, scope.campaignId) };
+}
+
+/** The title of the campaign a scope names (for the confirm page), undefined for donation notices or a missing campaign. */
+export async function campaignTitle(db: Db, campaignId: string): Promise<string | undefined> {
+  const [row] = await db.select({ title: campaigns.title }).from(campaigns).where(eq(campaigns.id, campaignId));
+  return row?.title;
+}
