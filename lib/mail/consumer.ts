@@ -2,16 +2,10 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { authSecret } from "@/lib/auth/options";
 import { config } from "@/lib/config";
-import type { Applied, ConsumerGroup } from "@/lib/events/consumers";
 import { EVENTS, type EventPayload } from "@/lib/events/catalogue";
+import type { Applied, ConsumerGroup } from "@/lib/events/consumers";
 import { enqueueMail, mailUrl, oneClickUrl, unsubscribePageUrl } from "./queue";
-import {
-  campaignUpdateMail,
-  donationReceivedMail,
-  payoutPaidMail,
-  receiptMail,
-  refundIssuedMail,
-} from "./templates";
+import { campaignUpdateMail, donationReceivedMail, payoutPaidMail, receiptMail, refundIssuedMail } from "./templates";
 import { unsubscribeToken, unsubscribeTokenSql } from "./unsubscribe";
 
 /**

@@ -38,7 +38,13 @@ interface GiftRow extends Record<string, unknown> {
  * new. A contribution counts on the day it settled, even if it was refunded since. Answers how many digests
  * were queued now.
  */
-export async function writeDigests(db: Db, c: Pick<Config, "NEXTAUTH_URL" | "PORT">, secret: string, day: string, timezone: string) {
+export async function writeDigests(
+  db: Db,
+  c: Pick<Config, "NEXTAUTH_URL" | "PORT">,
+  secret: string,
+  day: string,
+  timezone: string,
+) {
   const rows = await db.execute<GiftRow>(sql`
     select u.id as creator_id, u.email, u.name, k.title, c.amount, c.currency, c.anonymous, d.name as donor_name
     from users u

@@ -84,7 +84,10 @@ export interface MailboxItem {
  * previous page. Answers `limit` rows at most and the cursor of the next page (undefined at the end).
  * The caller checks that the reader is an admin.
  */
-export async function listMail(db: Db, opts: { limit: number; before?: string }): Promise<{ items: MailboxItem[]; next?: string }> {
+export async function listMail(
+  db: Db,
+  opts: { limit: number; before?: string },
+): Promise<{ items: MailboxItem[]; next?: string }> {
   const rows = await db
     .select({
       id: mailMessages.id,

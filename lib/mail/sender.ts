@@ -165,9 +165,12 @@ export function startMailSender(d: SenderDeps, opts: { intervalMs?: number } = {
       else d.log?.error({ err }, "mail: sender round failed");
     }
     if (!stopped) {
-      timer = setTimeout(() => {
-        current = tick();
-      }, busy ? 0 : interval);
+      timer = setTimeout(
+        () => {
+          current = tick();
+        },
+        busy ? 0 : interval,
+      );
       timer.unref();
     }
   };

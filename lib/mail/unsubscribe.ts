@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { and, eq, type SQL, sql } from "drizzle-orm";
+import { validate as isUuid } from "uuid";
 import type { Db } from "@/db/client";
 import { campaignSubscriptions, campaigns, users } from "@/db/schema";
-import { validate as isUuid } from "uuid";
 import { AppError } from "@/lib/errors";
 
 /**
@@ -73,7 +73,6 @@ export function unsubscribeTokenSql(secret: string, payload: SQL): SQL {
   const mac = sql`sha256(${opad}::bytea || sha256(${ipad}::bytea || convert_to('unsubscribe:' || ${payload}, 'UTF8')))`;
   return sql`(${payload} || '.' || rtrim(translate(encode(${mac}, 'base64'), '+/', '-_'), '='))`;
 }
-
 
 /**
  * Stop what `scope` names (idempotent: doing it twice is the same): one campaign's updates deletes the

@@ -17,8 +17,8 @@ export default async function NotificationSettingsPage() {
     <>
       <h1>Email notifications</h1>
       <p className="muted">
-        Receipts, refunds and payouts are always emailed to {user.email}. Campaign updates you asked for can be stopped
-        from the link in each one.
+        Receipts, refunds and payouts are always emailed to {user.email}. Campaign updates you asked for can be stopped from the
+        link in each one.
       </p>
       <DonationNoticeForm current={current} />
     </>

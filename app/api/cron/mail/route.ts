@@ -1,7 +1,7 @@
 import { API } from "@/lib/api/operations";
 import { db } from "@/lib/app";
-import { authSecret } from "@/lib/auth/options";
 import { requireCronSecret } from "@/lib/auth/cron";
+import { authSecret } from "@/lib/auth/options";
 import { config } from "@/lib/config";
 import { json, methodNotAllowed, operation } from "@/lib/http";
 import { previousDay, writeDigests } from "@/lib/mail/digest";
