@@ -219,7 +219,7 @@ export function campaignUpdateMail(m: {
     .filter(Boolean);
   return {
     subject: subjectLine(`Update from ${m.campaignTitle}`),
-    text: `News from "${m.campaignTitle}":\n\n${m.body.trim()}\n\n${m.campaignUrl}\n` + unsubscribeText(m.unsubscribeUrl, why),
+    text: `News from "${m.campaignTitle}":\n\n${m.body.trim()}\n\n${m.campaignUrl}\n${unsubscribeText(m.unsubscribeUrl, why)}`,
     html: page(
       [`News from “${escapeHtml(m.campaignTitle)}”:`, ...paragraphs, link(m.campaignUrl, "See the campaign")],
       `You receive this because ${escapeHtml(why)}. ${link(m.unsubscribeUrl, "Stop these emails")}.`,
