@@ -32,6 +32,12 @@ export interface ConsumerGroup {
   apply(tx: Db, events: Applied): Promise<void>;
   /** Side effects outside the database, after the batch committed (best effort, e.g. cache invalidation). */
   afterCommit?(events: Applied): Promise<void>;
+  /**
+   * Where a new cursor of this group starts: at the beginning of the stream (default: the group's effect
+   * covers history, e.g. totals), or `now`, after the events already written (a group whose effect makes no
+   * sense for old events: mail must not send a receipt for every past contribution when it is deployed).
+   */
+  startsAt?: "beginning" | "now";
 }
 
 /** The events that move a campaign's displayed figures. */

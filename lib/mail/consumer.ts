@@ -26,6 +26,8 @@ type MailEvent = (typeof TYPES)[number];
 export const mailGroup: ConsumerGroup = {
   name: "mail",
   types: TYPES,
+  // Deployed onto an existing database, it starts after the events already there: no mail about the past.
+  startsAt: "now",
   parse: (e) => EVENTS[e.type as MailEvent].parse(e.payload),
   async apply(tx, events: Applied) {
     for (const { event, data } of events) {
