@@ -424,10 +424,15 @@ export const API = {
   openUnsubscribeLink: {
     method: "get",
     path: "/api/unsubscribe",
-    summary: "The one-click address opened as a link: 303 to the confirm page (/unsubscribe?token=…); changes nothing",
+    summary:
+      "The one-click address opened with a GET: changes nothing; a browser (Accept: text/html) is sent to the confirm page (/unsubscribe?token=…)",
     security: [],
     parameters: [{ name: "token", in: "query", required: true, schema: { type: "string" } }],
-    responses: { "303": { description: "To the confirm page" }, ...errors(400) },
+    responses: {
+      "200": { description: "What the token would stop: { unsubscribe: { kind: campaign | notices, campaignId?, confirmUrl } }" },
+      "303": { description: "A browser: to the confirm page" },
+      ...errors(400),
+    },
   },
   getHealth: {
     method: "get",

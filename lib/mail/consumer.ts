@@ -30,14 +30,25 @@ export const mailGroup: ConsumerGroup = {
   startsAt: "now",
   parse: (e) => EVENTS[e.type as MailEvent].parse(e.payload),
   async apply(tx, events: Applied) {
+    // One read for every contribution the batch names (a viral campaign's batch holds hundreds).
+    const ids = events
+      .filter((e) => e.event.type === "contribution.succeeded" || e.event.type === "contribution.refunded")
+      .map((e) => (e.data as { contributionId: string }).contributionId);
+    const rows = await contributionsOf(tx, ids);
     for (const { event, data } of events) {
       switch (event.type as MailEvent) {
-        case "contribution.succeeded":
-          await onSucceeded(tx, data as EventPayload<"contribution.succeeded">);
+        case "contribution.succeeded": {
+          const d = data as EventPayload<"contribution.succeeded">;
+          const row = rows.get(d.contributionId);
+          if (row) await onSucceeded(tx, d, row);
           break;
-        case "contribution.refunded":
-          await onRefunded(tx, data as EventPayload<"contribution.refunded">);
+        }
+        case "contribution.refunded": {
+          const d = data as EventPayload<"contribution.refunded">;
+          const row = rows.get(d.contributionId);
+          if (row) await onRefunded(tx, d, row);
           break;
+        }
         case "payout.paid":
           await onPayoutPaid(tx, data as EventPayload<"payout.paid">);
           break;
@@ -50,6 +61,7 @@ export const mailGroup: ConsumerGroup = {
 };
 
 interface ContributionRow extends Record<string, unknown> {
+  id: string;
   receipt_number: string | null;
   anonymous: boolean;
   settled_at: Date | string | null;
@@ -64,23 +76,27 @@ interface ContributionRow extends Record<string, unknown> {
   donation_notice: "each" | "daily" | "off";
 }
 
-async function contribution(tx: Db, contributionId: string): Promise<ContributionRow | undefined> {
-  const [row] = await tx.execute<ContributionRow>(sql`
-    select c.receipt_number, c.anonymous, c.settled_at, c.created_at, k.title,
+/** The contributions `ids` name, with their campaign's title, donor and creator, by contribution ID. */
+async function contributionsOf(tx: Db, ids: string[]): Promise<Map<string, ContributionRow>> {
+  if (ids.length === 0) return new Map();
+  const list = sql.join(
+    [...new Set(ids)].map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+  const rows = await tx.execute<ContributionRow>(sql`
+    select c.id, c.receipt_number, c.anonymous, c.settled_at, c.created_at, k.title,
            d.id as donor_id, d.email as donor_email, d.name as donor_name,
            u.id as creator_id, u.email as creator_email, u.name as creator_name, u.donation_notice
     from contributions c
     join campaigns k on k.id = c.campaign_id
     join users d on d.id = c.contributor_id
     join users u on u.id = k.creator_id
-    where c.id = ${contributionId}`);
-  return row;
+    where c.id in (${list})`);
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
-async function onSucceeded(tx: Db, e: EventPayload<"contribution.succeeded">) {
+async function onSucceeded(tx: Db, e: EventPayload<"contribution.succeeded">, row: ContributionRow) {
   const c = config();
-  const row = await contribution(tx, e.contributionId);
-  if (!row) return;
   const receiptUrl = mailUrl(c, `/contributions/${e.contributionId}/receipt`);
   const receipt = receiptMail({
     donorName: row.donor_name,
@@ -119,9 +135,7 @@ async function onSucceeded(tx: Db, e: EventPayload<"contribution.succeeded">) {
   });
 }
 
-async function onRefunded(tx: Db, e: EventPayload<"contribution.refunded">) {
-  const row = await contribution(tx, e.contributionId);
-  if (!row) return;
+async function onRefunded(tx: Db, e: EventPayload<"contribution.refunded">, row: ContributionRow) {
   const m = refundIssuedMail({
     donorName: row.donor_name,
     amount: e.amount,

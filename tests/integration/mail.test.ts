@@ -242,7 +242,10 @@ describe("mail over SMTP", () => {
     expect(await sql`select 1 from campaign_subscriptions where campaign_id = ${campaignId}`).toHaveLength(2);
 
     // A GET changes nothing (it leads to the confirm page); the one-click POST, from anywhere, unsubscribes.
-    const get = await api(path, { base: app.baseUrl });
+    const about = await api(path, { base: app.baseUrl });
+    expect(about.status).toBe(200);
+    expect(about.body.unsubscribe).toMatchObject({ kind: "campaign", campaignId });
+    const get = await api(path, { base: app.baseUrl, headers: { accept: "text/html" } });
     expect(get.status).toBe(303);
     expect(get.headers.get("location")).toMatch(/^\/unsubscribe\?token=c\./);
     const page = await fetch(`${app.baseUrl}${get.headers.get("location")}`);

@@ -413,7 +413,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The one-click address opened as a link: 303 to the confirm page (/unsubscribe?token=…); changes nothing */
+        /** The one-click address opened with a GET: changes nothing; a browser (Accept: text/html) is sent to the confirm page (/unsubscribe?token=…) */
         get: operations["openUnsubscribeLink"];
         put?: never;
         /** One-click unsubscribe (RFC 8058), the List-Unsubscribe address of a message that is not transactional: stops one campaign's updates or the donation notices the signed token names */
@@ -2865,7 +2865,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To the confirm page */
+            /** @description What the token would stop: { unsubscribe: { kind: campaign | notices, campaignId?, confirmUrl } } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A browser: to the confirm page */
             303: {
                 headers: {
                     [name: string]: unknown;

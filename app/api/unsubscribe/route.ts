@@ -28,16 +28,20 @@ export const POST = operation(API.unsubscribeOneClick, async (req) => {
 });
 
 /**
- * A mail client that opens the header's address as a link (a GET, which must change nothing): 303 to the
- * confirm page with the same token. A bad token is refused there too (400).
+ * The header's address opened with a GET, which must change nothing: a browser (Accept: text/html) goes on to
+ * the confirm page with the same token (303); any other client gets what the token names,
+ * `{ unsubscribe: { kind, campaignId?, confirmUrl } }`. A bad token: 400 UNSUBSCRIBE_TOKEN_INVALID.
  */
 export const GET = operation(API.openUnsubscribeLink, async (req) => {
   const token = new URL(req.url).searchParams.get("token");
-  verifyUnsubscribeToken(authSecret(config()), token);
-  return new Response(null, {
-    status: 303,
-    headers: { location: `/unsubscribe?token=${encodeURIComponent(token ?? "")}`, "cache-control": "no-store" },
-  });
+  const scope = verifyUnsubscribeToken(authSecret(config()), token);
+  const confirmUrl = `/unsubscribe?token=${encodeURIComponent(token ?? "")}`;
+  const headers = { "cache-control": "no-store" };
+  if (req.headers.get("accept")?.includes("text/html")) {
+    return new Response(null, { status: 303, headers: { ...headers, location: confirmUrl } });
+  }
+  const about = scope.kind === "campaign" ? { kind: scope.kind, campaignId: scope.campaignId } : { kind: scope.kind };
+  return json({ unsubscribe: { ...about, confirmUrl } }, { headers });
 });
 
 export const { PUT, PATCH, DELETE } = methodNotAllowed(["GET", "POST"]);
