@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb } from "@/db/client";
 import { appendEvent } from "@/lib/events/outbox";
+import { writeDigests } from "@/lib/mail/digest";
 import { unsubscribeToken, verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
 import { runCli } from "../support/cli";
 import { type AppServer, provisionDatabase, startApp, TEST_AUTH_SECRET, type TestDatabase } from "../support/env";
@@ -256,6 +257,52 @@ describe("mail over SMTP", () => {
     const left = await sql<{ user_id: string }[]>`select user_id from campaign_subscriptions where campaign_id = ${campaignId}`;
     expect(left.map((r) => r.user_id)).not.toContain(bobRow?.id);
     expect(left).toHaveLength(1);
+  });
+
+  it("a creator who chose the daily digest gets no mail per gift but one digest a day, anonymous gifts as 'Anonymous'", async () => {
+    const campaignId = await activeCampaign(alice, app.baseUrl, { title: "Digest garden" });
+    await sql`update users set donation_notice = 'daily' where email = 'alice@example.com'`;
+    try {
+      const a = await give(app.baseUrl, bob, campaignId, 700);
+      const b = await give(app.baseUrl, bob, campaignId, 300, { anonymous: true });
+      for (const c of [a, b]) {
+        const rows = await waitFor(
+          () => rowsOf(c.id),
+          (rs) => rs.length === 1 && rs[0]?.status === "sent",
+        );
+        expect(rows.map((r) => r.kind)).toEqual(["receipt"]);
+      }
+      // What the scheduler does for the previous day, here for today (UTC), twice: one digest.
+      const today = new Date().toISOString().slice(0, 10);
+      const { sql: pool, db } = openDb(tdb.url, 1);
+      try {
+        const settings = { NEXTAUTH_URL: app.baseUrl, PORT: app.port };
+        expect(await writeDigests(db, settings, TEST_AUTH_SECRET, today, "UTC")).toBe(1);
+        expect(await writeDigests(db, settings, TEST_AUTH_SECRET, today, "UTC")).toBe(0);
+      } finally {
+        await pool.end();
+      }
+      const [digest] = await waitFor(
+        () => copies(smtp, "alice@example.com", new RegExp(`^\\d+ donations? on ${today}: `)).hits,
+        (h) => h.length === 1,
+      );
+      expect(digest?.mail.text).toContain('$7.00 from Bob Example to "Digest garden"');
+      expect(digest?.mail.text).toContain('$3.00 from Anonymous to "Digest garden"');
+      expect(header(digest?.mail, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
+      // The digest's one-click link stops donation emails altogether.
+      const oneClick = String(header(digest?.mail, "List-Unsubscribe")).replace(/^<|>$/g, "");
+      const r = await api(oneClick.slice(oneClick.indexOf("/api/")), {
+        base: app.baseUrl,
+        method: "POST",
+        body: "List-Unsubscribe=One-Click",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      expect(r.body).toEqual({ unsubscribed: { kind: "notices" } });
+      const [u] = await sql<{ donation_notice: string }[]>`select donation_notice from users where email = 'alice@example.com'`;
+      expect(u?.donation_notice).toBe("off");
+    } finally {
+      await sql`update users set donation_notice = 'each' where email = 'alice@example.com'`;
+    }
   });
 
   it("killed with SIGKILL after the contribution committed and before its mail went out, the app sends each message exactly once after a restart", async () => {
