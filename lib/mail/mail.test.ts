@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "@/lib/config";
 import { formatMoney } from "@/lib/money/currency";
 import { backoffSeconds, isTemporary, mailDomain, messageIdOf } from "./sender";
 import {
@@ -194,5 +195,17 @@ describe("sender rules", () => {
     expect(messageIdOf("0190b3d2-6a1e-7c3b-8f00-0123456789ab", "A <a@b.example>")).toBe(
       "<0190b3d2-6a1e-7c3b-8f00-0123456789ab@b.example>",
     );
+  });
+});
+
+describe("mail configuration", () => {
+  it("accepts smtp:// and smtps:// URLs and a sender address; refuses anything else naming the variable", () => {
+    const c = parseConfig({ SMTP_URL: "smtps://user:pass@mail.example.org:465", MAIL_FROM: "Crowd <hi@example.org>" });
+    expect(c.SMTP_URL).toBe("smtps://user:pass@mail.example.org:465");
+    expect(parseConfig({}).MAIL_FROM).toBe("Crowdfund <no-reply@localhost>");
+    expect(parseConfig({}).SMTP_URL).toBeUndefined();
+    expect(() => parseConfig({ SMTP_URL: "http://mail.example.org" })).toThrow(/SMTP_URL/);
+    expect(() => parseConfig({ MAIL_FROM: "not an address" })).toThrow(ConfigError);
+    expect(() => parseConfig({ MAIL_FROM: "not an address" })).toThrow(/MAIL_FROM/);
   });
 });

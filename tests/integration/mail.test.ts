@@ -339,6 +339,12 @@ describe("mail over SMTP", () => {
 });
 
 describe("mail without SMTP (the embedded default)", () => {
+  it("GET /api/cron/mail is refused without the cron secret", async () => {
+    const r = await api("/api/cron/mail", { token: "not-the-cron-secret" });
+    expect(r.status).toBe(401);
+    expect(r.body.error.code).toBe("UNAUTHENTICATED");
+  });
+
   it("is kept, and admins read it at /admin/mail; others get the not-found page", async () => {
     const alice = await tokenFor("alice@example.com");
     const bob = await tokenFor("bob@example.com");
