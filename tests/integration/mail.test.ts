@@ -15,7 +15,7 @@ import { openDb } from "@/db/client";
 import { appendEvent } from "@/lib/events/outbox";
 import { writeDigests } from "@/lib/mail/digest";
 import { unsubscribeToken, verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
-import { runCli } from "../support/cli";
+import { runCli, startWorker } from "../support/cli";
 import { type AppServer, provisionDatabase, startApp, TEST_AUTH_SECRET, type TestDatabase } from "../support/env";
 import { activeCampaign, api, baseUrl, signIn, tokenFor } from "../support/http";
 import { startTestSmtp, type TestSmtp } from "../support/smtp";
@@ -335,6 +335,36 @@ describe("mail over SMTP", () => {
     expect(notice.hits).toHaveLength(1);
     expect(receipt.messageIds).toBe(1);
     expect(notice.messageIds).toBe(1);
+  });
+
+  it("under npm run worker (SERVICES=consumers) the worker queues and sends the mail, with the web process sending none", async () => {
+    await app.stop();
+    app = await startApp(tdb.url, { ...env(), SERVICES: "web,dispatcher" }, app.port);
+    const worker = startWorker({
+      DATABASE_URL: tdb.url,
+      NEXTAUTH_SECRET: TEST_AUTH_SECRET,
+      NEXTAUTH_URL: app.baseUrl,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: FROM,
+      SERVICES: "consumers",
+    });
+    try {
+      await waitFor(worker.output, (o) => o.includes("[worker] running") || worker.exitCode !== null, 60_000);
+      expect(worker.output()).toContain("[worker] running consumers");
+      const campaignId = await activeCampaign(alice, app.baseUrl, { title: "Worker mail" });
+      const c = await give(app.baseUrl, bob, campaignId, 1500);
+      await waitFor(
+        () => rowsOf(c.id),
+        (rows) => rows.length === 2 && rows.every((r) => r.status === "sent"),
+        30_000,
+      );
+      expect(copies(smtp, "bob@example.com", /^Receipt #\d+: \$15\.00 to Worker mail$/).hits).toHaveLength(1);
+    } finally {
+      worker.kill("SIGTERM");
+      await worker.done;
+      await app.stop();
+      app = await startApp(tdb.url, env(), app.port);
+    }
   });
 });
 
