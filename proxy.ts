@@ -85,7 +85,8 @@ export async function proxy(req: NextRequest) {
   }
 
   // Cross-site writes the session cookie would authenticate (pages' actions and the API): lib/http/origin.
-  if (!path.startsWith("/api/webhooks/") && forgedCookieWrite(req, appConfig())) {
+  // Exempt: provider webhooks (signed) and the one-click unsubscribe (its token authenticates it, RFC 8058).
+  if (!path.startsWith("/api/webhooks/") && path !== "/api/unsubscribe" && forgedCookieWrite(req, appConfig())) {
     const res = jsonError(
       403,
       errorBody("CROSS_ORIGIN_REQUEST", "Writes with this site's session may only come from this site"),

@@ -10,6 +10,7 @@ const ACCOUNT_PAGES = [
   ["/dashboard", "Dashboard"],
   ["/contributions", "My contributions"],
   ["/settings/payouts", "Payouts"],
+  ["/settings/notifications", "Email notifications"],
   ["/settings/tokens", "API tokens"],
 ] as const;
 

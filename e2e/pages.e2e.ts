@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { unsubscribeToken } from "@/lib/mail/unsubscribe";
+import { TEST_AUTH_SECRET } from "@/tests/support/env";
 import { createCampaign } from "./helpers";
 
 /**
@@ -27,6 +29,9 @@ async function contextFor(browser: Browser, who: Who, size: keyof typeof SIZES):
 
 let campaignPath = "";
 let receiptPath = "";
+let mailPath = "";
+/** An unsubscribe link's token (donation notices of some user), signed with the e2e app's auth secret. */
+const unsubscribe = unsubscribeToken(TEST_AUTH_SECRET, { kind: "notices", userId: "0190b3d2-6a1e-7c3b-8f00-0123456789ab" });
 
 test.beforeAll(async ({ browser }) => {
   // One active campaign with a contribution: alice creates it (published at once), bob gives.
@@ -59,6 +64,19 @@ test.beforeAll(async ({ browser }) => {
   await page.getByRole("button", { name: "Post update" }).click();
   await expect(page.getByTestId("updates")).toContainText("The first seeds are in the ground.");
   await alice.close();
+  // The receipt of that contribution in the admins' mailbox (kept: no SMTP in the e2e app), once it is queued.
+  const carol = await browser.newContext({ storageState: "test-results/.auth/carol.json" });
+  const admin = await carol.newPage();
+  await expect(async () => {
+    await admin.goto("/admin/mail");
+    mailPath =
+      (await admin
+        .getByRole("link", { name: /^Receipt #\d+: \$97\.50 to Community garden/ })
+        .first()
+        .getAttribute("href", { timeout: 1000 })) ?? "";
+    expect(mailPath).toMatch(/^\/admin\/mail\//);
+  }).toPass({ timeout: 20_000 });
+  await carol.close();
   mkdirSync("reports/screenshots", { recursive: true });
 });
 
@@ -84,6 +102,10 @@ const PAGES: { name: string; who: Who; path: () => string }[] = [
   { name: "campaign-updates", who: "anonymous", path: () => `${campaignPath}/updates` },
   { name: "donor-wall", who: "anonymous", path: () => `${campaignPath}/contributions` },
   { name: "receipt", who: "bob", path: () => receiptPath },
+  { name: "mailbox", who: "carol", path: () => "/admin/mail" },
+  { name: "mailbox-message", who: "carol", path: () => mailPath },
+  { name: "notifications", who: "alice", path: () => "/settings/notifications" },
+  { name: "unsubscribe", who: "anonymous", path: () => `/unsubscribe?token=${unsubscribe}` },
 ];
 
 /** Load `path` and collect what went wrong on the way: failed or 4xx/5xx requests, console errors, Stripe.js. */

@@ -432,6 +432,58 @@ export const API = {
       ...errors(401),
     },
   },
+  sendMail: {
+    method: "get",
+    path: "/api/cron/mail",
+    summary:
+      "Send the queued mail (or keep it, without SMTP_URL) for up to 45 s where no sender runs in the background (Vercel Cron, every minute; Authorization: Bearer CRON_SECRET; refused when it is not set)",
+    security: [{ bearer: [] }],
+    parameters: [
+      {
+        name: "digest",
+        in: "query",
+        schema: { type: "string", enum: ["1"] },
+        description: "1: first queue yesterday's daily digests (once a day)",
+      },
+    ],
+    responses: {
+      "200": { description: "{ mail: { sent, kept, retried, failed, caughtUp }, digests? (digests queued) }" },
+      ...errors(401),
+    },
+  },
+  unsubscribeOneClick: {
+    method: "post",
+    path: "/api/unsubscribe",
+    summary:
+      "One-click unsubscribe (RFC 8058), the List-Unsubscribe address of a message that is not transactional: stops one campaign's updates or the donation notices the signed token names",
+    security: [],
+    parameters: [{ name: "token", in: "query", required: true, schema: { type: "string" }, description: "From the message" }],
+    requestBody: {
+      content: {
+        "application/x-www-form-urlencoded": {
+          schema: { type: "object", properties: { "List-Unsubscribe": { type: "string", enum: ["One-Click"] } } },
+        },
+      },
+    },
+    responses: {
+      "200": { description: "{ unsubscribed: { kind: campaign | notices, campaignId? } }" },
+      "303": { description: "The confirm page's own form: back to /unsubscribe?done=…" },
+      ...errors(400, 413),
+    },
+  },
+  openUnsubscribeLink: {
+    method: "get",
+    path: "/api/unsubscribe",
+    summary:
+      "The one-click address opened with a GET: changes nothing; a browser (Accept: text/html) is sent to the confirm page (/unsubscribe?token=…)",
+    security: [],
+    parameters: [{ name: "token", in: "query", required: true, schema: { type: "string" } }],
+    responses: {
+      "200": { description: "What the token would stop: { unsubscribe: { kind: campaign | notices, campaignId?, confirmUrl } }" },
+      "303": { description: "A browser: to the confirm page" },
+      ...errors(400),
+    },
+  },
   getHealth: {
     method: "get",
     path: "/api/health",

@@ -5,6 +5,8 @@ import { invalidateCampaigns } from "@/lib/cache/campaigns";
 import type { Role } from "@/lib/config";
 import { startConsumers } from "@/lib/events";
 import { onCampaignsChanged } from "@/lib/events/consumers";
+import { startDigestJob } from "@/lib/mail/digest";
+import { smtpTransport, startMailSender } from "@/lib/mail/sender";
 import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
 import { describeBalances, sandboxBalancesUnder } from "@/lib/payouts/balances";
 import { startPayoutScheduler } from "@/lib/payouts/scheduler";
@@ -13,8 +15,9 @@ import { databaseUrl, openAppDb, type Services } from "./index";
 /**
  * The process roles (docs/architecture.md, "Process roles"), started from the composition root:
  * - `web`: serves HTTP (Next.js itself; nothing to start here);
- * - `consumers`: the event consumers (campaign totals, cache invalidation), on their own pool;
- * - `scheduler`: the daily payout run and its reconciliation (one runner across processes, by an advisory lock);
+ * - `consumers`: the event consumers (campaign totals, cache invalidation, mail) and the mail sender, on their own pools;
+ * - `scheduler`: the daily payout run and its reconciliation (one runner across processes, by an advisory lock), and
+ *   the creators' daily mail digests;
  * - `dispatcher`: the sandbox payment provider's webhook deliveries (only when Stripe is not configured).
  * Every background role may run in any number of processes at once: each is safe under concurrency.
  * Each start also warns, once, of sandbox money left in campaign accounts when payouts go through Stripe
@@ -57,9 +60,14 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
       stops.push(() => runtime.stop());
       started.push("consumers");
       s.log.info({ transport: c.EVENT_TRANSPORT, worker: runtime.workerId }, "event consumers running");
+      // The mail sender beside them (lib/mail/sender.ts): any number of processes share the queue.
+      stops.push(startMailSender({ db: pool(2), transport: smtpTransport(c), from: c.MAIL_FROM, log: s.log }));
+      s.log.info({ smtp: Boolean(c.SMTP_URL) }, c.SMTP_URL ? "mail sender running" : "mail kept for /admin/mail (no SMTP_URL)");
     }
     if (roles.has("scheduler")) {
-      stops.push(startPayoutScheduler(pool(3), c, s.log));
+      const scheduled = pool(3);
+      stops.push(startPayoutScheduler(scheduled, c, s.log));
+      stops.push(startDigestJob(scheduled, c, s.log)); // creators' daily digests (lib/mail/digest.ts)
       started.push("scheduler");
       s.log.info({ schedule: c.PAYOUT_SCHEDULE, timezone: c.PAYOUT_TIMEZONE }, "payout scheduler running");
     }

@@ -243,6 +243,20 @@ const envSchema = z
     UPLOADTHING_INGEST_URL: z.url().optional(),
     /** Host serving UploadThing files (default ufs.sh, the app ID as subdomain); a host containing "local" is served over http with the app ID in the path. */
     UPLOADTHING_UFS_HOST: z.string().min(1).optional(),
+    /**
+     * Outgoing mail (lib/mail, docs/mail.md): smtp:// or smtps:// URL of the SMTP server, credentials in it
+     * (`smtps://user:pass@mail.example.org:465`). Unset → nothing is sent: messages are kept and shown to admins
+     * at /admin/mail.
+     */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^/\s]+/, "must be an smtp:// or smtps:// URL")
+      .optional(),
+    /** The sender of every message, `Name <address>` or a bare address; its domain names the Message-IDs. */
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, "must be an address, or Name <address>")
+      .default("Crowdfund <no-reply@localhost>"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {

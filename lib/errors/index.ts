@@ -23,6 +23,8 @@ export const ERRORS = {
   /** The provider cannot charge this amount as is (lib/money/currency.ts `chargeProblem`: e.g. KWD not ending in 0). */
   AMOUNT_NOT_CHARGEABLE: 400,
   INVALID_SIGNATURE: 400,
+  /** An unsubscribe link's token is missing, malformed or not signed by this app (lib/mail/unsubscribe.ts). */
+  UNSUBSCRIBE_TOKEN_INVALID: 400,
   CONTRIBUTION_NOT_FOUND: 404,
   REFUND_NOT_FOUND: 404,
   REPORT_NOT_FOUND: 404,

@@ -135,9 +135,23 @@ export async function partitionsWithEvents(db: Db, wanted: Record<string, readon
 /** Make the cursor and lease rows of `groups` × `partitions` exist (idempotent). */
 export async function ensureCursors(db: Db, groups: readonly ConsumerGroup[], partitions: number): Promise<void> {
   for (const gr of groups) {
-    await db.execute(sql`
-      insert into consumer_cursors ("group", partition)
-      select ${gr.name}, p from generate_series(0, ${partitions - 1}) p on conflict do nothing`);
+    if (gr.startsAt === "now") {
+      // A group added to a running deployment (mail) starts after the events already applied elsewhere:
+      // each new cursor sits on its partition's last event below the xmin horizon (docs/events.md).
+      await db.execute(sql`
+        insert into consumer_cursors ("group", partition, last_xid, last_seq)
+        select ${gr.name}, p, coalesce(e.xid, '0'::xid8), coalesce(e.seq, 0)
+        from generate_series(0, ${partitions - 1}) p
+        left join lateral (
+          select o.xid, o.seq from outbox_events o
+          where o.partition = p and o.xid < pg_snapshot_xmin(pg_current_snapshot())
+          order by o.xid desc, o.seq desc limit 1) e on true
+        on conflict do nothing`);
+    } else {
+      await db.execute(sql`
+        insert into consumer_cursors ("group", partition)
+        select ${gr.name}, p from generate_series(0, ${partitions - 1}) p on conflict do nothing`);
+    }
     await db.execute(sql`
       insert into consumer_leases ("group", partition)
       select ${gr.name}, p from generate_series(0, ${partitions - 1}) p on conflict do nothing`);

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { services } from "@/lib/app";
+import { mailGroup } from "@/lib/mail/consumer";
 import { EVENTS, type EventPayload } from "./catalogue";
 
 /**
@@ -31,6 +32,12 @@ export interface ConsumerGroup {
   apply(tx: Db, events: Applied): Promise<void>;
   /** Side effects outside the database, after the batch committed (best effort, e.g. cache invalidation). */
   afterCommit?(events: Applied): Promise<void>;
+  /**
+   * Where a new cursor of this group starts: at the beginning of the stream (default: the group's effect
+   * covers history, e.g. totals), or `now`, after the events already written (a group whose effect makes no
+   * sense for old events: mail must not send a receipt for every past contribution when it is deployed).
+   */
+  startsAt?: "beginning" | "now";
 }
 
 /** The events that move a campaign's displayed figures. */
@@ -152,5 +159,8 @@ export const cacheInvalidation: ConsumerGroup = {
   afterCommit: (events) => notifyChanged(events.map((e) => (e.data as { campaignId: string }).campaignId)),
 };
 
-/** The groups every deployment runs: each feeds something people see (totals, fresh cached pages). */
-export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, cacheInvalidation];
+/**
+ * The groups every deployment runs: each feeds something people see (totals, fresh cached pages, the mail
+ * people receive: lib/mail/consumer.ts).
+ */
+export const DEFAULT_GROUPS: ConsumerGroup[] = [campaignTotals, cacheInvalidation, mailGroup];

@@ -82,7 +82,7 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, stream, prefix);
-    for (const gr of groups) await ensureDurable(jsm, stream, `cf-${gr.name}`, prefix);
+    for (const gr of groups) await ensureDurable(jsm, stream, `cf-${gr.name}`, prefix, gr.startsAt);
   } catch (err) {
     await nc.close();
     throw err;
@@ -242,7 +242,7 @@ export async function startNatsConsumers(db: Db, groups: ConsumerGroup[], opts: 
         if (stopped) break;
         log("error", "nats consumer failed", { group: gr.name, error: String(err) });
         await new Promise((r) => setTimeout(r, 1000));
-        await ensureDurable(await jetstreamManager(nc), stream, `cf-${gr.name}`, prefix).catch(() => {});
+        await ensureDurable(await jetstreamManager(nc), stream, `cf-${gr.name}`, prefix, gr.startsAt).catch(() => {});
       }
     }
   }
@@ -274,13 +274,20 @@ async function ensureStream(jsm: JetStreamManager, name: string, prefix: string)
   }
 }
 
-async function ensureDurable(jsm: JetStreamManager, stream: string, durable: string, prefix: string) {
+/** Create (or update) a group's durable consumer; a group that `startsAt: "now"` gets only messages published after its creation. */
+async function ensureDurable(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  prefix: string,
+  startsAt: "beginning" | "now" = "beginning",
+) {
   const cfg = { ack_wait: nanos(30_000), max_ack_pending: 1000 };
   try {
     await jsm.consumers.add(stream, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: startsAt === "now" ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: `${prefix}.>`,
       ...cfg,
     });

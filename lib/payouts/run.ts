@@ -6,6 +6,7 @@ import type { Db } from "@/db/client";
 import { payoutRuns, payouts } from "@/db/schema";
 import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
+import { appendEvent } from "@/lib/events/outbox";
 import { accounts, type EntryInput, lockCampaignBalances, postEntries } from "@/lib/ledger";
 import { type TransferRefusal, transferRefusal } from "./guard";
 import { type PayoutHold, payoutHold } from "./hold";
@@ -494,7 +495,14 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
   if (updates.length === 0) return;
   await db.transaction(async (tx) => {
     // Guarded by the status read, so an answer is applied once and a state never goes back.
-    await tx.execute(sql`
+    const changed = await tx.execute<{
+      id: string;
+      campaign_id: string;
+      creator_id: string;
+      amount: string;
+      currency: string;
+      status: string;
+    }>(sql`
       update payouts p set
         status = r.status::payout_status,
         transfer_id = r.transfer_id,
@@ -505,7 +513,23 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
         failed_at = case when r.status = 'failed' then now() else p.failed_at end
       from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
         as r(id uuid, "from" text, status text, transfer_id text, code text, message text)
-      where p.id = r.id and p.status::text = r."from"`);
+      where p.id = r.id and p.status::text = r."from"
+      returning p.id, p.campaign_id, p.creator_id, p.amount, p.currency, p.status`);
     await postEntries(tx, entries);
+    // The creator hears of it (lib/mail): once per payout, as the row becomes paid in this transaction.
+    for (const p of changed) {
+      if (p.status !== "paid") continue;
+      await appendEvent(tx, {
+        type: "payout.paid",
+        partitionKey: p.campaign_id,
+        payload: {
+          payoutId: p.id,
+          campaignId: p.campaign_id,
+          creatorId: p.creator_id,
+          amount: Number(p.amount),
+          currency: p.currency,
+        },
+      });
+    }
   });
 }

@@ -187,4 +187,38 @@ describe("event stream cursor (PostgreSQL transport)", () => {
     const [c] = await h.pg`select last_xid::text as xid, last_seq from consumer_cursors where "group" = ${name}`;
     expect([c?.xid, Number(c?.last_seq)]).toEqual(["10000", 1]);
   });
+
+  it("a group that starts at 'now' (mail) skips the events written before its cursors existed and applies those after", async () => {
+    const key = `${RUN}-late-group`;
+    await appendMany(h.db, [key], 5);
+    // "Written before" means below the xmin horizon, as the consumers read (a transaction still running anywhere
+    // on the server holds it back): wait until these five are.
+    await waitFor(
+      "the five below the horizon",
+      async () =>
+        (
+          await h.pg`select count(*)::int as n from outbox_events
+                     where partition_key = ${key} and xid < pg_snapshot_xmin(pg_current_snapshot())`
+        )[0]?.n as number,
+      (n) => n === 5,
+      30_000,
+    );
+    const g = { ...effectsGroup(`t-now-${RUN}`), startsAt: "now" as const };
+    const r = run([g]);
+    await waitFor(
+      "cursors made",
+      async () => (await h.pg`select 1 from consumer_cursors where "group" = ${g.name}`).length,
+      (n) => n === PARTITIONS,
+    );
+    await appendMany(h.db, [key], 3);
+    await waitFor(
+      "3 applied",
+      () => appliedFor(g.name, key),
+      (n) => n >= 3,
+    );
+    await sleep(300); // room for an old event to show up
+    await stop(r);
+    expect(g.violations).toEqual([]);
+    expect(await appliedFor(g.name, key)).toBe(3);
+  });
 });

@@ -254,6 +254,15 @@ const MATRIX: Record<string, Row> = {
         headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=00" },
       }),
   },
+  "POST /api/unsubscribe": {
+    // authenticated by its signed token only (docs/mail.md): a bad one is refused whoever calls, session or not
+    expect: all(400),
+    send: (w, a) =>
+      route(w, a, "POST", "/api/unsubscribe?token=n.00000000-0000-4000-8000-000000000000.forged", {
+        body: "List-Unsubscribe=One-Click",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+  },
   "POST /api/auth/{...nextauth}": {
     // next-auth's sign-in: a wrong password is refused whoever calls (the session does not matter)
     expect: all(401),
@@ -337,6 +346,11 @@ const MATRIX: Record<string, Row> = {
     expect: { anonymous: "SIGN_IN", other: "TOKEN_NOT_FOUND", owner: "ok", admin: "TOKEN_NOT_FOUND" },
     prepare: aliceToken,
     send: (w, a, id) => action(w, a, "tokens#revokeTokenAction", { tokenId: id }),
+  },
+  "notifications#setDonationNoticeAction": {
+    // each signed-in user sets their own choice (to the default, so that other cells see nothing change)
+    expect: signedIn("ok", "SIGN_IN"),
+    send: (w, a) => action(w, a, "notifications#setDonationNoticeAction", { donationNotice: "each" }),
   },
   "payouts#connectPayoutAccountAction": {
     expect: signedIn("redirect", "SIGN_IN"),

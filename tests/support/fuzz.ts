@@ -665,10 +665,15 @@ export async function send(world: FuzzWorld, req: FuzzRequest, salt: number): Pr
 /** Tables that change by themselves (consumers' leases, heartbeats and progress): left out of the comparison. */
 const VOLATILE = /^(consumer_|outbox_cursors|parked_events$)/;
 
-/** Columns a successful read updates, left out of their table's digest: a token's last use, a payout account's refresh. */
+/**
+ * Columns a successful read updates, left out of their table's digest: a token's last use, a payout account's
+ * refresh; and the mail sender's progress on a queued message (status, attempts: lib/mail/sender.ts), which
+ * moves by itself a second after the message was queued. A refused request must still queue no message.
+ */
 const READ_UPDATES: Record<string, string> = {
   api_tokens: "row(x.id, x.user_id, x.name, x.revoked_at)::text",
   payout_accounts: "row(x.user_id, x.provider, x.account_id)::text",
+  mail_messages: "row(x.id, x.dedupe_key, x.to_address, x.subject)::text",
 };
 
 /**
