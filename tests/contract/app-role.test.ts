@@ -99,7 +99,7 @@ describe("the app's database role", () => {
     expect(me?.who).toBe("postgres");
   });
 
-  it("holds exactly: SELECT and INSERT on the ledger, SELECT/INSERT/UPDATE/DELETE on every other table, no TRUNCATE", async () => {
+  it("holds exactly: SELECT and INSERT on the ledger and the admin audit log, SELECT/INSERT/UPDATE/DELETE on every other table, no TRUNCATE", async () => {
     const rows = await owner<{ table: string; privileges: string }[]>`
       select c.relname as table,
         concat_ws(',',
@@ -115,7 +115,8 @@ describe("the app's database role", () => {
     expect(rows.length).toBeGreaterThan(20);
     for (const r of rows) {
       expect(`${r.table}: ${r.privileges}`).toBe(
-        `${r.table}: ${r.table.startsWith("ledger_") ? "SELECT,INSERT" : "SELECT,INSERT,UPDATE,DELETE"}`,
+        // Append-only for the app: the ledger (migration 0014) and the admin audit log (migration 0016).
+        `${r.table}: ${r.table.startsWith("ledger_") || r.table === "admin_audit_log" ? "SELECT,INSERT" : "SELECT,INSERT,UPDATE,DELETE"}`,
       );
     }
   });
