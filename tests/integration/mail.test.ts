@@ -186,6 +186,32 @@ describe("mail over SMTP", () => {
     expect(events).toHaveLength(1);
   });
 
+  it("the whole path: a donor ticks the box when giving, the creator posts an update through the API, the donor gets it once", async () => {
+    const campaignId = await activeCampaign(alice, app.baseUrl, { title: "Roof news" });
+    await give(app.baseUrl, bob, campaignId, 2_500, { subscribeToUpdates: true });
+    const carol = await tokenFor("carol@example.com", tdb.url);
+    await give(app.baseUrl, carol, campaignId, 1_000); // did not tick the box: no update mail
+    const posted = await api(`/api/campaigns/${campaignId}/updates`, {
+      base: app.baseUrl,
+      token: alice,
+      json: { body: "The new roof is on. Thank you!" },
+    });
+    expect(posted.status, posted.text).toBe(201);
+    const got = await waitFor(
+      () => copies(smtp, "bob@example.com", /^Update from Roof news$/).hits,
+      (h) => h.length === 1,
+    );
+    expect(got).toHaveLength(1);
+    expect(got[0]?.mail.text).toContain("The new roof is on. Thank you!");
+    // carol's receipt arrived (so mail reached her) but no update: she did not opt in.
+    const receipt = await waitFor(
+      () => copies(smtp, "carol@example.com", /^Receipt #\d+: .* to Roof news$/).hits,
+      (h) => h.length === 1,
+    );
+    expect(receipt).toHaveLength(1);
+    expect(copies(smtp, "carol@example.com", /^Update from Roof news$/).hits).toHaveLength(0);
+  });
+
   it("a campaign update reaches every subscriber once, each with their own one-click link; a tampered token is a 400", async () => {
     const campaignId = await activeCampaign(alice, app.baseUrl, { title: "Garden news" });
     const users = await sql<
