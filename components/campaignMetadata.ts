@@ -61,3 +61,16 @@ export async function campaignPageMetadata(
     return { title: "Campaign" };
   }
 }
+
+/**
+ * generateMetadata of a campaign's sub-pages (its updates, its donor wall): "<label>: <title>", or "Campaign not
+ * found" for an unknown ID, a draft the viewer may not see, or a failed read (never a throw, as campaignPageMetadata).
+ */
+export async function campaignSubpageMetadata(
+  params: Promise<{ id: string }>,
+  label: string,
+  viewer: () => Promise<PublicUser | undefined>,
+): Promise<Metadata> {
+  const c = await campaignForPage((await params).id, viewer).catch(() => undefined);
+  return { title: c ? `${label}: ${c.title}` : "Campaign not found" };
+}

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { campaignForPage } from "@/components/campaignMetadata";
+import { campaignForPage, campaignSubpageMetadata } from "@/components/campaignMetadata";
 import { formatDateTime, formatMoney } from "@/components/format";
 import { Pager } from "@/components/Pager";
 import { db } from "@/lib/app";
@@ -19,9 +19,8 @@ type Props = {
   searchParams: Promise<{ [key: string]: string | string[] | undefined }>;
 };
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const c = await campaignForPage((await params).id, () => sessionUser()).catch(() => undefined);
-  return { title: c ? `Donors: ${c.title}` : "Campaign not found" };
+export function generateMetadata({ params }: Props): Promise<Metadata> {
+  return campaignSubpageMetadata(params, "Donors", () => sessionUser());
 }
 
 /**

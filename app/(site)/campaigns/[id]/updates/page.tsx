@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { UpdateList } from "@/components/CampaignUpdates";
-import { campaignForPage } from "@/components/campaignMetadata";
+import { campaignForPage, campaignSubpageMetadata } from "@/components/campaignMetadata";
 import { Pager } from "@/components/Pager";
 import { db } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
@@ -18,9 +18,8 @@ type Props = {
   searchParams: Promise<{ [key: string]: string | string[] | undefined }>;
 };
 
-export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const c = await campaignForPage((await params).id, () => sessionUser()).catch(() => undefined);
-  return { title: c ? `Updates: ${c.title}` : "Campaign not found" };
+export function generateMetadata({ params }: Props): Promise<Metadata> {
+  return campaignSubpageMetadata(params, "Updates", () => sessionUser());
 }
 
 /** Every update of a campaign, newest first, 20 a page (the campaign page shows the newest three). Public. */
