@@ -15,14 +15,31 @@ export async function appendEvent<T extends EventType>(
   tx: Db,
   e: { type: T; partitionKey: string; payload: EventPayload<T> },
 ): Promise<string> {
-  EVENTS[e.type].parse(e.payload);
-  const id = uuidv7();
-  await tx.insert(outboxEvents).values({
-    id,
-    type: e.type,
-    partitionKey: e.partitionKey,
-    partition: partitionOf(e.partitionKey, config().EVENT_PARTITIONS),
-    payload: e.payload,
+  const [id] = await appendEvents(tx, [e]);
+  return id as string;
+}
+
+/**
+ * Append many events of one type in one INSERT, whatever their number (the payout run appends one
+ * `payout.paid` per payout of a batch): same contract as `appendEvent`, in `events`' order, which is also
+ * their `seq` order. Returns their IDs in that order.
+ */
+export async function appendEvents<T extends EventType>(
+  tx: Db,
+  events: { type: T; partitionKey: string; payload: EventPayload<T> }[],
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const partitions = config().EVENT_PARTITIONS;
+  const rows = events.map((e) => {
+    EVENTS[e.type].parse(e.payload);
+    return {
+      id: uuidv7(),
+      type: e.type,
+      partitionKey: e.partitionKey,
+      partition: partitionOf(e.partitionKey, partitions),
+      payload: e.payload,
+    };
   });
-  return id;
+  await tx.insert(outboxEvents).values(rows);
+  return rows.map((r) => r.id);
 }

@@ -17,12 +17,28 @@ export type SandboxBehavior = (typeof SANDBOX_BEHAVIORS)[number];
 
 type TransferRow = typeof sandboxTransfers.$inferSelect;
 
-function fromRow(r: TransferRow): ProviderTransfer {
+function fromRow(r: Pick<TransferRow, "id" | "status" | "failureCode" | "availableAt">): ProviderTransfer {
   if (r.status === "failed")
     return { status: "failed", failureCode: r.failureCode ?? "transfer_failed", failureMessage: "The transfer was refused" };
   if (r.status === "pending" && r.availableAt && r.availableAt.getTime() <= Date.now()) return { id: r.id, status: "paid" };
   return { id: r.id, status: r.status === "pending" ? "pending" : "paid" };
 }
+
+/** A sandbox_transfers row as `to_jsonb` gives it (column names, timestamps as ISO strings). */
+interface TransferJson {
+  id: string;
+  status: string;
+  failure_code: string | null;
+  available_at: string | null;
+}
+
+const fromJson = (j: TransferJson): ProviderTransfer =>
+  fromRow({
+    id: j.id,
+    status: j.status,
+    failureCode: j.failure_code,
+    availableAt: j.available_at ? new Date(j.available_at) : null,
+  });
 
 export interface SandboxPayoutOptions {
   /** Simulated latency of every transfer call (lets a crash test kill a run mid-batch). */
@@ -43,29 +59,8 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
     };
   }
 
-  async function record(
-    input: { payoutId: string; destination: string; amount: number; currency: string },
-    status: string,
-    failureCode?: string,
-  ): Promise<TransferRow> {
-    const [made] = await db
-      .insert(sandboxTransfers)
-      .values({
-        id: newId("tr"),
-        idempotencyKey: input.payoutId,
-        transferGroup: input.payoutId,
-        destination: input.destination,
-        amount: toProviderAmount(input.amount, input.currency), // Stripe's units, as Stripe keeps a transfer
-        currency: input.currency,
-        status,
-        failureCode,
-        availableAt: status === "pending" ? new Date(Date.now() + o.pendingMs) : null,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (made) return made;
-    // Like Stripe's idempotency: the first answer for a key is the answer.
-    const [row] = await db.select().from(sandboxTransfers).where(eq(sandboxTransfers.idempotencyKey, input.payoutId));
+  async function byKey(payoutId: string): Promise<TransferRow> {
+    const [row] = await db.select().from(sandboxTransfers).where(eq(sandboxTransfers.idempotencyKey, payoutId));
     if (!row) throw new Error("sandbox transfer vanished");
     return row;
   }
@@ -84,32 +79,46 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
     retrieveAccount: account,
     async createTransfer(input) {
       if (o.delayMs > 0) await sleep(o.delayMs);
-      // The destination and an earlier answer for this key, in one round trip.
-      const [hit] = await db
-        .select({ account: sandboxAccounts, existing: sandboxTransfers })
-        .from(sql`(select 1) as one`)
-        .leftJoin(sandboxAccounts, eq(sandboxAccounts.id, input.destination))
-        .leftJoin(sandboxTransfers, eq(sandboxTransfers.idempotencyKey, input.payoutId));
-      if (hit?.existing) return fromRow(hit.existing);
-      const a = hit?.account;
-      if (!a) return fromRow(await record(input, "failed", "no_such_destination"));
-      if (!a.payoutsEnabled) return fromRow(await record(input, "failed", "payouts_not_allowed"));
-      let behavior = a.behavior as SandboxBehavior;
-      if (behavior === "flaky")
-        behavior = (["succeed", "timeout", "lose_answer"] as const)[Math.floor(Math.random() * 3)] ?? "succeed";
-      switch (behavior) {
-        case "timeout":
-          throw new TransferOutcomeUnknownError("sandbox transfer: timed out (simulated), nothing was made");
-        case "lose_answer":
-          await record(input, "paid");
-          throw new TransferOutcomeUnknownError("sandbox transfer: made, but the answer was lost (simulated)");
-        case "fail":
-          return fromRow(await record(input, "failed", "account_closed"));
-        case "pending":
-          return fromRow(await record(input, "pending"));
-        default:
-          return fromRow(await record(input, "paid"));
-      }
+      // A flaky account's pick is made here, so that the statement below stays one round trip.
+      const flaky = (["succeed", "timeout", "lose_answer"] as const)[Math.floor(Math.random() * 3)] ?? "succeed";
+      // One statement, as Stripe answers one call: the earlier answer for this key if there is one, else the
+      // destination's behaviour decides what is recorded (nothing for a timeout). The payout run sends a
+      // million of these on a big day, so a second round trip per transfer is what the flush would wait on.
+      const [hit] = await db.execute<{ behavior: string; prior: TransferJson | null; made: TransferJson | null }>(sql`
+        with a as (select payouts_enabled, behavior from sandbox_accounts where id = ${input.destination}),
+        prior as (select * from sandbox_transfers where idempotency_key = ${input.payoutId}),
+        d as (
+          select case
+            when not exists (select 1 from a) then 'no_such_destination'
+            when not (select payouts_enabled from a) then 'payouts_not_allowed'
+            when (select behavior from a) = 'flaky' then ${flaky}
+            else (select behavior from a) end as behavior),
+        made as (
+          insert into sandbox_transfers
+            (id, idempotency_key, transfer_group, destination, amount, currency, status, failure_code, available_at)
+          select ${newId("tr")}, ${input.payoutId}, ${input.payoutId}, ${input.destination},
+                 ${toProviderAmount(input.amount, input.currency)}, ${input.currency},
+                 case when d.behavior in ('no_such_destination', 'payouts_not_allowed', 'fail') then 'failed'
+                      when d.behavior = 'pending' then 'pending' else 'paid' end,
+                 case d.behavior when 'fail' then 'account_closed'
+                      when 'no_such_destination' then 'no_such_destination'
+                      when 'payouts_not_allowed' then 'payouts_not_allowed' end,
+                 case when d.behavior = 'pending' then ${new Date(Date.now() + o.pendingMs).toISOString()}::timestamptz end
+          from d where not exists (select 1 from prior) and d.behavior <> 'timeout'
+          on conflict do nothing
+          returning *)
+        select (select behavior from d) as behavior,
+               (select to_jsonb(p) from prior p) as prior,
+               (select to_jsonb(m) from made m) as made`);
+      if (!hit) throw new Error("sandbox transfer: no answer");
+      if (hit.prior) return fromJson(hit.prior); // Like Stripe's idempotency: the first answer for a key is the answer.
+      if (hit.behavior === "timeout")
+        throw new TransferOutcomeUnknownError("sandbox transfer: timed out (simulated), nothing was made");
+      // Made by a concurrent call with the same key after this statement's snapshot: that one's answer.
+      const row = hit.made ? fromJson(hit.made) : fromRow(await byKey(input.payoutId));
+      if (hit.behavior === "lose_answer")
+        throw new TransferOutcomeUnknownError("sandbox transfer: made, but the answer was lost (simulated)");
+      return row;
     },
     async findTransfer(payoutId) {
       const [row] = await db.select().from(sandboxTransfers).where(eq(sandboxTransfers.transferGroup, payoutId)).limit(1);
