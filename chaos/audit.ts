@@ -130,6 +130,8 @@ export async function auditRun(
   for (const x of ledger.contributionMismatches) add("ledger audit: contribution", `${x.contributionId}: ${x.problem}`);
   for (const x of ledger.refundMismatches) add("ledger audit: refund", `${x.refundId}: ${x.problem}`);
   for (const x of ledger.providerMismatches) add("ledger audit: provider", `${x.entryId}: ${x.problem}`);
+  for (const x of ledger.checkpointMismatches)
+    add("ledger audit: checkpoint", `mark ${x.markId} account ${x.accountId}: stored ${x.stored}, lines ${x.lines}`);
   if (ledger.totalsLagEvents > 0) add("totals consumer behind", `${ledger.totalsLagEvents} events not applied`);
 
   // Payouts: one per campaign and day; at most one live transfer per payout at the provider.

@@ -293,6 +293,10 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
   for (const x of r.refundMismatches) console.log(`REFUND ${x.refundId} of campaign ${x.campaignId} (${x.status}): ${x.problem}`);
   for (const x of r.providerMismatches)
     console.log(`PROVIDER entry ${x.entryId} (${x.kind} ${x.reference}) names ${x.provider}, but ${x.problem}`);
+  for (const x of r.checkpointMismatches)
+    console.log(
+      `CHECKPOINT mark ${x.markId} account ${x.accountId} (${x.provider}): stored ${x.stored}, its lines add up to ${x.lines}`,
+    );
   const bad = r.campaigns.filter((c) => !c.ok).length;
   if (r.totalsLagEvents > 0) {
     console.log(
@@ -300,7 +304,7 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     );
   }
   console.log(
-    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches, ${r.providerMismatches.length} provider mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
+    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches, ${r.providerMismatches.length} provider mismatches, ${r.checkpointMismatches.length} checkpoint mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
 }

@@ -1,5 +1,19 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  char,
+  index,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 
 export const ledgerAccountKind = pgEnum("ledger_account_kind", [
   "campaign_collected",
@@ -71,5 +85,45 @@ export const ledgerLines = pgTable(
     amount: bigint("amount", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
   },
-  (t) => [index("ledger_lines_account_idx").on(t.accountId), index("ledger_lines_entry_idx").on(t.entryId)],
+  (t) => [
+    /** Per account in line order: a balance, and the lines after a checkpoint's `upto_line` (lib/payouts/checkpoints.ts). */
+    index("ledger_lines_account_line_idx").on(t.accountId, t.id),
+    index("ledger_lines_entry_idx").on(t.entryId),
+  ],
+);
+
+/**
+ * A point in the ledger's line sequence that the daily flush can add up to once and never again
+ * (lib/payouts/checkpoints.ts): every line with `id <= upto_line` was written by a transaction whose ID is
+ * below `xid_bound`, so once every transaction below `xid_bound` has ended (`pg_snapshot_xmin` ≥ `xid_bound`), no line at or
+ * below `upto_line` can still appear. `taken_at` is later than the start of every such transaction.
+ */
+export const ledgerMarks = pgTable("ledger_marks", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  takenAt: timestamptz("taken_at").notNull().defaultNow(),
+  uptoLine: bigint("upto_line", { mode: "number" }).notNull(),
+  /** Transaction ID bound (xid8 as a decimal), see above. */
+  xidBound: bigint("xid_bound", { mode: "number" }).notNull(),
+  /** When a payout run had written the checkpoint of every campaign account at this mark. */
+  completeAt: timestamptz("complete_at"),
+});
+
+/**
+ * A campaign account's balance at a mark, per provider: the sum (minor units, debit positive) of its lines
+ * with `id <= upto_line` of entries of that provider. Only non-zero balances are stored; once the mark is
+ * complete, a missing row means zero. The ledger audit recomputes them from the lines.
+ */
+export const ledgerCheckpoints = pgTable(
+  "ledger_checkpoints",
+  {
+    markId: bigint("mark_id", { mode: "number" })
+      .notNull()
+      .references(() => ledgerMarks.id, { onDelete: "cascade" }),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => ledgerAccounts.id),
+    provider: text("provider").notNull(),
+    balance: bigint("balance", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.markId, t.accountId, t.provider] })],
 );

@@ -45,6 +45,11 @@ export interface AuditReport {
    */
   providerMismatches: { entryId: string; kind: string; reference: string; provider: string; problem: string }[];
   /**
+   * Checkpoints of complete ledger marks (lib/payouts/checkpoints.ts) that differ from the sum of the lines they
+   * stand for, minor units: a wrong, missing or extra one would make the daily flush pay a wrong amount.
+   */
+  checkpointMismatches: { markId: number; accountId: string; provider: string; stored: number; lines: number }[];
+  /**
    * Events the campaign-totals consumer has not applied yet (0 when caught up). While it is behind, a
    * displayed figure may still differ for a moment; once it is 0, any difference is a fault.
    */
@@ -69,6 +74,8 @@ export interface AuditReport {
  *   a payout pays only the money its provider collected), counting only contributions settled before its
  *   `available_before`. (That check reads entry times; a refund committed while the run was reading the
  *   campaign can make it flag a payout that was right when made: look at that campaign by hand.)
+ * - per complete ledger mark: each campaign account's stored checkpoint = the sum of its lines up to the mark,
+ *   per provider (lib/payouts/checkpoints.ts), none missing and none extra;
  * Figures the consumers keep (displayed) are compared too; `totalsLagEvents` says if they are behind.
  */
 export async function auditLedger(db: Db): Promise<AuditReport> {
@@ -284,6 +291,37 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     problem: r.problem,
   }));
 
+  // Each complete mark's checkpoints against the lines up to it, computed again from the whole history.
+  const checkpointRows = await db.execute<{
+    mark_id: string;
+    account_id: string;
+    provider: string;
+    stored: string | null;
+    lines: string | null;
+  }>(sql`
+    with m as (select id, upto_line from ledger_marks where complete_at is not null),
+    truth as (
+      select m.id as mark_id, l.account_id, e.provider, sum(l.amount) as balance
+      from m
+      join ledger_lines l on l.id <= m.upto_line
+      join ledger_accounts a on a.id = l.account_id and a.kind = 'campaign_collected'
+      join ledger_entries e on e.id = l.entry_id
+      group by m.id, l.account_id, e.provider
+      having sum(l.amount) <> 0
+    ),
+    stored as (select mark_id, account_id, provider, balance from ledger_checkpoints where mark_id in (select id from m))
+    select coalesce(t.mark_id, s.mark_id) as mark_id, coalesce(t.account_id, s.account_id) as account_id,
+           coalesce(t.provider, s.provider) as provider, s.balance as stored, t.balance as lines
+    from truth t full join stored s on s.mark_id = t.mark_id and s.account_id = t.account_id and s.provider = t.provider
+    where t.balance is distinct from s.balance`);
+  const checkpointMismatches = checkpointRows.map((r) => ({
+    markId: Number(r.mark_id),
+    accountId: r.account_id,
+    provider: r.provider,
+    stored: Number(r.stored ?? 0),
+    lines: Number(r.lines ?? 0),
+  }));
+
   const lag = await consumerLag(db);
   return {
     campaigns,
@@ -292,6 +330,7 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     contributionMismatches,
     refundMismatches,
     providerMismatches,
+    checkpointMismatches,
     totalsLagEvents: lag[campaignTotals.name]?.events ?? 0,
     ok:
       unbalancedEntries.length === 0 &&
@@ -299,6 +338,7 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
       contributionMismatches.length === 0 &&
       refundMismatches.length === 0 &&
       providerMismatches.length === 0 &&
+      checkpointMismatches.length === 0 &&
       campaigns.every((c) => c.ok),
   };
 }

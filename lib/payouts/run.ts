@@ -6,8 +6,9 @@ import type { Db } from "@/db/client";
 import { payoutRuns, payouts } from "@/db/schema";
 import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
-import { appendEvent } from "@/lib/events/outbox";
+import { appendEvents } from "@/lib/events/outbox";
 import { accounts, type EntryInput, lockCampaignBalances, postEntries } from "@/lib/ledger";
+import { completeCheckpoints, planCheckpoints, takeMark } from "./checkpoints";
 import { type TransferRefusal, transferRefusal } from "./guard";
 import { type PayoutHold, payoutHold } from "./hold";
 import { type PayoutProvider, type ProviderTransfer, TransferOutcomeUnknownError } from "./provider";
@@ -81,6 +82,11 @@ export interface RunSummary {
   amounts: Record<string, CurrencyTotals>;
   /** False when a deadline stopped the run between batches: run it again to finish. */
   complete: boolean;
+  /**
+   * The ledger marks of the make phase (./checkpoints.ts): `base`, whose checkpoints it added later lines to
+   * (null: it read every line), and `target`, whose checkpoints it wrote (null: none).
+   */
+  checkpoint?: { base: number | null; target: number | null };
 }
 
 export type Progress = { phase: "make" | "submit"; summary: RunSummary };
@@ -205,6 +211,9 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
   let after = "";
   // Contributions settled after this are not payable yet (PAYOUT_HOLD_HOURS before the cut-off).
   const availableBefore = new Date(cutoff.getTime() - s.holdHours * 3_600_000);
+  // Start from the last complete checkpoint, and write the next one on the way (./checkpoints.ts).
+  const plan = await planCheckpoints(db, availableBefore);
+  summary.checkpoint = { base: plan.base?.id ?? null, target: plan.target?.id ?? null };
   for (;;) {
     if (o.deadline && Date.now() > o.deadline) {
       summary.complete = false;
@@ -230,14 +239,38 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
           select id, owner, currency from ledger_accounts
           where kind = 'campaign_collected' and owner > ${after}
           order by owner limit ${s.batchSize}
-        ), due as (
-          select a.owner, a.currency,
-                 coalesce(-sum(l.amount) filter (where e.provider = ${s.provider.name}
-                   and (e.kind <> 'contribution' or e.created_at < ${availableBefore.toISOString()}::timestamptz)), 0) as due,
-                 coalesce(-sum(l.amount) filter (where e.provider <> ${s.provider.name}), 0) as other
+        ), cp as (
+          -- The base checkpoint: the sum of every line up to its mark, all of it settled long ago (./checkpoints.ts).
+          select c.account_id, c.provider, c.balance from ledger_checkpoints c
+          where c.mark_id = ${plan.base?.id ?? 0} and c.account_id in (select id from acct)
+        ), recent as (
+          select l.account_id, e.provider, l.amount, l.id,
+                 (e.kind <> 'contribution' or e.created_at < ${availableBefore.toISOString()}::timestamptz) as payable
           from acct a
-          left join ledger_lines l on l.account_id = a.id
-          left join ledger_entries e on e.id = l.entry_id
+          join ledger_lines l on l.account_id = a.id and l.id > ${plan.base?.uptoLine ?? 0}
+          join ledger_entries e on e.id = l.entry_id
+        ), lines as (
+          select account_id, provider, balance as amount, true as payable from cp
+          union all
+          select account_id, provider, amount, payable from recent
+        )${
+          plan.target
+            ? sql`, checkpoint as (
+          insert into ledger_checkpoints (mark_id, account_id, provider, balance)
+          select ${plan.target.id}, account_id, provider, sum(amount) from (
+            select account_id, provider, balance as amount from cp
+            union all
+            select account_id, provider, amount from recent where id <= ${plan.target.uptoLine}
+          ) x group by account_id, provider having sum(amount) <> 0
+          on conflict do nothing
+        )`
+            : sql``
+        }, due as (
+          select a.owner, a.currency,
+                 coalesce(-sum(l.amount) filter (where l.provider = ${s.provider.name} and l.payable), 0) as due,
+                 coalesce(-sum(l.amount) filter (where l.provider <> ${s.provider.name}), 0) as other
+          from acct a
+          left join lines l on l.account_id = a.id
           group by a.owner, a.currency
         )
         select d.owner as campaign_id, d.currency, d.due, d.other, c.creator_id, c.status,
@@ -249,7 +282,15 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
         left join payout_accounts pa on pa.user_id = c.creator_id and pa.provider = ${s.provider.name}
         order by d.owner`);
       if (rows.length === 0) return undefined;
-      const make: (typeof payouts.$inferInsert)[] = [];
+      const make: {
+        id: string;
+        campaign_id: string;
+        creator_id: string;
+        amount: number;
+        currency: string;
+        provider: string;
+        destination: string;
+      }[] = [];
       for (const r of rows) {
         summary.seen++;
         const due = Number(r.due);
@@ -263,10 +304,8 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
           // (always set once nothing holds the payout)
           make.push({
             id: uuidv7(),
-            campaignId: r.campaign_id,
-            creatorId: r.creator_id,
-            payoutDate: o.date,
-            availableBefore,
+            campaign_id: r.campaign_id,
+            creator_id: r.creator_id,
             amount: due,
             currency: r.currency,
             provider: s.provider.name,
@@ -275,11 +314,35 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       }
       if (make.length > 0) {
         // The unique (campaign, day) index is the last word: a row another run made is not made again.
-        const made = await tx.insert(payouts).values(make).onConflictDoNothing().returning();
+        // Rows as one jsonb parameter, not ten bind parameters per payout (lib/ledger's postEntries says why).
+        const made = (
+          await tx.execute<{
+            id: string;
+            campaign_id: string;
+            creator_id: string;
+            amount: string;
+            currency: string;
+            provider: string;
+          }>(sql`
+            insert into payouts (id, campaign_id, creator_id, payout_date, available_before, amount, currency, provider, destination)
+            select r.id, r.campaign_id, r.creator_id, ${o.date}::date, ${availableBefore.toISOString()}::timestamptz,
+                   r.amount, r.currency, r.provider, r.destination
+            from jsonb_to_recordset(${JSON.stringify(make)}::jsonb)
+              as r(id uuid, campaign_id uuid, creator_id uuid, amount bigint, currency char(3), provider text, destination text)
+            on conflict do nothing
+            returning id, campaign_id, creator_id, amount, currency, provider`)
+        ).map((p) => ({
+          id: p.id,
+          campaignId: p.campaign_id,
+          creatorId: p.creator_id,
+          amount: Number(p.amount),
+          currency: p.currency,
+          provider: p.provider,
+        }));
         const entries: EntryInput[] = made.map((p) => ({
           kind: "payout",
           reference: p.id,
-          description: `Payout ${p.payoutDate} of campaign ${p.campaignId}`,
+          description: `Payout ${o.date} of campaign ${p.campaignId}`,
           provider: p.provider,
           currency: p.currency,
           lines: [
@@ -294,7 +357,14 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       }
       return rows[rows.length - 1]?.campaign_id;
     });
-    if (!last) return;
+    if (!last) {
+      // Every campaign account was visited: the target's checkpoints are all written. The mark a later run
+      // will write is taken now, after this run's payouts: most campaigns then owe nothing, so few
+      // checkpoints are stored (zero balances are not).
+      await completeCheckpoints(db, plan);
+      await takeMark(db);
+      return;
+    }
     after = last;
     o.onProgress?.({ phase: "make", summary });
   }
@@ -517,19 +587,21 @@ async function applyOutcomes(db: Db, outcomes: Outcome[], summary: RunSummary) {
       returning p.id, p.campaign_id, p.creator_id, p.amount, p.currency, p.status`);
     await postEntries(tx, entries);
     // The creator hears of it (lib/mail): once per payout, as the row becomes paid in this transaction.
-    for (const p of changed) {
-      if (p.status !== "paid") continue;
-      await appendEvent(tx, {
-        type: "payout.paid",
-        partitionKey: p.campaign_id,
-        payload: {
-          payoutId: p.id,
-          campaignId: p.campaign_id,
-          creatorId: p.creator_id,
-          amount: Number(p.amount),
-          currency: p.currency,
-        },
-      });
-    }
+    await appendEvents(
+      tx,
+      changed
+        .filter((p) => p.status === "paid")
+        .map((p) => ({
+          type: "payout.paid" as const,
+          partitionKey: p.campaign_id,
+          payload: {
+            payoutId: p.id,
+            campaignId: p.campaign_id,
+            creatorId: p.creator_id,
+            amount: Number(p.amount),
+            currency: p.currency,
+          },
+        })),
+    );
   });
 }
