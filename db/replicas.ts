@@ -1,0 +1,142 @@
+import { withReplicas } from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/postgres-js";
+import type postgres from "postgres";
+import { unavailableCause } from "@/lib/errors/database";
+import { APP_ROLE, type Db, openDb } from "./client";
+import * as schema from "./schema";
+
+/**
+ * Read replicas (docs/scaling.md, "Read replicas"): a drizzle handle whose reads (`select`, `$count`, `with`,
+ * relational `query`) go to one of the streaming replicas of DATABASE_REPLICA_URLS and whose writes, `execute`
+ * and transactions go to the primary (drizzle's `withReplicas`). The composition root builds it once
+ * (lib/app `readDb()`); only reads that tolerate a replica's lag may use it.
+ *
+ * A replica that is down, restarting or cancels a read for a recovery conflict does not fail the read: the same
+ * statement runs again on the primary, and that replica is skipped for REPLICA_BREAK_MS (its reads go to another
+ * healthy replica, else to the primary), then tried again. Lag is not measured: a replica that falls behind
+ * serves older rows until it catches up (see the doc for what to watch).
+ */
+
+/** How long a replica is left alone after a connection error before a read tries it again (ms). */
+export const REPLICA_BREAK_MS = 5000;
+
+/** How long opening a connection to a replica may take before the read goes to the primary instead (s). */
+const REPLICA_CONNECT_TIMEOUT_S = 2;
+
+/**
+ * SQLSTATEs a replica answers that the primary would not: 40001 (serialization_failure: "canceling statement
+ * due to conflict with recovery") and 40P01 (the deadlock flavour of that conflict). A plain read outside any
+ * serializable transaction gets them only on a standby.
+ */
+const RECOVERY_CONFLICTS = new Set(["40001", "40P01"]);
+
+/** The replica-side error in `err`'s chain that sends a read to the primary, or undefined (the error stands). */
+export function replicaFailure(err: unknown): { code: string; message: string } | undefined {
+  const outage = unavailableCause(err);
+  if (outage) return outage;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && RECOVERY_CONFLICTS.has(code)) return { code, message: String((err as Error).message) };
+  return undefined;
+}
+
+/** One replica's pool and health. */
+export interface Replica {
+  /** host:port/database of its URL, for logs (no credentials). */
+  readonly name: string;
+  readonly sql: postgres.Sql;
+  /** Reads skip it until this time (ms since the epoch) after a connection error. */
+  downUntil: number;
+  /** Reads it passed to the primary since the pool opened. */
+  fallbacks: number;
+}
+
+export interface ReadDb {
+  /** Reads on the replicas, the rest on the primary; `db.$primary` is the primary's handle. */
+  db: Db & { $primary: Db; $replicas: Db[] };
+  replicas: Replica[];
+  /** End the replicas' pools (the primary's belongs to its opener). */
+  end(): Promise<void>;
+}
+
+/** "host:port/db" of a postgres URL, without its credentials. */
+function describe(url: string): string {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}`;
+}
+
+/**
+ * A `postgres` client on the replica's pool whose every statement that meets a replica failure (replicaFailure)
+ * is run again, as is, on `primary`; while the replica is in its break, statements go to `primary` directly.
+ * Only `unsafe` is wrapped: it is the one call drizzle's postgres-js session makes for a statement outside a
+ * transaction (`unsafe(text, params, { prepare })`, then `.values()` or not); `withReplicas` sends transactions
+ * to the primary. Everything else (`options`, `end`, …) is the replica's own.
+ */
+function fallbackClient(replica: Replica, primary: postgres.Sql, failed: (r: Replica, err: unknown) => void): postgres.Sql {
+  type Args = Parameters<postgres.Sql["unsafe"]>;
+  const run = async (args: Args, values: boolean): Promise<unknown> => {
+    const on = (c: postgres.Sql) => {
+      const q = c.unsafe(...args);
+      return values ? q.values() : q;
+    };
+    if (Date.now() < replica.downUntil) return on(primary);
+    try {
+      return await on(replica.sql);
+    } catch (err) {
+      if (!replicaFailure(err)) throw err;
+      failed(replica, err);
+      return on(primary);
+    }
+  };
+  const unsafe = (...args: Args) => ({
+    values: () => run(args, true),
+    // biome-ignore lint/suspicious/noThenProperty: this stands for postgres.js's PendingQuery, itself a thenable
+    then: (ok?: (v: unknown) => unknown, ko?: (e: unknown) => unknown) => run(args, false).then(ok, ko),
+  });
+  return new Proxy(replica.sql, {
+    get: (target, prop, receiver) => (prop === "unsafe" ? unsafe : Reflect.get(target, prop, receiver)),
+  });
+}
+
+/**
+ * Build the read handle over `primary` (the app's pool: its `sql` for fallbacks, its drizzle handle for the
+ * writes) and one pool of at most `max` connections per URL of `urls`, each acting as `crowdfund_app` like the
+ * primary's pool (the `role` startup parameter). `onFallback` is told each time a replica starts a break.
+ * Opens no connection until the first read. Throws only on an unparsable URL (the config has checked them).
+ */
+export function openReadDb(
+  primary: { sql: postgres.Sql; db: Db },
+  urls: readonly [string, ...string[]],
+  max: number,
+  onFallback: (replica: Replica, cause: { code: string; message: string }) => void = () => {},
+): ReadDb {
+  const replicas: Replica[] = urls.map((url) => ({
+    name: describe(url),
+    sql: openDb(url, max, { role: APP_ROLE, connectTimeoutSeconds: REPLICA_CONNECT_TIMEOUT_S }).sql,
+    downUntil: 0,
+    fallbacks: 0,
+  }));
+  const failed = (r: Replica, err: unknown) => {
+    r.fallbacks++;
+    if (Date.now() >= r.downUntil) onFallback(r, replicaFailure(err) ?? { code: "?", message: String(err) });
+    r.downUntil = Date.now() + REPLICA_BREAK_MS;
+  };
+  const handles: Db[] = replicas.map((r) => drizzle(fallbackClient(r, primary.sql, failed), { schema }));
+  const byHandle = new Map(handles.map((h, i) => [h, replicas[i] as Replica]));
+  // A healthy replica at random; when all are in their break, any (its client sends the read to the primary).
+  const pick = (hs: Db[]): Db => {
+    const now = Date.now();
+    const up = hs.filter((h) => (byHandle.get(h)?.downUntil ?? 0) <= now);
+    const from = up.length > 0 ? up : hs;
+    return from[Math.floor(Math.random() * from.length)] as Db;
+  };
+  const [first, ...rest] = handles;
+  if (!first) throw new Error("openReadDb needs at least one replica URL");
+  const db = withReplicas(primary.db, [first, ...rest], pick);
+  return {
+    db,
+    replicas,
+    async end() {
+      await Promise.all(replicas.map((r) => r.sql.end({ timeout: 5 })));
+    },
+  };
+}
