@@ -11,14 +11,21 @@ import * as schema from "./schema";
  * and transactions go to the primary (drizzle's `withReplicas`). The composition root builds it once
  * (lib/app `readDb()`); only reads that tolerate a replica's lag may use it.
  *
- * A replica that is down, restarting or cancels a read for a recovery conflict does not fail the read: the same
- * statement runs again on the primary, and that replica is skipped for REPLICA_BREAK_MS (its reads go to another
- * healthy replica, else to the primary), then tried again. Lag is not measured: a replica that falls behind
- * serves older rows until it catches up (see the doc for what to watch).
+ * Two guards keep a bad replica from failing or aging the reads:
+ * - down: a replica that is down, restarting or cancels a read for a recovery conflict does not fail the read:
+ *   the same statement runs again on the primary, and that replica is skipped for REPLICA_BREAK_MS, then tried
+ *   again;
+ * - behind: while reads come, each replica's lag is measured at most once per LAG_PROBE_MS (the primary's WAL
+ *   position, then whether the replica has replayed past it: the lag is the age of the oldest position it has
+ *   not), and a replica more than `maxLagMs` behind is skipped until it catches up.
+ * A skipped replica's reads go to another usable replica, else to the primary.
  */
 
 /** How long a replica is left alone after a connection error before a read tries it again (ms). */
 export const REPLICA_BREAK_MS = 5000;
+
+/** How often a replica's lag is measured, at most, while reads use it (ms). */
+export const LAG_PROBE_MS = 1000;
 
 /** How long opening a connection to a replica may take before the read goes to the primary instead (s). */
 const REPLICA_CONNECT_TIMEOUT_S = 2;
@@ -48,6 +55,43 @@ export interface Replica {
   downUntil: number;
   /** Reads it passed to the primary since the pool opened. */
   fallbacks: number;
+  /** Its lag at the last probe (ms; an estimate, up to LAG_PROBE_MS late), and whether that exceeds the limit. */
+  lagMs: number;
+  behind: boolean;
+  /** The primary's WAL positions (as numbers) the replica had not replayed at the last probe, oldest first. */
+  unreplayed: { at: number; lsn: bigint }[];
+  probedAt: number;
+  probing: boolean;
+}
+
+/** An LSN as PostgreSQL prints it ("16/B374D848") → a number that orders like it. */
+export function lsnValue(lsn: string): bigint {
+  const [hi, lo] = lsn.split("/");
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+}
+
+/**
+ * Measure `r`'s lag behind `primary` (see above) and set `lagMs` and `behind`. Fails quietly: a replica that
+ * cannot answer is the read path's business (its breaker), not the probe's.
+ */
+async function probeLag(r: Replica, primary: postgres.Sql, maxLagMs: number, failed: (r: Replica, err: unknown) => void) {
+  r.probing = true;
+  r.probedAt = Date.now();
+  try {
+    const [p] = await primary`select pg_current_wal_lsn()::text as lsn`;
+    r.unreplayed.push({ at: Date.now(), lsn: lsnValue(String(p?.lsn)) });
+    // Bounded while a replica stays behind: keep the oldest (it sets the lag) and the newest.
+    if (r.unreplayed.length > 64) r.unreplayed.splice(1, 1);
+    const [q] = await r.sql`select pg_last_wal_replay_lsn()::text as lsn`;
+    const replayed = q?.lsn ? lsnValue(String(q.lsn)) : -1n;
+    r.unreplayed = r.unreplayed.filter((u) => u.lsn > replayed);
+    r.lagMs = r.unreplayed.length > 0 ? Date.now() - (r.unreplayed[0]?.at ?? Date.now()) : 0;
+    r.behind = r.lagMs > maxLagMs;
+  } catch (err) {
+    if (replicaFailure(err)) failed(r, err);
+  } finally {
+    r.probing = false;
+  }
 }
 
 export interface ReadDb {
@@ -66,7 +110,7 @@ function describe(url: string): string {
 
 /**
  * A `postgres` client on the replica's pool whose every statement that meets a replica failure (replicaFailure)
- * is run again, as is, on `primary`; while the replica is in its break, statements go to `primary` directly.
+ * is run again, as is, on `primary`; while the replica is in its break or behind, statements go to `primary`.
  * Only `unsafe` is wrapped: it is the one call drizzle's postgres-js session makes for a statement outside a
  * transaction (`unsafe(text, params, { prepare })`, then `.values()` or not); `withReplicas` sends transactions
  * to the primary. Everything else (`options`, `end`, …) is the replica's own.
@@ -78,7 +122,7 @@ function fallbackClient(replica: Replica, primary: postgres.Sql, failed: (r: Rep
       const q = c.unsafe(...args);
       return values ? q.values() : q;
     };
-    if (Date.now() < replica.downUntil) return on(primary);
+    if (Date.now() < replica.downUntil || replica.behind) return on(primary);
     try {
       return await on(replica.sql);
     } catch (err) {
@@ -98,34 +142,56 @@ function fallbackClient(replica: Replica, primary: postgres.Sql, failed: (r: Rep
 }
 
 /**
- * Build the read handle over `primary` (the app's pool: its `sql` for fallbacks, its drizzle handle for the
- * writes) and one pool of at most `max` connections per URL of `urls`, each acting as `crowdfund_app` like the
- * primary's pool (the `role` startup parameter). `onFallback` is told each time a replica starts a break.
- * Opens no connection until the first read. Throws only on an unparsable URL (the config has checked them).
+ * Build the read handle over `primary` (the app's pool: its `sql` for fallbacks and lag probes, its drizzle
+ * handle for the writes) and one pool of at most `max` connections per URL of `urls`, each acting as
+ * `crowdfund_app` like the primary's pool (the `role` startup parameter). A replica more than `maxLagMs` behind
+ * is skipped. `onFallback` is told each time a replica starts a break, `onLag` each time one falls behind or
+ * catches up. Opens no connection until the first read. Throws only on an unparsable URL (the config has checked
+ * them).
  */
 export function openReadDb(
   primary: { sql: postgres.Sql; db: Db },
   urls: readonly [string, ...string[]],
-  max: number,
-  onFallback: (replica: Replica, cause: { code: string; message: string }) => void = () => {},
+  o: {
+    max: number;
+    maxLagMs: number;
+    onFallback?: (replica: Replica, cause: { code: string; message: string }) => void;
+    onLag?: (replica: Replica) => void;
+  },
 ): ReadDb {
   const replicas: Replica[] = urls.map((url) => ({
     name: describe(url),
-    sql: openDb(url, max, { role: APP_ROLE, connectTimeoutSeconds: REPLICA_CONNECT_TIMEOUT_S }).sql,
+    sql: openDb(url, o.max, { role: APP_ROLE, connectTimeoutSeconds: REPLICA_CONNECT_TIMEOUT_S }).sql,
     downUntil: 0,
     fallbacks: 0,
+    lagMs: 0,
+    behind: false,
+    unreplayed: [],
+    probedAt: 0,
+    probing: false,
   }));
   const failed = (r: Replica, err: unknown) => {
     r.fallbacks++;
-    if (Date.now() >= r.downUntil) onFallback(r, replicaFailure(err) ?? { code: "?", message: String(err) });
+    if (Date.now() >= r.downUntil) o.onFallback?.(r, replicaFailure(err) ?? { code: "?", message: String(err) });
     r.downUntil = Date.now() + REPLICA_BREAK_MS;
+  };
+  const probe = (r: Replica) => {
+    const was = r.behind;
+    void probeLag(r, primary.sql, o.maxLagMs, failed).then(() => {
+      if (r.behind !== was) o.onLag?.(r);
+    });
   };
   const handles: Db[] = replicas.map((r) => drizzle(fallbackClient(r, primary.sql, failed), { schema }));
   const byHandle = new Map(handles.map((h, i) => [h, replicas[i] as Replica]));
-  // A healthy replica at random; when all are in their break, any (its client sends the read to the primary).
+  // A usable replica at random (not in its break, not behind); when none is, any (its client sends the read to
+  // the primary). Each pick also starts the lag probes that are due, without waiting for them.
   const pick = (hs: Db[]): Db => {
     const now = Date.now();
-    const up = hs.filter((h) => (byHandle.get(h)?.downUntil ?? 0) <= now);
+    for (const r of replicas) if (!r.probing && now - r.probedAt >= LAG_PROBE_MS && now >= r.downUntil) probe(r);
+    const up = hs.filter((h) => {
+      const r = byHandle.get(h);
+      return r !== undefined && r.downUntil <= now && !r.behind;
+    });
     const from = up.length > 0 ? up : hs;
     return from[Math.floor(Math.random() * from.length)] as Db;
   };

@@ -95,12 +95,22 @@ export function createServices(c: Config): Services {
         const primary = s.db; // opens `pool`
         if (!c.DATABASE_REPLICA_URLS?.length || !pool) return primary;
         const [first, ...rest] = c.DATABASE_REPLICA_URLS;
-        replicas = openReadDb(pool, [first as string, ...rest], c.DATABASE_POOL_SIZE, (r, cause) =>
-          s.log.warn(
-            { replica: r.name, code: cause.code, err: cause.message },
-            "read replica unavailable: its reads go to the primary for a few seconds",
-          ),
-        );
+        replicas = openReadDb(pool, [first as string, ...rest], {
+          max: c.DATABASE_POOL_SIZE,
+          maxLagMs: c.DATABASE_REPLICA_MAX_LAG_MS,
+          onFallback: (r, cause) =>
+            s.log.warn(
+              { replica: r.name, code: cause.code, err: cause.message },
+              "read replica unavailable: its reads go to the primary for a few seconds",
+            ),
+          onLag: (r) =>
+            r.behind
+              ? s.log.warn(
+                  { replica: r.name, lagMs: r.lagMs },
+                  "read replica behind: its reads go to the primary until it catches up",
+                )
+              : s.log.info({ replica: r.name, lagMs: r.lagMs }, "read replica caught up: reads use it again"),
+        });
         return replicas.db;
       });
     },

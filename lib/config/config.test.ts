@@ -29,9 +29,11 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ ASSET_MAX_VIDEO_BYTES: "lots" })).toThrow(/ASSET_MAX_VIDEO_BYTES/);
   });
 
-  it("reads DATABASE_REPLICA_URLS as a list of postgres URLs that needs DATABASE_URL", () => {
+  it("reads DATABASE_REPLICA_URLS as a list of postgres URLs that needs DATABASE_URL, and their lag limit", () => {
     const primary = "postgres://owner@db-1/app";
     expect(parseConfig({ DATABASE_URL: primary }).DATABASE_REPLICA_URLS).toBeUndefined();
+    expect(parseConfig({}).DATABASE_REPLICA_MAX_LAG_MS).toBe(3000);
+    expect(() => parseConfig({ DATABASE_REPLICA_MAX_LAG_MS: "10" })).toThrow(/DATABASE_REPLICA_MAX_LAG_MS/);
     expect(
       parseConfig({
         DATABASE_URL: primary,

@@ -52,6 +52,8 @@ const envSchema = z
           .min(1, "must list at least one postgres:// URL"),
       )
       .optional(),
+    /** A replica further behind the primary than this (ms) is skipped until it catches up (its reads go elsewhere). */
+    DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
     /** Where the embedded default keeps its data (PostgreSQL cluster, generated secret). */
     DATA_DIR: z.string().min(1).default(".data"),
     EMBEDDED_PG_PORT: port.default(54329),

@@ -7,6 +7,7 @@
  * What it proves: `readDb()`'s reads (and the home listing the composition root builds on it) run on the standby,
  * `db()`'s on the primary; a campaign written through the app is seen at once by the creator's read (the primary)
  * while the replica, its replay held, does not have it yet, and the replica serves it once replayed; with the
+ * replica held further behind than DATABASE_REPLICA_MAX_LAG_MS, reads go to the primary until it catches up; with the
  * replica stopped, the same reads still answer (from the primary), and go back to the replica once it is up.
  */
 import { sql } from "drizzle-orm";
@@ -30,6 +31,20 @@ describe("read replicas", () => {
   let s: Services;
   let creator: PublicUser;
   let campaignId: string;
+  let replicaUrl: string;
+  /** The app's services on the primary and the replica, as the process builds them from its environment. */
+  const servicesWith = (env: Record<string, string>) =>
+    createServices(
+      parseConfig({
+        NODE_ENV: "test",
+        DATABASE_URL: tdb.url,
+        DATABASE_APP_URL: tdb.appUrl,
+        DATABASE_REPLICA_URLS: replicaUrl,
+        DATABASE_POOL_SIZE: "2",
+        LOG_LEVEL: "silent",
+        ...env,
+      }),
+    );
   const uncaught: unknown[] = [];
   const onUncaught = (err: unknown) => uncaught.push(err);
 
@@ -40,16 +55,9 @@ describe("read replicas", () => {
     tdb = await provisionDatabase("replica", pair.primaryUrl);
     const replica = new URL(tdb.appUrl);
     replica.port = String(pair.replicaPort);
-    s = createServices(
-      parseConfig({
-        NODE_ENV: "test",
-        DATABASE_URL: tdb.url,
-        DATABASE_APP_URL: tdb.appUrl,
-        DATABASE_REPLICA_URLS: replica.toString(),
-        DATABASE_POOL_SIZE: "2",
-        LOG_LEVEL: "silent",
-      }),
-    );
+    replicaUrl = replica.toString();
+    // A lag limit the held replay below never reaches: the lag guard has its own test (and its own services).
+    s = servicesWith({ DATABASE_REPLICA_MAX_LAG_MS: "600000" });
     const id = uuidv7();
     await s.db.insert(users).values({ id, email: `replica-${id}@example.com`, name: "Rita Replica", role: "user" });
     creator = (await findUserById(s.db, id)) as PublicUser;
@@ -113,6 +121,44 @@ describe("read replicas", () => {
     expect((await homeListing(s.readDb)).newest.map((c) => c.id)).toContain(campaignId);
     expect(await where(s.readDb)).toMatchObject({ standby: true });
   });
+
+  it("a replica further behind than DATABASE_REPLICA_MAX_LAG_MS is skipped until it catches up", async () => {
+    const lagging = servicesWith({ DATABASE_REPLICA_MAX_LAG_MS: "500" });
+    try {
+      expect(await where(lagging.readDb)).toMatchObject({ standby: true });
+      await pair.pauseReplay();
+      const late = await createCampaign(s.db, creator, {
+        title: "Written while the replica lags",
+        story: "The replica holds this write without applying it.",
+        goalAmount: 10_000,
+        currency: "USD",
+        status: "active",
+      });
+      // Reads keep the probe going; once the unreplayed write is older than 500 ms, they go to the primary.
+      const moved = await waitFor(
+        () => where(lagging.readDb),
+        (r) => r?.standby === false,
+        10_000,
+        100,
+      );
+      expect(moved).toEqual({ standby: false, port: Number(new URL(tdb.url).port) });
+      expect(await getPublicCampaign(lagging.readDb, late.id)).toMatchObject({ id: late.id });
+      // The other services, with a limit of ten minutes, still read the replica, which does not have it.
+      expect(await getPublicCampaign(s.readDb, late.id)).toBeUndefined();
+      await pair.resumeReplay();
+      const back = await waitFor(
+        () => where(lagging.readDb),
+        (r) => r?.standby === true,
+        10_000,
+        100,
+      );
+      expect(back).toEqual({ standby: true, port: pair.replicaPort });
+      expect(await getPublicCampaign(lagging.readDb, late.id)).toMatchObject({ id: late.id });
+    } finally {
+      await pair.resumeReplay();
+      await lagging.close();
+    }
+  }, 60_000);
 
   it("with the replica stopped, its reads are answered by the primary, then go back to the replica once it is up", async () => {
     await pair.stopReplica();
