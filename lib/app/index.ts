@@ -182,20 +182,22 @@ export function db(): Db {
 
 /**
  * The reads that may be answered by a streaming replica (DATABASE_REPLICA_URLS; the primary when none is set),
- * i.e. up to about a second behind the primary (docs/scaling.md, "Read replicas"). Only these use it:
+ * i.e. up to DATABASE_REPLICA_MAX_LAG_MS (3 s) behind the primary (docs/scaling.md, "Read replicas"). Only these
+ * use it:
  *
  * - the home page's listings (`services().homeListing`, itself reused for 5 s);
  * - the recent contributions and updates on the signed-out campaign page (app/(public)/campaigns/[id]/public,
  *   itself regenerated every 2 s), whose reader has no session and so no write of their own to see;
- * - the donor wall's lists (app/(site)/campaigns/[id]/contributions): paid gifts only, which appear after the
- *   payment settles anyway (the top donors are up to a minute old by design).
+ * - the donor wall's lists (app/(site)/campaigns/[id]/contributions): public lists a click away from the campaign
+ *   page (which reads the primary); a gift made a second ago may be missing there until a reload.
  *
  * Everything else stays on `db()`, because its reader may have just written what it reads or acts on what it
  * reads: the campaign itself (the campaign cache would keep a replica's old row after an edit's invalidation),
  * the creator's and signed-in views, the contribute flow, auth, sessions and tokens, admin pages, payouts, the
  * ledger audit, idempotency keys, webhooks, the API. Writes, `execute` and transactions made through `readDb()`
- * still go to the primary (drizzle's `withReplicas`), and a read a replica cannot answer (down, restarting,
- * cancelled by replay) is run on the primary (db/replicas.ts).
+ * still go to the primary (drizzle's `withReplicas`); a read a replica cannot answer (down, restarting, cancelled
+ * by replay) is run on the primary, and a replica more than DATABASE_REPLICA_MAX_LAG_MS behind is skipped until it
+ * catches up (db/replicas.ts).
  */
 export function readDb(): Db {
   return services().readDb;

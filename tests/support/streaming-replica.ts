@@ -39,8 +39,9 @@ export interface StreamingPair {
 
 /** Start a primary, take a base backup of it with `pg_basebackup -R`, start that as its streaming replica. */
 export async function startStreamingPair(): Promise<StreamingPair> {
-  if (!existsSync(path.join(PG15_BIN, "pg_basebackup"))) {
-    throw new Error(`${PG15_BIN}/pg_basebackup is missing: install Debian's postgresql-15 package`);
+  const missing = ["initdb", "pg_ctl", "postgres", "pg_basebackup"].filter((b) => !existsSync(path.join(PG15_BIN, b)));
+  if (missing.length > 0) {
+    throw new Error(`${missing.join(", ")} missing from ${PG15_BIN}: install Debian's postgresql-15 package (.ci/run does)`);
   }
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? postgresUser() : undefined;

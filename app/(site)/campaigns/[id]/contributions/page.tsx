@@ -32,8 +32,9 @@ export default async function DonorWallPage({ params, searchParams }: Props) {
   const c = await campaignForPage(id, () => sessionUser());
   if (!c) notFound();
   const cursor = pageCursor((await searchParams).cursor);
-  // Paid gifts only, which appear once the payment settles anyway: these lists may come from a read replica (readDb;
-  // the top donors are raw SQL, which withReplicas runs on the primary, and cached a minute).
+  // Public lists, a click away from the campaign page (which reads the primary): they may come from a read replica
+  // (readDb), so a gift made a second ago may be missing until a reload. The top donors are raw SQL, which
+  // withReplicas runs on the primary, and cached a minute.
   const [page, top, words] = await Promise.all([
     listCampaignContributions(readDb(), { campaign: c, limit: PAGE_SIZE, cursor }),
     cursor ? [] : cachedTopDonors(readDb(), c.id),
