@@ -41,8 +41,11 @@ const RECOVERY_CONFLICTS = new Set(["40001", "40P01"]);
 export function replicaFailure(err: unknown): { code: string; message: string } | undefined {
   const outage = unavailableCause(err);
   if (outage) return outage;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && RECOVERY_CONFLICTS.has(code)) return { code, message: String((err as Error).message) };
+  // The driver's own error (what the client below sees), or the cause of drizzle's DrizzleQueryError.
+  for (const e of [err, (err as { cause?: unknown } | null)?.cause]) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && RECOVERY_CONFLICTS.has(code)) return { code, message: String((e as Error).message) };
+  }
   return undefined;
 }
 
@@ -53,8 +56,6 @@ export interface Replica {
   readonly sql: postgres.Sql;
   /** Reads skip it until this time (ms since the epoch) after a connection error. */
   downUntil: number;
-  /** Reads it passed to the primary since the pool opened. */
-  fallbacks: number;
   /** Its lag at the last probe (ms; an estimate, up to LAG_PROBE_MS late), and whether that exceeds the limit. */
   lagMs: number;
   behind: boolean;
@@ -71,17 +72,19 @@ export function lsnValue(lsn: string): bigint {
 }
 
 /**
- * Measure `r`'s lag behind `primary` (see above) and set `lagMs` and `behind`. Fails quietly: a replica that
- * cannot answer is the read path's business (its breaker), not the probe's.
+ * Measure `r`'s lag behind `primary` (see above) and set `lagMs` and `behind`. Never throws: when the primary
+ * cannot answer, nothing is measured (its reads fail anyway); when the replica cannot, it starts its break
+ * (`failed`), as a read would.
  */
 async function probeLag(r: Replica, primary: postgres.Sql, maxLagMs: number, failed: (r: Replica, err: unknown) => void) {
   r.probing = true;
   r.probedAt = Date.now();
   try {
-    const [p] = await primary`select pg_current_wal_lsn()::text as lsn`;
-    r.unreplayed.push({ at: Date.now(), lsn: lsnValue(String(p?.lsn)) });
+    const [p] = await primary`select pg_current_wal_lsn()::text as lsn`.catch(() => []);
+    if (p?.lsn) r.unreplayed.push({ at: Date.now(), lsn: lsnValue(String(p.lsn)) });
     // Bounded while a replica stays behind: keep the oldest (it sets the lag) and the newest.
     if (r.unreplayed.length > 64) r.unreplayed.splice(1, 1);
+    // NULL on a server that is not a standby: it replays nothing, so it counts as behind.
     const [q] = await r.sql`select pg_last_wal_replay_lsn()::text as lsn`;
     const replayed = q?.lsn ? lsnValue(String(q.lsn)) : -1n;
     r.unreplayed = r.unreplayed.filter((u) => u.lsn > replayed);
@@ -163,7 +166,6 @@ export function openReadDb(
     name: describe(url),
     sql: openDb(url, o.max, { role: APP_ROLE, connectTimeoutSeconds: REPLICA_CONNECT_TIMEOUT_S }).sql,
     downUntil: 0,
-    fallbacks: 0,
     lagMs: 0,
     behind: false,
     unreplayed: [],
@@ -171,7 +173,6 @@ export function openReadDb(
     probing: false,
   }));
   const failed = (r: Replica, err: unknown) => {
-    r.fallbacks++;
     if (Date.now() >= r.downUntil) o.onFallback?.(r, replicaFailure(err) ?? { code: "?", message: String(err) });
     r.downUntil = Date.now() + REPLICA_BREAK_MS;
   };

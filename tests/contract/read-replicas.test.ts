@@ -8,9 +8,11 @@
  * `db()`'s on the primary; a campaign written through the app is seen at once by the creator's read (the primary)
  * while the replica, its replay held, does not have it yet, and the replica serves it once replayed; with the
  * replica held further behind than DATABASE_REPLICA_MAX_LAG_MS, reads go to the primary until it catches up; with the
- * replica stopped, the same reads still answer (from the primary), and go back to the replica once it is up.
+ * replica stopped, the same reads still answer (from the primary), and go back to the replica once it is up; a read
+ * the replica cancels for a recovery conflict is answered by the primary.
  */
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICA_BREAK_MS } from "@/db/replicas";
@@ -72,11 +74,12 @@ describe("read replicas", () => {
     await pair?.stop();
   }, 120_000);
 
-  /** Which server answered a query made through `db`: is it a standby, and on which port. */
-  const where = async (db: Services["db"]) => {
+  /** Which server answered a query made through `db` (taking `sleepSeconds` first): a standby or not, and its port. */
+  const where = async (db: Services["db"], sleepSeconds = 0) => {
     const [row] = await db
       .select({ standby: sql<boolean>`pg_is_in_recovery()`, port: sql<number>`inet_server_port()` })
       .from(users)
+      .where(sleepSeconds > 0 ? sql`pg_sleep(${sleepSeconds}) is not null` : undefined)
       .limit(1);
     return row;
   };
@@ -177,4 +180,21 @@ describe("read replicas", () => {
     expect(back).toEqual({ standby: true, port: pair.replicaPort });
     expect(uncaught).toEqual([]);
   }, 60_000);
+  it("a read the replica cancels for a recovery conflict is answered by the primary", async () => {
+    // A vacuum on the primary removes a row version the replica's running read may still need; replaying it, the
+    // replica (max_standby_streaming_delay = 0) cancels that read with 40001 at once.
+    const owner = postgres(tdb.url, { max: 1, onnotice: () => {} });
+    try {
+      await owner`create table if not exists conflict_probe (id int)`;
+      await pair.caughtUp();
+      const slow = where(s.readDb, 3);
+      await new Promise((r) => setTimeout(r, 700)); // the read has its snapshot on the replica
+      await owner`insert into conflict_probe values (1)`;
+      await owner`delete from conflict_probe`;
+      await owner`vacuum conflict_probe`;
+      expect(await slow).toEqual({ standby: false, port: Number(new URL(tdb.url).port) });
+    } finally {
+      await owner.end({ timeout: 1 });
+    }
+  }, 30_000);
 });

@@ -106,6 +106,9 @@ export async function startStreamingPair(): Promise<StreamingPair> {
       "\nlisten_addresses = '127.0.0.1'\nwal_level = replica\nmax_wal_senders = 4\nfsync = off\n",
     );
     appendFileSync(path.join(primaryDir, "pg_hba.conf"), "\nhost replication all 127.0.0.1/32 trust\n");
+    // For the standby (pg_basebackup copies this file): cancel a read that holds back replay at once, so that a
+    // test can provoke a recovery conflict without waiting the default 30 s.
+    appendFileSync(path.join(primaryDir, "postgresql.conf"), "max_standby_streaming_delay = 0\nhot_standby_feedback = off\n");
     start(primaryDir, primaryPort, "primary.log");
     // -R writes primary_conninfo and standby.signal: the copy starts as a hot standby streaming from the primary.
     run("pg_basebackup", [
