@@ -40,7 +40,7 @@ export interface Services {
   readonly db: Db;
   /**
    * Reads that may lag: on a streaming replica of DATABASE_REPLICA_URLS (writes, `execute` and transactions still
-   * on the primary); `db` itself when none is set. Use only where a second-old answer is right (`readDb()` says
+   * on the primary); `db` itself when none is set. Use only where a few-seconds-old answer is right (`readDb()` says
    * where); the rest reads `db`.
    */
   readonly readDb: Db;
