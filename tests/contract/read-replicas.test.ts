@@ -193,6 +193,7 @@ describe("read replicas", () => {
       await owner`delete from conflict_probe`;
       await owner`vacuum conflict_probe`;
       expect(await slow).toEqual({ standby: false, port: Number(new URL(tdb.url).port) });
+      expect(uncaught).toEqual([]);
     } finally {
       await owner.end({ timeout: 1 });
     }
