@@ -17,6 +17,8 @@ export interface OpenDbOptions {
    * `SET ROLE` before the first query. The login must be a member of it (a superuser always is).
    */
   role?: string;
+  /** Seconds a new connection may take to open before its queries fail (default 10). */
+  connectTimeoutSeconds?: number;
 }
 
 /**
@@ -33,13 +35,13 @@ export function reconnectDelaySeconds(retries: number): number {
 /**
  * Open a pool of at most `max` connections + its drizzle handle on a connection string. Callers own
  * `sql.end()`. The web role's pool is built once by the composition root (lib/app, `db()`), on the app's
- * connection (lib/app#appDatabase), not the owner's.
+ * connection (lib/app#appDatabase), not the owner's; the read replicas' pools too (db/replicas.ts, `readDb()`).
  */
 export function openDb(url: string, max: number, opts: OpenDbOptions = {}) {
   const sql = postgres(url, {
     max,
     onnotice: () => {},
-    connect_timeout: 10,
+    connect_timeout: opts.connectTimeoutSeconds ?? 10,
     backoff: reconnectDelaySeconds,
     ...(opts.role ? { connection: { role: opts.role } } : {}),
   });

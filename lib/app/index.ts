@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { appDatabase, openAppDb } from "@/db/app-role";
 import type { Db, openDb } from "@/db/client";
+import { openReadDb, type ReadDb } from "@/db/replicas";
 import type { ServableAsset } from "@/lib/assets";
 import { createAssetStorage } from "@/lib/assets/storage";
 import type { AssetStorage } from "@/lib/assets/types";
@@ -37,6 +38,12 @@ export interface Services {
    * (appDatabase), never the owner; background roles open their own the same way.
    */
   readonly db: Db;
+  /**
+   * Reads that may lag: on a streaming replica of DATABASE_REPLICA_URLS (writes, `execute` and transactions still
+   * on the primary); `db` itself when none is set. Use only where a few-seconds-old answer is right (`readDb()` says
+   * where); the rest reads `db`.
+   */
+  readonly readDb: Db;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly campaignCache: CampaignCache;
@@ -56,7 +63,7 @@ export interface Services {
   readonly homeListing: { get(): Promise<HomeListing> };
   /** Hooks run after campaigns change (the cache registers one), by name: a second registration replaces the first. */
   readonly campaignHooks: Map<string, (campaignIds: string[]) => Promise<void> | void>;
-  /** Close what was opened (the database pool); safe to call twice. */
+  /** Close what was opened (the database pools); safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -69,6 +76,7 @@ export function databaseUrl(c: Config): string {
 /** Build the services of `c`, each lazily. Tests and tools build their own; the process uses `services()`. */
 export function createServices(c: Config): Services {
   let pool: ReturnType<typeof openDb> | undefined;
+  let replicas: ReadDb | undefined;
   const made = new Map<string, unknown>();
   const once = <T>(name: string, build: () => T): T => {
     if (!made.has(name)) made.set(name, build());
@@ -80,6 +88,30 @@ export function createServices(c: Config): Services {
       return once("db", () => {
         pool = openAppDb(c, c.DATABASE_POOL_SIZE);
         return pool.db;
+      });
+    },
+    get readDb() {
+      return once("readDb", () => {
+        const primary = s.db; // opens `pool`
+        if (!c.DATABASE_REPLICA_URLS?.length || !pool) return primary;
+        const [first, ...rest] = c.DATABASE_REPLICA_URLS;
+        replicas = openReadDb(pool, [first as string, ...rest], {
+          max: c.DATABASE_POOL_SIZE,
+          maxLagMs: c.DATABASE_REPLICA_MAX_LAG_MS,
+          onFallback: (r, cause) =>
+            s.log.warn(
+              { replica: r.name, code: cause.code, err: cause.message },
+              "read replica unavailable: its reads go to the primary for a few seconds",
+            ),
+          onLag: (r) =>
+            r.behind
+              ? s.log.warn(
+                  { replica: r.name, lagMs: r.lagMs },
+                  "read replica behind: its reads go to the primary until it catches up",
+                )
+              : s.log.info({ replica: r.name, lagMs: r.lagMs }, "read replica caught up: reads use it again"),
+        });
+        return replicas.db;
       });
     },
     get log() {
@@ -113,14 +145,17 @@ export function createServices(c: Config): Services {
       return once("opsSnapshot", () => createOpsSnapshot(opsScans(s.db, () => s.payments.provider.name)));
     },
     get homeListing() {
-      return once("homeListing", () => createListingCache(() => homeListing(s.db)));
+      return once("homeListing", () => createListingCache(() => homeListing(s.readDb)));
     },
     campaignHooks: new Map(),
     async close() {
       const p = pool;
+      const r = replicas;
       pool = undefined;
+      replicas = undefined;
       made.delete("db");
-      await p?.sql.end({ timeout: 5 });
+      made.delete("readDb");
+      await Promise.all([p?.sql.end({ timeout: 5 }), r?.end()]);
     },
   };
   return s;
@@ -137,7 +172,33 @@ export function services(): Services {
   return g.__cfServices;
 }
 
-/** The process's database (the web role's pool). Throws when DATABASE_URL is unset. */
+/**
+ * The process's database (the web role's pool, on the primary): every query that is not one of `readDb()`'s few
+ * reads. Throws when DATABASE_URL is unset.
+ */
 export function db(): Db {
   return services().db;
+}
+
+/**
+ * The reads that may be answered by a streaming replica (DATABASE_REPLICA_URLS; the primary when none is set),
+ * i.e. up to DATABASE_REPLICA_MAX_LAG_MS (3 s) behind the primary (docs/scaling.md, "Read replicas"). Only these
+ * use it:
+ *
+ * - the home page's listings (`services().homeListing`, itself reused for 5 s);
+ * - the recent contributions and updates on the signed-out campaign page (app/(public)/campaigns/[id]/public,
+ *   itself regenerated every 2 s), whose reader has no session and so no write of their own to see;
+ * - the donor wall's lists (app/(site)/campaigns/[id]/contributions): public lists a click away from the campaign
+ *   page (which reads the primary); a gift made a second ago may be missing there until a reload.
+ *
+ * Everything else stays on `db()`, because its reader may have just written what it reads or acts on what it
+ * reads: the campaign itself (the campaign cache would keep a replica's old row after an edit's invalidation),
+ * the creator's and signed-in views, the contribute flow, auth, sessions and tokens, admin pages, payouts, the
+ * ledger audit, idempotency keys, webhooks, the API. Writes, `execute` and transactions made through `readDb()`
+ * still go to the primary (drizzle's `withReplicas`); a read a replica cannot answer (down, restarting, cancelled
+ * by replay) is run on the primary, and a replica more than DATABASE_REPLICA_MAX_LAG_MS behind is skipped until it
+ * catches up (db/replicas.ts).
+ */
+export function readDb(): Db {
+  return services().readDb;
 }

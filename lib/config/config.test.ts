@@ -29,6 +29,31 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ ASSET_MAX_VIDEO_BYTES: "lots" })).toThrow(/ASSET_MAX_VIDEO_BYTES/);
   });
 
+  it("reads DATABASE_REPLICA_URLS as a list of postgres URLs that needs DATABASE_URL, and their lag limit", () => {
+    const primary = "postgres://owner@db-1/app";
+    expect(parseConfig({ DATABASE_URL: primary }).DATABASE_REPLICA_URLS).toBeUndefined();
+    expect(parseConfig({}).DATABASE_REPLICA_MAX_LAG_MS).toBe(3000);
+    expect(() => parseConfig({ DATABASE_REPLICA_MAX_LAG_MS: "10" })).toThrow(/DATABASE_REPLICA_MAX_LAG_MS/);
+    expect(
+      parseConfig({
+        DATABASE_URL: primary,
+        DATABASE_REPLICA_URLS: " postgres://owner@db-2/app , postgresql://owner@db-3:5433/app,",
+      }).DATABASE_REPLICA_URLS,
+    ).toEqual(["postgres://owner@db-2/app", "postgresql://owner@db-3:5433/app"]);
+    expect(() => parseConfig({ DATABASE_URL: primary, DATABASE_REPLICA_URLS: "postgres://owner@db-2/app,db-3:5432" })).toThrow(
+      /DATABASE_REPLICA_URLS\.1: must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+    expect(() => parseConfig({ DATABASE_URL: primary, DATABASE_REPLICA_URLS: "postgres://[bad/app" })).toThrow(
+      /DATABASE_REPLICA_URLS\.0: is not a valid URL/,
+    );
+    expect(() => parseConfig({ DATABASE_URL: primary, DATABASE_REPLICA_URLS: " , " })).toThrow(
+      /DATABASE_REPLICA_URLS: must list/,
+    );
+    expect(() => parseConfig({ DATABASE_REPLICA_URLS: "postgres://owner@db-2/app" })).toThrow(
+      /DATABASE_REPLICA_URLS: needs DATABASE_URL/,
+    );
+  });
+
   it("requires NEXTAUTH_SECRET in production", () => {
     expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/NEXTAUTH_SECRET/);
   });

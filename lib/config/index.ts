@@ -27,6 +27,33 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
+    /**
+     * Streaming replicas of DATABASE_URL's server, comma-separated postgres:// URLs (docs/scaling.md, "Read
+     * replicas"): the few reads that tolerate a second of lag go to one of them (lib/app `readDb()`), every
+     * other query to the primary. Each URL's login must be allowed to act as `crowdfund_app` (the app login
+     * and the owner are). Unset → everything on the primary.
+     */
+    DATABASE_REPLICA_URLS: z
+      .string()
+      .transform((list) =>
+        list
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== ""),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+              .refine((u) => URL.canParse(u), "is not a valid URL"),
+          )
+          .min(1, "must list at least one postgres:// URL"),
+      )
+      .optional(),
+    /** A replica further behind the primary than this (ms) is skipped until it catches up (its reads go elsewhere). */
+    DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(3000),
     /** Where the embedded default keeps its data (PostgreSQL cluster, generated secret). */
     DATA_DIR: z.string().min(1).default(".data"),
     EMBEDDED_PG_PORT: port.default(54329),
@@ -260,6 +287,13 @@ const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_REPLICA_URLS && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_REPLICA_URLS"],
+        message: "needs DATABASE_URL (the primary): the embedded default has no replicas",
+      });
+    }
     if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required when STRIPE_SECRET_KEY is set" });
     }

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { CampaignView } from "@/components/CampaignView";
 import { campaignForPage, campaignPageMetadata } from "@/components/campaignMetadata";
-import { db } from "@/lib/app";
+import { readDb } from "@/lib/app";
 import { listCampaignUpdates } from "@/lib/campaigns/updates";
 import { listCampaignContributions } from "@/lib/payments/contributions";
 
@@ -39,8 +39,9 @@ export default async function PublicCampaignPage({ params }: Props) {
   const c = await load(id);
   if (!c) notFound();
   const [recent, updates] = await Promise.all([
-    listCampaignContributions(db(), { campaign: c, limit: 10 }),
-    listCampaignUpdates(db(), c.id, { limit: UPDATES_SHOWN }),
+    // No session here, so no write of the reader's own to see: these lists may come from a read replica (readDb).
+    listCampaignContributions(readDb(), { campaign: c, limit: 10 }),
+    listCampaignUpdates(readDb(), c.id, { limit: UPDATES_SHOWN }),
   ]);
   return <CampaignView campaign={c} recent={recent} updates={updates} now={new Date()} />;
 }

@@ -4,7 +4,7 @@ import { notFound } from "next/navigation";
 import { campaignForPage, campaignSubpageMetadata } from "@/components/campaignMetadata";
 import { formatDateTime, formatMoney } from "@/components/format";
 import { Pager } from "@/components/Pager";
-import { db } from "@/lib/app";
+import { readDb } from "@/lib/app";
 import { sessionUser } from "@/lib/auth/session";
 import { pageCursor } from "@/lib/campaigns/schemas";
 import { listCampaignContributions } from "@/lib/payments/contributions";
@@ -32,10 +32,13 @@ export default async function DonorWallPage({ params, searchParams }: Props) {
   const c = await campaignForPage(id, () => sessionUser());
   if (!c) notFound();
   const cursor = pageCursor((await searchParams).cursor);
+  // Public lists, a click away from the campaign page (which reads the primary): they may come from a read replica
+  // (readDb), so a gift made a second ago may be missing until a reload. The top donors are raw SQL, which
+  // withReplicas runs on the primary, and cached a minute.
   const [page, top, words] = await Promise.all([
-    listCampaignContributions(db(), { campaign: c, limit: PAGE_SIZE, cursor }),
-    cursor ? [] : cachedTopDonors(db(), c.id),
-    cursor ? [] : wordsOfSupport(db(), c.id),
+    listCampaignContributions(readDb(), { campaign: c, limit: PAGE_SIZE, cursor }),
+    cursor ? [] : cachedTopDonors(readDb(), c.id),
+    cursor ? [] : wordsOfSupport(readDb(), c.id),
   ]);
   return (
     <>
