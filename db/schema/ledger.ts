@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, char, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  char,
+  index,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 export const ledgerAccountKind = pgEnum("ledger_account_kind", [
   "campaign_collected",
@@ -57,11 +69,15 @@ export const ledgerEntries = pgTable(
  * TRUNCATE of the three ledger tables, any UPDATE or DELETE of an account, and a
  * line inserted by another transaction than the one that inserted its entry (a
  * posted entry is closed: docs/security.md, "Ledger integrity").
+ *
+ * Partitioned by month on `entry_id` (migration 0017, docs/partitioning.md): an entry's ID is a UUIDv7,
+ * so its lines sit in the partition of the month it was posted, and the balance trigger's lookup of an
+ * entry's lines reads one partition. The primary key includes the partition key: (entry_id, id).
  */
 export const ledgerLines = pgTable(
   "ledger_lines",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigserial("id", { mode: "number" }).notNull(),
     entryId: uuid("entry_id")
       .notNull()
       .references(() => ledgerEntries.id),
@@ -71,5 +87,8 @@ export const ledgerLines = pgTable(
     amount: bigint("amount", { mode: "number" }).notNull(),
     currency: char("currency", { length: 3 }).notNull(),
   },
-  (t) => [index("ledger_lines_account_idx").on(t.accountId), index("ledger_lines_entry_idx").on(t.entryId)],
+  (t) => [
+    primaryKey({ name: "ledger_lines_pkey", columns: [t.entryId, t.id] }),
+    index("ledger_lines_account_idx").on(t.accountId),
+  ],
 );
