@@ -39,7 +39,13 @@ import { ConfigError, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
-import { DETACH_MIN_AGE_DAYS, detachPartition, ensurePartitions, PARTITION_MONTHS_AHEAD, PartitionError } from "@/lib/ops/partitions";
+import {
+  DETACH_MIN_AGE_DAYS,
+  detachPartition,
+  ensurePartitions,
+  PARTITION_MONTHS_AHEAD,
+  PartitionError,
+} from "@/lib/ops/partitions";
 import { createContributeDeps, paymentProvider } from "@/lib/payments";
 import type { PaymentProvider } from "@/lib/payments/provider";
 import { reconcilePayments } from "@/lib/payments/reconcile";

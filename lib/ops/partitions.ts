@@ -38,9 +38,12 @@ export interface PartitionStatus {
  * database's error for a bad `monthsAhead` (invalid_parameter_value) or when the database is unavailable.
  */
 export async function ensurePartitions(db: Db, monthsAhead = PARTITION_MONTHS_AHEAD): Promise<PartitionStatus[]> {
-  const rows = await db.execute<{ parent: PartitionedTable; partition: string; month: string; status: PartitionStatus["status"] }>(
-    sql`select parent, partition, month::text as month, status from ensure_time_partitions(${monthsAhead}::int)`,
-  );
+  const rows = await db.execute<{
+    parent: PartitionedTable;
+    partition: string;
+    month: string;
+    status: PartitionStatus["status"];
+  }>(sql`select parent, partition, month::text as month, status from ensure_time_partitions(${monthsAhead}::int)`);
   return rows.map((r) => ({ table: r.parent, partition: r.partition, month: r.month, status: r.status }));
 }
 
@@ -160,7 +163,10 @@ export async function detachPartition(
               or exists (select 1 from payment_discrepancies x join ${part} c on c.id = x.contribution_id) as referenced,
                  exists (select 1 from ${part} where status = 'pending') as pending`);
         if (r?.referenced)
-          throw new PartitionError("PARTITION_REFERENCED", `refunds, disputes or discrepancies point at contributions of ${partition}`);
+          throw new PartitionError(
+            "PARTITION_REFERENCED",
+            `refunds, disputes or discrepancies point at contributions of ${partition}`,
+          );
         if (r?.pending) throw new PartitionError("PARTITION_HAS_PENDING", `${partition} holds contributions still pending`);
       } else {
         const [r] = await tx.execute<{ accounts: string }>(sql`
@@ -179,7 +185,8 @@ export async function detachPartition(
     const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
     if (code === "23503")
       throw new PartitionError("PARTITION_REFERENCED", `rows elsewhere still point at ${partition}: ${(err as Error).message}`);
-    if (code === "55P03") throw new PartitionError("PARTITION_BUSY", `${partition}: a lock was not granted within 5 s; try again`);
+    if (code === "55P03")
+      throw new PartitionError("PARTITION_BUSY", `${partition}: a lock was not granted within 5 s; try again`);
     throw err;
   }
 }
