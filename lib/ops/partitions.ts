@@ -48,31 +48,38 @@ export async function ensurePartitions(db: Db, monthsAhead = PARTITION_MONTHS_AH
 }
 
 /**
- * The scheduler role's partition job: `ensurePartitions` once at start-up and daily at PARTITION_SCHEDULE
- * (UTC). Logs the partitions it made (info), a blocked month (error: someone must look) and a busy one
- * (warning); never throws. Safe in any number of processes. Returns the stop function.
+ * `ensurePartitions` for the months ahead, logged: the partitions it made (info), a blocked month (error
+ * PARTITION_BLOCKED: someone must look, docs/partitioning.md), a busy one (warning). Never throws: a
+ * failure is logged (a warning when the database is unavailable) and the next call tries again.
+ */
+export async function keepPartitionsAhead(db: Db, log: Pick<Logger, "info" | "warn" | "error">): Promise<void> {
+  try {
+    const done = await ensurePartitions(db);
+    const created = done.filter((p) => p.status === "created").map((p) => p.partition);
+    const blocked = done.filter((p) => p.status === "blocked").map((p) => p.partition);
+    const busy = done.filter((p) => p.status === "busy").map((p) => p.partition);
+    if (created.length > 0) log.info({ created }, "partitions: made the coming months' partitions");
+    if (blocked.length > 0)
+      log.error(
+        { code: "PARTITION_BLOCKED", blocked },
+        "partitions: the default partition holds rows of these months, which therefore stay in it (docs/partitioning.md)",
+      );
+    if (busy.length > 0) log.warn({ busy }, "partitions: a lock was not granted in time; tried again at the next run");
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) log.warn("partitions: not checked (database unavailable)");
+    else log.error({ err }, "partitions: check failed");
+  }
+}
+
+/**
+ * The scheduler role's partition job: `keepPartitionsAhead` once at start-up and daily at PARTITION_SCHEDULE
+ * (UTC). Safe in any number of processes. Returns the stop function. (Without a scheduler process, as on
+ * Vercel, the daily payout cron calls `keepPartitionsAhead` instead: app/api/cron/payouts.)
  */
 export function startPartitionJob(db: Db, log: Pick<Logger, "info" | "warn" | "error">): () => Promise<void> {
   let running: Promise<void> = Promise.resolve();
   const run = () => {
-    running = (async () => {
-      try {
-        const done = await ensurePartitions(db);
-        const created = done.filter((p) => p.status === "created").map((p) => p.partition);
-        const blocked = done.filter((p) => p.status === "blocked").map((p) => p.partition);
-        const busy = done.filter((p) => p.status === "busy").map((p) => p.partition);
-        if (created.length > 0) log.info({ created }, "partitions: made the coming months' partitions");
-        if (blocked.length > 0)
-          log.error(
-            { code: "PARTITION_BLOCKED", blocked },
-            "partitions: the default partition holds rows of these months, which therefore stay in it (docs/partitioning.md)",
-          );
-        if (busy.length > 0) log.warn({ busy }, "partitions: a lock was not granted in time; tried again at the next run");
-      } catch (err) {
-        if (isDatabaseUnavailable(err)) log.warn("partitions: not checked (database unavailable)");
-        else log.error({ err }, "partitions: check failed");
-      }
-    })();
+    running = keepPartitionsAhead(db, log);
     return running;
   };
   const job = new Cron(PARTITION_SCHEDULE, { timezone: "UTC", protect: true }, run);
