@@ -13,6 +13,9 @@
  *   assets sweep [--older-than-hours 24] [--dry-run]              deletes stored objects no asset row points to
  *   sandbox refund --id <contribution> [--amount N]               a refund "in the sandbox's dashboard" (only webhooks tell the app)
  *   sandbox dispute-close --id <dp_…> --outcome won|lost           stands in for winning or losing evidence in Stripe test mode
+ *   partitions ensure [--months-ahead 3]                          makes the coming months' partitions (docs/partitioning.md)
+ *   partitions detach --table contributions|ledger_lines --month YYYY-MM [--min-age-days 400]
+ *                                                                 detaches an old month (as the owner); refusals print CODE: why
  *   campaigns close-for-abuse --id <campaign> [--reason "<text>"] [--batch-size 100] [--max-rate <per s>]
  *                                                                 closes it (if not yet: --reason required), then refunds
  *                                                                 every contribution left; resumable (docs/payouts.md)
@@ -21,7 +24,7 @@ import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { validate as isUuid } from "uuid";
 import { openAppDb } from "@/db/app-role";
-import type { Db } from "@/db/client";
+import { type Db, openDb } from "@/db/client";
 import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { contributions } from "@/db/schema";
@@ -36,6 +39,13 @@ import { ConfigError, config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { auditLedger } from "@/lib/ledger/audit";
 import { formatMoney } from "@/lib/money/currency";
+import {
+  DETACH_MIN_AGE_DAYS,
+  detachPartition,
+  ensurePartitions,
+  PARTITION_MONTHS_AHEAD,
+  PartitionError,
+} from "@/lib/ops/partitions";
 import { createContributeDeps, paymentProvider } from "@/lib/payments";
 import type { PaymentProvider } from "@/lib/payments/provider";
 import { reconcilePayments } from "@/lib/payments/reconcile";
@@ -54,6 +64,8 @@ const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name
        npm run cli -- payouts run [--date YYYY-MM-DD] [--allow-future-cutoff]
        npm run cli -- payouts reconcile
        npm run cli -- payments reconcile
+       npm run cli -- partitions ensure [--months-ahead ${PARTITION_MONTHS_AHEAD}]
+       npm run cli -- partitions detach --table contributions|ledger_lines --month YYYY-MM [--min-age-days ${DETACH_MIN_AGE_DAYS}]
 
        npm run cli -- assets sweep [--older-than-hours 24] [--dry-run]
        npm run cli -- sandbox refund --id <contribution id> [--amount <minor units>]
@@ -91,6 +103,10 @@ async function main() {
       reason: { type: "string" },
       "batch-size": { type: "string", default: "100" },
       "max-rate": { type: "string" },
+      "months-ahead": { type: "string" },
+      table: { type: "string" },
+      month: { type: "string" },
+      "min-age-days": { type: "string" },
     },
   });
   const [area, command] = positionals;
@@ -100,6 +116,7 @@ async function main() {
     (area === "payouts" && ["run", "reconcile"].includes(command ?? "")) ||
     (area === "payments" && command === "reconcile") ||
     (area === "assets" && command === "sweep") ||
+    (area === "partitions" && ["ensure", "detach"].includes(command ?? "")) ||
     (area === "sandbox" && ["refund", "dispute-close"].includes(command ?? "")) ||
     (area === "campaigns" && command === "close-for-abuse");
   if (values.help || !known) fail(USAGE);
@@ -152,6 +169,10 @@ async function main() {
       console.log(
         `${summary.checked} checked: ${summary.settled} settled, ${summary.canceled} canceled, ${summary.notStarted} never started, ${summary.stillPending} still pending, ${summary.providerUnavailable} provider unavailable, ${summary.errors} errors`,
       );
+      return;
+    }
+    if (area === "partitions") {
+      await partitionsCommand(db, url, command, values);
       return;
     }
     if (area === "campaigns") {
@@ -307,6 +328,43 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches, ${r.providerMismatches.length} provider mismatches, ${r.checkpointMismatches.length} checkpoint mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
+}
+
+/**
+ * `partitions ensure` (as the app role, as the scheduler does) and `partitions detach` (as the owner: DDL).
+ * A refusal prints `CODE: message` and exits 1 (lib/ops/partitions.ts lists the codes).
+ */
+async function partitionsCommand(
+  db: Db,
+  ownerUrl: string,
+  command: string | undefined,
+  values: { "months-ahead"?: string; table?: string; month?: string; "min-age-days"?: string },
+) {
+  if (command === "ensure") {
+    const ahead = Number(values["months-ahead"] ?? PARTITION_MONTHS_AHEAD);
+    if (!Number.isInteger(ahead) || ahead < 0 || ahead > 36) fail(`--months-ahead must be an integer from 0 to 36\n${USAGE}`);
+    const done = await ensurePartitions(db, ahead);
+    for (const p of done) console.log(`${p.partition}: ${p.status}`);
+    const blocked = done.filter((p) => p.status === "blocked");
+    if (blocked.length > 0)
+      throw new CliError(
+        `PARTITION_BLOCKED: the default partition holds rows of ${blocked.map((p) => p.partition).join(", ")} (docs/partitioning.md)`,
+        1,
+      );
+    return;
+  }
+  if (!values.table || !values.month) fail(`--table and --month are required\n${USAGE}`);
+  const minAgeDays = values["min-age-days"] === undefined ? undefined : Number(values["min-age-days"]);
+  const owner = openDb(ownerUrl, 1);
+  try {
+    const r = await detachPartition(owner.db, { table: values.table, month: values.month, minAgeDays });
+    console.log(`detached ${r.partition} (${r.rows} rows): archive it (pg_dump -t ${r.partition}), then drop it`);
+  } catch (err) {
+    if (err instanceof PartitionError) throw new CliError(`${err.code}: ${err.message}`, 1);
+    throw err;
+  } finally {
+    await owner.sql.end();
+  }
 }
 
 /** Print progress at most once a second: a run over a million campaigns says what it is doing. */

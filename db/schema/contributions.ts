@@ -29,6 +29,14 @@ export const contributionStatus = pgEnum("contribution_status", [
   "refunded",
 ]);
 
+/**
+ * Partitioned by month on `id` (migration 0018, docs/partitioning.md): a UUIDv7's first 48 bits are its
+ * creation time in ms, so a range of IDs is a range of time and `id` stays the primary key that refunds,
+ * disputes and discrepancies reference. Rows with other IDs (v4, from before the app made v7 ones) sit in
+ * `contributions_default` unless their random first bits fall in a month's range. A unique index must
+ * hold the partition key, so the unique payment ID and receipt number are kept unique by the tables
+ * `contribution_payment_ids` and `contribution_receipt_numbers` (filled by a trigger).
+ */
 export const contributions = pgTable(
   "contributions",
   {
@@ -51,7 +59,7 @@ export const contributions = pgTable(
     /** The provider's card fingerprint of `paymentMethod`, when it told (lib/payments/card-testing.ts). */
     cardFingerprint: text("card_fingerprint"),
     /** The provider's payment (Stripe PaymentIntent) ID, set once the provider answered. */
-    providerPaymentId: text("provider_payment_id").unique(),
+    providerPaymentId: text("provider_payment_id"),
     failureCode: text("failure_code"),
     failureMessage: text("failure_message"),
     /** Platform fee taken when it succeeded (minor units), so a refund gives back its share of that fee. */
@@ -62,7 +70,7 @@ export const contributions = pgTable(
      * The receipt's number, from the `contribution_receipt_seq` sequence, given when the contribution
      * succeeds (in the statement that marks it): increasing with time, never reused.
      */
-    receiptNumber: bigint("receipt_number", { mode: "number" }).unique(),
+    receiptNumber: bigint("receipt_number", { mode: "number" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true }),
   },
@@ -71,10 +79,30 @@ export const contributions = pgTable(
     index("contributions_contributor_idx").on(t.contributorId, t.id),
     /** Reconciliation's work list (lib/payments/reconcile.ts) and /api/health's oldest pending payment. */
     index("contributions_pending_idx").on(t.createdAt).where(sql`${t.status} = 'pending'`),
+    /** Webhooks find their contribution by the payment's ID (one probe per partition; unique: contributionPaymentIds). */
+    index("contributions_provider_payment_idx").on(t.providerPaymentId),
     check("contributions_amount_positive", sql`${t.amount} > 0`),
     check("contributions_refunded_range", sql`${t.refundedAmount} >= 0 and ${t.refundedAmount} <= ${t.amount}`),
   ],
 );
+
+/**
+ * The global uniqueness of `contributions.provider_payment_id`, which a partitioned table cannot hold in
+ * an index (its unique indexes must include `id`, the partition key). A trigger on `contributions`
+ * (migration 0018) inserts a row per payment ID set and deletes it when the ID changes, so a second
+ * contribution with the same payment ID fails with unique_violation on this primary key, under the
+ * constraint name the column's unique constraint had.
+ */
+export const contributionPaymentIds = pgTable("contribution_payment_ids", {
+  providerPaymentId: text("provider_payment_id").primaryKey(),
+  contributionId: uuid("contribution_id").notNull(),
+});
+
+/** Same for `contributions.receipt_number` (given once from `contribution_receipt_seq`, never reused). */
+export const contributionReceiptNumbers = pgTable("contribution_receipt_numbers", {
+  receiptNumber: bigint("receipt_number", { mode: "number" }).primaryKey(),
+  contributionId: uuid("contribution_id").notNull(),
+});
 
 export const refundStatus = pgEnum("refund_status", ["pending", "succeeded", "failed"]);
 

@@ -71,11 +71,15 @@ export const ledgerEntries = pgTable(
  * TRUNCATE of the three ledger tables, any UPDATE or DELETE of an account, and a
  * line inserted by another transaction than the one that inserted its entry (a
  * posted entry is closed: docs/security.md, "Ledger integrity").
+ *
+ * Partitioned by month on `entry_id` (migration 0018, docs/partitioning.md): an entry's ID is a UUIDv7,
+ * so its lines sit in the partition of the month it was posted, and the balance trigger's lookup of an
+ * entry's lines reads one partition. The primary key includes the partition key: (entry_id, id).
  */
 export const ledgerLines = pgTable(
   "ledger_lines",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigserial("id", { mode: "number" }).notNull(),
     entryId: uuid("entry_id")
       .notNull()
       .references(() => ledgerEntries.id),
@@ -86,9 +90,9 @@ export const ledgerLines = pgTable(
     currency: char("currency", { length: 3 }).notNull(),
   },
   (t) => [
+    primaryKey({ name: "ledger_lines_pkey", columns: [t.entryId, t.id] }),
     /** Per account in line order: a balance, and the lines after a checkpoint's `upto_line` (lib/payouts/checkpoints.ts). */
     index("ledger_lines_account_line_idx").on(t.accountId, t.id),
-    index("ledger_lines_entry_idx").on(t.entryId),
   ],
 );
 

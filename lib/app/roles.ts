@@ -7,6 +7,7 @@ import { startConsumers } from "@/lib/events";
 import { onCampaignsChanged } from "@/lib/events/consumers";
 import { startDigestJob } from "@/lib/mail/digest";
 import { smtpTransport, startMailSender } from "@/lib/mail/sender";
+import { startPartitionJob } from "@/lib/ops/partitions";
 import { sandboxWebhookSecret, startSandboxDispatcher } from "@/lib/payments/sandbox";
 import { describeBalances, sandboxBalancesUnder } from "@/lib/payouts/balances";
 import { startPayoutScheduler } from "@/lib/payouts/scheduler";
@@ -16,8 +17,8 @@ import { databaseUrl, openAppDb, type Services } from "./index";
  * The process roles (docs/architecture.md, "Process roles"), started from the composition root:
  * - `web`: serves HTTP (Next.js itself; nothing to start here);
  * - `consumers`: the event consumers (campaign totals, cache invalidation, mail) and the mail sender, on their own pools;
- * - `scheduler`: the daily payout run and its reconciliation (one runner across processes, by an advisory lock), and
- *   the creators' daily mail digests;
+ * - `scheduler`: the daily payout run and its reconciliation (one runner across processes, by an advisory lock),
+ *   the creators' daily mail digests, and the coming months' partitions (lib/ops/partitions.ts);
  * - `dispatcher`: the sandbox payment provider's webhook deliveries (only when Stripe is not configured).
  * Every background role may run in any number of processes at once: each is safe under concurrency.
  * Each start also warns, once, of sandbox money left in campaign accounts when payouts go through Stripe
@@ -68,6 +69,7 @@ export async function startRoles(s: Services, roles: ReadonlySet<Role>): Promise
       const scheduled = pool(3);
       stops.push(startPayoutScheduler(scheduled, c, s.log));
       stops.push(startDigestJob(scheduled, c, s.log)); // creators' daily digests (lib/mail/digest.ts)
+      stops.push(startPartitionJob(scheduled, s.log)); // at start and daily (docs/partitioning.md)
       started.push("scheduler");
       s.log.info({ schedule: c.PAYOUT_SCHEDULE, timezone: c.PAYOUT_TIMEZONE }, "payout scheduler running");
     }
