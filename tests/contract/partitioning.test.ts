@@ -371,7 +371,7 @@ describe("partitioning contributions and ledger lines by month (migration 0018)"
       select a.owner, coalesce(-sum(l.amount), 0) from ledger_accounts a
       left join ledger_lines l on l.account_id = a.id where a.kind = 'campaign_collected' group by a.owner`);
     expect(perAccount).not.toMatch(/Seq Scan on ledger_lines/);
-    expect(perAccount).toMatch(/account_id_idx/);
+    expect(perAccount).toMatch(/account_id_id_idx/); // (account_id, id), one per partition (migration 0017)
     const byEntry = await plan(`select * from ledger_lines where entry_id = '${entries[3]?.id}'`);
     expect(byEntry.match(/ledger_lines_p\d{4}_\d{2}_pkey/g)).toHaveLength(1);
     console.log(
