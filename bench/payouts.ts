@@ -82,6 +82,13 @@ async function flush(n: number) {
     await sql`insert into payout_accounts (user_id, provider, account_id, payouts_enabled, details_submitted)
       select id, 'sandbox', 'acct_bench_' || row_number() over (order by email), true, true from users`;
     await sql`create table bench_creators as select row_number() over (order by id) as n, id from users`;
+    // Entry IDs are UUIDv7 as the app makes them (lib/ledger), so lines land in their month's partition
+    // (docs/partitioning.md), not in DEFAULT: a v4 UUID with the first 48 bits set to the time in ms and the
+    // version nibble made 7 (bits 52 and 53 set on top of v4's 0100).
+    await sql`create function bench_uuid_v7(ts timestamptz) returns uuid language sql volatile as $$
+      select encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+        placing substring(int8send(floor(extract(epoch from ts) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid
+    $$`;
     await sql`create unique index on bench_creators (n)`;
     const t0 = Date.now();
     for (let from = 1; from <= n; from += CHUNK) {
@@ -89,7 +96,7 @@ async function flush(n: number) {
       // One campaign, one ledger account and one contribution entry (2 lines) per i, settled yesterday.
       await sql.begin(async (tx) => {
         await tx`create temp table seed on commit drop as
-          select i, gen_random_uuid() as campaign, gen_random_uuid() as account, gen_random_uuid() as entry,
+          select i, gen_random_uuid() as campaign, gen_random_uuid() as account, bench_uuid_v7(now() - interval '1 day') as entry,
                  1000 + (i % 50) * 100 as amount, c.id as creator
           from generate_series(${from}::int, ${to}::int) i join bench_creators c on c.n = 1 + i % ${CREATORS}`;
         await tx`insert into campaigns (id, creator_id, title, story, goal_amount, currency, collected_amount, contribution_count, status)
@@ -125,7 +132,7 @@ async function flush(n: number) {
       if (d > 1) {
         due = await sql.begin(async (tx) => {
           await tx`create temp table gift on commit drop as
-            select a.id as account, gen_random_uuid() as entry, 1000 + (n % 50) * 100 as amount, n
+            select a.id as account, bench_uuid_v7(now()) as entry, 1000 + (n % 50) * 100 as amount, n
             from (select id, row_number() over (order by owner) as n from ledger_accounts where kind = 'campaign_collected') a
             where n % 10 = ${d}`;
           await tx`insert into ledger_entries (id, kind, reference, description, provider)
