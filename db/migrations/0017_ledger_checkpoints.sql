@@ -21,4 +21,10 @@ CREATE TABLE "ledger_marks" (
 DROP INDEX "ledger_lines_account_idx";--> statement-breakpoint
 ALTER TABLE "ledger_checkpoints" ADD CONSTRAINT "ledger_checkpoints_mark_id_ledger_marks_id_fk" FOREIGN KEY ("mark_id") REFERENCES "public"."ledger_marks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_checkpoints" ADD CONSTRAINT "ledger_checkpoints_account_id_ledger_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ledger_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "ledger_lines_account_line_idx" ON "ledger_lines" USING btree ("account_id","id");
+CREATE INDEX "ledger_lines_account_line_idx" ON "ledger_lines" USING btree ("account_id","id");--> statement-breakpoint
+-- The app's role (migration 0014) writes checkpoints but never changes one: a run that finds a wrong one would
+-- pay a wrong amount, and the audit recomputes them. Of a mark it may only set complete_at, and drop old marks
+-- (their checkpoints go with them by the foreign key, which PostgreSQL runs as the table's owner).
+REVOKE UPDATE, DELETE, TRUNCATE ON "ledger_checkpoints" FROM crowdfund_app;--> statement-breakpoint
+REVOKE UPDATE, TRUNCATE ON "ledger_marks" FROM crowdfund_app;--> statement-breakpoint
+GRANT UPDATE ("complete_at") ON "ledger_marks" TO crowdfund_app;
