@@ -23,14 +23,16 @@
  * databases are kept for the next run (seeding 10^7 takes hours); --drop drops them at the end.
  *
  *   npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds 8] [--warmup 2]
- *                               [--connections 20] [--threads 2] [--server URL] [--seed 1] [--drop]
+ *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--drop]
  *
+ * Ten connections by default: the curve is about latency, and wrk keeps every connection busy, so with more
+ * connections than the instance serves at once p99 mostly measures the queue in front of it.
  * --quick: 3 s per row after 1 s of warm-up. Needs wrk (Debian: apt-get install wrk); nginx is optional (the
  * cache rows are left out without it).
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import postgres from "postgres";
@@ -60,7 +62,7 @@ const { values } = (() => {
         quick: { type: "boolean", default: false },
         seconds: { type: "string" },
         warmup: { type: "string" },
-        connections: { type: "string", default: "20" },
+        connections: { type: "string", default: "10" },
         threads: { type: "string", default: "2" },
         server: { type: "string" },
         seed: { type: "string", default: "1" },
@@ -81,7 +83,7 @@ function whole(name: string, raw: string, min = 1): number {
 const QUICK = values.quick ?? false;
 const SECONDS = whole("seconds", values.seconds ?? (QUICK ? "3" : "8"));
 const WARMUP = whole("warmup", values.warmup ?? (QUICK ? "1" : "2"));
-const CONNECTIONS = whole("connections", values.connections ?? "20");
+const CONNECTIONS = whole("connections", values.connections ?? "10");
 const THREADS = whole("threads", values.threads ?? "2");
 const SEED = whole("seed", values.seed ?? "1", 0);
 const SIZES = [...new Set((values.sizes ?? "").split(",").map((s) => whole("sizes", s.trim(), 10)))].sort((x, y) => x - y);
@@ -196,6 +198,8 @@ interface RowResult {
 
 interface SizeResult {
   size: number;
+  /** The 1-minute load average when this size's rows were done: other work on the machine skews the figures. */
+  loadAverage: number;
   seeded: { campaigns: number; contributions: number; ledgerLines: number; databaseBytes: number; seedMs: number | null };
   memory: {
     webMiB: number[];
@@ -227,7 +231,7 @@ async function prepare(size: number): Promise<{ url: string; name: string; seedM
     campaigns: size,
     seed: SEED,
     onProgress: (p) => {
-      if (Date.now() - last < 15_000) return;
+      if (!p.chunk || Date.now() - last < 15_000) return;
       last = Date.now();
       const secs = (Date.now() - p.startedMs) / 1000;
       say(
@@ -329,6 +333,7 @@ async function measureSize(size: number, work: string, results: RowResult[]): Pr
     const nginxPid = nginx?.pid;
     return {
       size,
+      loadAverage: Number((loadavg()[0] as number).toFixed(2)),
       seeded: {
         campaigns: Number(facts?.campaigns),
         contributions: Number(facts?.contributions),
@@ -399,7 +404,7 @@ async function main() {
   console.log("| ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |");
   for (const s of sizes) {
     console.log(
-      `| ${int(s.size)} | ${int(s.seeded.contributions)} | ${int(s.seeded.ledgerLines)} | ${(s.seeded.databaseBytes / 2 ** 30).toFixed(2)} GiB | ${s.seeded.seedMs === null ? "already seeded" : `${(s.seeded.seedMs / 1000).toFixed(0)} s`} | ${s.memory.webMiB.join(", ")} | ${s.memory.nginxMiB ?? "—"} | ${s.memory.postgresBackends}: ${s.memory.postgresBackendsPrivateMiB} / ${s.memory.postgresBackendsRssMiB} (shared_buffers ${s.memory.sharedBuffers}) |`,
+      `| ${int(s.size)} | ${int(s.seeded.contributions)} | ${int(s.seeded.ledgerLines)} | ${(s.seeded.databaseBytes / 2 ** 30).toFixed(2)} GiB | ${s.seeded.seedMs === null ? "already seeded" : `${(s.seeded.seedMs / 1000).toFixed(0)} s`} | ${s.loadAverage} | ${s.memory.webMiB.join(", ")} | ${s.memory.nginxMiB ?? "—"} | ${s.memory.postgresBackends}: ${s.memory.postgresBackendsPrivateMiB} / ${s.memory.postgresBackendsRssMiB} (shared_buffers ${s.memory.sharedBuffers}) |`,
     );
   }
   console.log("worker roles (consumers, dispatcher, scheduler) were not started: reads do not use them.");
