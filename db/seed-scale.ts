@@ -509,8 +509,9 @@ export async function seedAtScale(o: SeedOptions): Promise<SeedSummary> {
             }
           })(),
         );
-        await tx`insert into seed_chunks (lo, hi, seed, fee_bps, rows, ms)
-                 values (${lo}, ${hi}, ${seed}, ${feeBps}, ${rows - rowsBefore}, ${Date.now() - t})`;
+        // ms: the chunk's time until its last COPY (its commit, which runs the deferred balance checks, comes after).
+        await tx`insert into seed_chunks (lo, hi, seed, fee_bps, rows, ms, done_at)
+                 values (${lo}, ${hi}, ${seed}, ${feeBps}, ${rows - rowsBefore}, ${Date.now() - t}, clock_timestamp())`;
       });
       done = hi;
       thisRun += hi - lo;
