@@ -308,6 +308,8 @@ export interface SeedProgress {
   /** Campaigns this run seeded, for its rate. */
   campaignsThisRun: number;
   chunk: { lo: number; hi: number } | null;
+  /** copy: COPYs running; commit: the chunk's commit, which runs the ledger's deferred balance check of each line. */
+  phase: "copy" | "commit";
 }
 
 export interface SeedSummary {
@@ -354,6 +356,7 @@ export async function seedAtScale(o: SeedOptions): Promise<SeedSummary> {
     const shared = await sharedAccounts(sql);
     let done = before;
     let lastReport = 0;
+    let phase: SeedProgress["phase"] = "copy";
     const report = (cur: { lo: number; hi: number } | null, force = false) => {
       const now = Date.now();
       if (!force && now - lastReport < 500) return;
@@ -365,6 +368,7 @@ export async function seedAtScale(o: SeedOptions): Promise<SeedSummary> {
         startedMs: started,
         campaignsThisRun: thisRun,
         chunk: cur,
+        phase,
       });
     };
     report(null, true);
@@ -512,7 +516,10 @@ export async function seedAtScale(o: SeedOptions): Promise<SeedSummary> {
         // ms: the chunk's time until its last COPY (its commit, which runs the deferred balance checks, comes after).
         await tx`insert into seed_chunks (lo, hi, seed, fee_bps, rows, ms, done_at)
                  values (${lo}, ${hi}, ${seed}, ${feeBps}, ${rows - rowsBefore}, ${Date.now() - t}, clock_timestamp())`;
+        phase = "commit";
+        report(cur, true);
       });
+      phase = "copy";
       done = hi;
       thisRun += hi - lo;
       chunks++;

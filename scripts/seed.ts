@@ -40,11 +40,12 @@ function duration(s: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
 }
 
-/** The progress line: a `\r`-redrawn line on a terminal, else a line every 10 s (and at each chunk's end). */
+/** The progress line: a `\r`-redrawn line on a terminal, else a line every 10 s (and at each chunk's commit and end). */
 function progressPrinter(): { update: (p: SeedProgress) => void; end: () => void } {
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   let lastChunk = -1;
+  let lastPhase = "";
   let drawn = false;
   return {
     update(p) {
@@ -55,15 +56,18 @@ function progressPrinter(): { update: (p: SeedProgress) => void; end: () => void
       const width = 24;
       const filled = Math.round((pct / 100) * width);
       const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-      const chunk = p.chunk ? ` chunk ${int(p.chunk.lo)}–${int(p.chunk.hi)}` : "";
+      const chunk = p.chunk
+        ? ` chunk ${int(p.chunk.lo)}–${int(p.chunk.hi)}${p.phase === "commit" ? " committing (balance checks)" : ""}`
+        : "";
       const line = `${bar} ${pct.toFixed(1)}% ${int(p.campaignsDone)}/${int(p.campaignsWanted)} campaigns${chunk}, ${int(p.rows)} rows at ${int(s > 0 ? p.rows / s : 0)} rows/s, ${int(rate)} campaigns/s, ETA ${left === 0 ? "0s" : duration(rate > 0 ? left / rate : Number.NaN)}`;
       if (tty) {
         process.stderr.write(`\r${line}\u001b[K`);
         drawn = true;
-      } else if (Date.now() - lastLine >= 10_000 || p.campaignsDone !== lastChunk) {
+      } else if (Date.now() - lastLine >= 10_000 || p.campaignsDone !== lastChunk || p.phase !== lastPhase) {
         process.stderr.write(`${line}\n`);
         lastLine = Date.now();
         lastChunk = p.campaignsDone;
+        lastPhase = p.phase;
       }
     },
     end() {
