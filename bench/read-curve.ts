@@ -1,12 +1,15 @@
 /**
  * `npm run bench:read-curve`: how a campaign read's latency grows with the number of campaigns (issue 16,
- * item 2; docs/scaling.md, "The read-latency curve"). For each size, smallest first:
+ * item 2; docs/scaling.md, "The read-latency curve"). First, for each size, smallest first:
  *
  * 1. the database `cf_readcurve_<size>` on the server (--server, else DATABASE_URL, else the local
  *    PostgreSQL at 127.0.0.1:5432) is made if missing, migrated and seeded to that size by the resumable seed
  *    (db/seed-scale.ts; a database already seeded to the size is used as it is, an interrupted one finished);
  * 2. two web instances (`npm start` with SERVICES=web: no consumers, dispatcher nor scheduler, which reads do
- *    not need and whose daily flush would load the machine) and nginx with deploy/nginx.conf in front of both;
+ *    not need and whose daily flush would load the machine) and nginx with deploy/nginx.conf in front of both,
+ *    each instance loaded unmeasured for 5 s (V8 compiles the code on first use).
+ * Then (every size's instances running at once) each row is measured at every size in turn, so that the
+ * sizes of one row are compared under the same load of a shared machine:
  * 3. wrk (loopback) loads eight rows, each after an unmeasured warm-up on other campaigns of the same draw:
  *    {JSON GET /api/campaigns/{id}, page GET /campaigns/{id} signed out} × {uniform over all the campaigns,
  *    Zipf-skewed (s = 1: the k-th most read campaign gets ∝ 1/k of the reads)} × {"cold", "cache"}:
@@ -244,32 +247,56 @@ async function prepare(size: number): Promise<{ url: string; name: string; seedM
   return { url, name, seedMs: s.chunks > 0 ? s.ms : null };
 }
 
-async function measureSize(size: number, work: string, results: RowResult[]): Promise<SizeResult> {
+/** One size's database, its two web instances and nginx, running until `stop()`. */
+interface Stand {
+  size: number;
+  name: string;
+  seedMs: number | null;
+  sql: postgres.Sql;
+  apps: AppServer[];
+  nginx?: ReturnType<typeof spawn>;
+  origins: { key: "direct" | "nginx"; origin: string }[];
+  facts: { campaigns: number; contributions: number; lines: number; bytes: number };
+  stop(): Promise<void>;
+}
+
+async function standUp(size: number, work: string): Promise<Stand> {
   say(`— ${int(size)} campaigns —`);
   const { url, name, seedMs } = await prepare(size);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const apps: AppServer[] = [];
   let nginx: ReturnType<typeof spawn> | undefined;
+  const stop = async () => {
+    nginx?.kill("SIGTERM");
+    for (const a of apps) await a.stop();
+    await sql.end();
+  };
   try {
-    const [facts] = await sql<{ campaigns: string; contributions: string; lines: string; bytes: string }[]>`
+    const [f] = await sql<{ campaigns: string; contributions: string; lines: string; bytes: string }[]>`
       select (select count(*) from campaigns)::text as campaigns,
              (select reltuples::bigint from pg_class where relname = 'contributions')::text as contributions,
              (select reltuples::bigint from pg_class where relname = 'ledger_lines')::text as lines,
              pg_database_size(current_database())::text as bytes`;
-    if (Number(facts?.campaigns) < size) throw new Error(`${name} holds ${facts?.campaigns} campaigns, fewer than ${size}`);
+    const facts = {
+      campaigns: Number(f?.campaigns),
+      contributions: Number(f?.contributions),
+      lines: Number(f?.lines),
+      bytes: Number(f?.bytes),
+    };
+    if (facts.campaigns < size) throw new Error(`${name} holds ${facts.campaigns} campaigns, fewer than ${size}`);
 
     const runId = `${Date.now().toString(36)}-${size}`;
     const env = { SERVICES: "web", RATE_LIMIT_MAX: "100000000", RATE_LIMIT_PREFIX: `cf:rl:curve:${runId}` };
     apps.push(await startApp(url, env), await startApp(url, env));
     const direct = `http://127.0.0.1:${apps[0]?.port}`;
-    let front: string | undefined;
+    const origins: Stand["origins"] = [{ key: "direct", origin: direct }];
     if (nginxBin) {
       const port = await anyFreePort();
       const dir = path.join(work, String(size));
       mkdirSync(dir, { recursive: true });
       writeFileSync(path.join(dir, "nginx.conf"), localNginxConf({ work: dir, port, upstreams: apps.map((a) => a.port) }));
       nginx = spawn(nginxBin, ["-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "inherit" });
-      front = `http://127.0.0.1:${port}`;
+      const front = `http://127.0.0.1:${port}`;
       const probe = `/api/campaigns/${seedCampaignId(SEED, 0)}`;
       const up = await waitFor(
         () =>
@@ -282,9 +309,9 @@ async function measureSize(size: number, work: string, results: RowResult[]): Pr
         100,
       );
       if (up !== 200) throw new Error(`nginx did not answer 200 in 10 s (last: ${up})`);
+      origins.push({ key: "nginx", origin: front });
     }
-
-    // The instance's code is compiled by V8 on first use: load it unmeasured on campaigns of neither draw.
+    // The instances' code is compiled by V8 on first use: load each unmeasured on campaigns of neither draw.
     const warmFile = path.join(work, `warm-${size}`);
     writeFileSync(
       warmFile,
@@ -292,69 +319,74 @@ async function measureSize(size: number, work: string, results: RowResult[]): Pr
         .map((i) => `/api/campaigns/${seedCampaignId(SEED, i)}`)
         .join("\n")}\n`,
     );
-    await wrk(direct, warmFile, `/api/campaigns/${seedCampaignId(SEED, 0)}`, QUICK ? 2 : 5);
-
-    const origins = [{ key: "direct" as const, origin: direct }, ...(front ? [{ key: "nginx" as const, origin: front }] : [])];
-    let stream = 0;
-    for (const o of origins) {
-      for (const target of ["json", "page"] as const) {
-        for (const d of ["uniform", "zipf"] as const) {
-          stream++;
-          const prefix = target === "json" ? "/api/campaigns/" : "/campaigns/";
-          const file = (s: number) => {
-            const f = path.join(work, `${size}-${o.key}-${target}-${d}-${s}`);
-            writeFileSync(
-              f,
-              `${draw(size, d, s)
-                .map((i) => prefix + seedCampaignId(SEED, i))
-                .join("\n")}\n`,
-            );
-            return f;
-          };
-          const warm = file(stream * 2);
-          const measured = file(stream * 2 + 1);
-          const first = readFileSync(measured, "utf8").split("\n")[0] as string;
-          const status = (await fetch(o.origin + first)).status;
-          if (status !== 200) throw new Error(`${o.origin}${first} answered ${status}, not 200`);
-          await wrk(o.origin, warm, first, WARMUP);
-          const m = await wrk(o.origin, measured, first, SECONDS);
-          const rowName = `${target === "json" ? "JSON" : "page"}, ${d}, ${o.key === "direct" ? "cold (direct)" : "cache (nginx)"}`;
-          say(`  ${rowName}: ${int(m.rps)} req/s, p50 ${ms(m.p50Ms)} ms, p99 ${ms(m.p99Ms)} ms, non-2xx ${m.non2xx}`);
-          if (m.non2xx > 0 || m.socketErrors > 0)
-            throw new Error(`${rowName}: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors`);
-          results.push({ size, key: `${target}-${d}-${o.key}`, name: rowName, origin: o.key, target, draw: d, m });
-        }
-      }
-    }
-
-    const backends = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
-    const pg = backends.map((b) => rss(b.pid));
-    const [sb] = await sql<{ setting: string }[]>`select current_setting('shared_buffers') as setting`;
-    const nginxPid = nginx?.pid;
-    return {
-      size,
-      loadAverage: Number((loadavg()[0] as number).toFixed(2)),
-      seeded: {
-        campaigns: Number(facts?.campaigns),
-        contributions: Number(facts?.contributions),
-        ledgerLines: Number(facts?.lines),
-        databaseBytes: Number(facts?.bytes),
-        seedMs,
-      },
-      memory: {
-        webMiB: apps.map((a) => mib(rss(a.process.pid as number).rssKiB)),
-        nginxMiB: nginxPid ? mib([nginxPid, ...children(nginxPid)].reduce((s, p) => s + rss(p).rssKiB, 0)) : null,
-        postgresBackends: pg.length,
-        postgresBackendsPrivateMiB: mib(pg.reduce((s, p) => s + p.anonKiB, 0)),
-        postgresBackendsRssMiB: mib(pg.reduce((s, p) => s + p.rssKiB, 0)),
-        sharedBuffers: sb?.setting ?? "?",
-      },
-    };
-  } finally {
-    nginx?.kill("SIGTERM");
-    for (const a of apps) await a.stop();
-    await sql.end();
+    for (const a of apps)
+      await wrk(`http://127.0.0.1:${a.port}`, warmFile, `/api/campaigns/${seedCampaignId(SEED, 0)}`, QUICK ? 2 : 5);
+    return { size, name, seedMs, sql, apps, nginx, origins, facts, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
+}
+
+/** One row at one size: a warm-up on its own draw, then the measured run on another. */
+async function measureRow(
+  st: Stand,
+  o: Stand["origins"][number],
+  target: "json" | "page",
+  d: Draw,
+  stream: number,
+  work: string,
+): Promise<RowResult> {
+  const prefix = target === "json" ? "/api/campaigns/" : "/campaigns/";
+  const file = (s: number) => {
+    const f = path.join(work, `${st.size}-${o.key}-${target}-${d}-${s}`);
+    writeFileSync(
+      f,
+      `${draw(st.size, d, s)
+        .map((i) => prefix + seedCampaignId(SEED, i))
+        .join("\n")}\n`,
+    );
+    return f;
+  };
+  const warm = file(stream * 2);
+  const measured = file(stream * 2 + 1);
+  const first = readFileSync(measured, "utf8").split("\n")[0] as string;
+  const status = (await fetch(o.origin + first)).status;
+  if (status !== 200) throw new Error(`${o.origin}${first} answered ${status}, not 200`);
+  await wrk(o.origin, warm, first, WARMUP);
+  const m = await wrk(o.origin, measured, first, SECONDS);
+  const rowName = `${target === "json" ? "JSON" : "page"}, ${d}, ${o.key === "direct" ? "cold (direct)" : "cache (nginx)"}`;
+  say(
+    `  ${int(st.size)}: ${rowName}: ${int(m.rps)} req/s, p50 ${ms(m.p50Ms)} ms, p99 ${ms(m.p99Ms)} ms (load average ${loadavg()[0]?.toFixed(2)})`,
+  );
+  if (m.non2xx > 0 || m.socketErrors > 0) throw new Error(`${rowName}: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors`);
+  return { size: st.size, key: `${target}-${d}-${o.key}`, name: rowName, origin: o.key, target, draw: d, m };
+}
+
+async function memoryOf(st: Stand): Promise<SizeResult> {
+  const backends = await st.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  const pg = backends.map((b) => rss(b.pid));
+  const [sb] = await st.sql<{ setting: string }[]>`select current_setting('shared_buffers') as setting`;
+  const nginxPid = st.nginx?.pid;
+  return {
+    size: st.size,
+    loadAverage: Number((loadavg()[0] as number).toFixed(2)),
+    seeded: {
+      campaigns: st.facts.campaigns,
+      contributions: st.facts.contributions,
+      ledgerLines: st.facts.lines,
+      databaseBytes: st.facts.bytes,
+      seedMs: st.seedMs,
+    },
+    memory: {
+      webMiB: st.apps.map((a) => mib(rss(a.process.pid as number).rssKiB)),
+      nginxMiB: nginxPid ? mib([nginxPid, ...children(nginxPid)].reduce((s, p) => s + rss(p).rssKiB, 0)) : null,
+      postgresBackends: pg.length,
+      postgresBackendsPrivateMiB: mib(pg.reduce((s, p) => s + p.anonKiB, 0)),
+      postgresBackendsRssMiB: mib(pg.reduce((s, p) => s + p.rssKiB, 0)),
+      sharedBuffers: sb?.setting ?? "?",
+    },
+  };
 }
 
 async function main() {
@@ -366,9 +398,26 @@ async function main() {
   mkdirSync(work, { recursive: true });
   const rows: RowResult[] = [];
   const sizes: SizeResult[] = [];
+  const stands: Stand[] = [];
   try {
-    for (const size of SIZES) sizes.push(await measureSize(size, work, rows));
+    for (const size of SIZES) stands.push(await standUp(size, work));
+    // Each row at every size back to back (rather than size after size): a shared machine's load changes over
+    // minutes, and this way each row's sizes are measured under the same load as nearly as can be.
+    let stream = 0;
+    for (const key of ["direct", "nginx"] as const) {
+      for (const target of ["json", "page"] as const) {
+        for (const d of ["uniform", "zipf"] as const) {
+          stream++;
+          for (const st of stands) {
+            const o = st.origins.find((x) => x.key === key);
+            if (o) rows.push(await measureRow(st, o, target, d, stream, work));
+          }
+        }
+      }
+    }
+    for (const st of stands) sizes.push(await memoryOf(st));
   } finally {
+    for (const st of stands) await st.stop();
     rmSync(work, { recursive: true, force: true });
   }
 
@@ -380,7 +429,8 @@ async function main() {
   );
   console.log("| campaigns | row | req/s | p50 ms | p99 ms |");
   console.log("| ---: | --- | ---: | ---: | ---: |");
-  for (const r of rows) console.log(`| ${int(r.size)} | ${r.name} | ${int(r.m.rps)} | ${ms(r.m.p50Ms)} | ${ms(r.m.p99Ms)} |`);
+  const ordered = [...rows].sort((x, y) => x.size - y.size);
+  for (const r of ordered) console.log(`| ${int(r.size)} | ${r.name} | ${int(r.m.rps)} | ${ms(r.m.p50Ms)} | ${ms(r.m.p99Ms)} |`);
   const smallest = SIZES[0] as number;
   const largest = SIZES[SIZES.length - 1] as number;
   const ratios = rows
@@ -399,9 +449,9 @@ async function main() {
   }
   console.log("");
   console.log(
-    "| campaigns | contributions | ledger lines | database | seeded in | web RSS MiB | nginx RSS MiB | PostgreSQL backends (private / RSS MiB) |",
+    "| campaigns | contributions | ledger lines | database | seeded in | load average | web RSS MiB | nginx RSS MiB | PostgreSQL backends (private / RSS MiB) |",
   );
-  console.log("| ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |");
   for (const s of sizes) {
     console.log(
       `| ${int(s.size)} | ${int(s.seeded.contributions)} | ${int(s.seeded.ledgerLines)} | ${(s.seeded.databaseBytes / 2 ** 30).toFixed(2)} GiB | ${s.seeded.seedMs === null ? "already seeded" : `${(s.seeded.seedMs / 1000).toFixed(0)} s`} | ${s.loadAverage} | ${s.memory.webMiB.join(", ")} | ${s.memory.nginxMiB ?? "—"} | ${s.memory.postgresBackends}: ${s.memory.postgresBackendsPrivateMiB} / ${s.memory.postgresBackendsRssMiB} (shared_buffers ${s.memory.sharedBuffers}) |`,
