@@ -26,10 +26,11 @@
  * databases are kept for the next run (seeding 10^7 takes hours); --drop drops them at the end.
  *
  *   npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds 8] [--warmup 2]
- *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--drop]
+ *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--rounds 1] [--drop]
  *
  * Ten connections by default: the curve is about latency, and wrk keeps every connection busy, so with more
  * connections than the instance serves at once p99 mostly measures the queue in front of it.
+ * --rounds N: measure every row at every size N times (round after round) and report each figure's median.
  * --quick: 3 s per row after 1 s of warm-up. Needs wrk (Debian: apt-get install wrk); nginx is optional (the
  * cache rows are left out without it).
  */
@@ -50,7 +51,7 @@ import { localNginxConf } from "../scripts/nginx-conf";
 import { machine, root, say } from "./support";
 
 const USAGE =
-  "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--drop]";
+  "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--drop]";
 
 function fail(msg: string): never {
   console.error(`[bench] ${msg}\n${USAGE}`);
@@ -70,6 +71,7 @@ const { values } = (() => {
         server: { type: "string" },
         seed: { type: "string", default: "1" },
         drop: { type: "boolean", default: false },
+        rounds: { type: "string", default: "1" },
       },
     });
   } catch (e) {
@@ -89,6 +91,7 @@ const WARMUP = whole("warmup", values.warmup ?? (QUICK ? "1" : "2"));
 const CONNECTIONS = whole("connections", values.connections ?? "10");
 const THREADS = whole("threads", values.threads ?? "2");
 const SEED = whole("seed", values.seed ?? "1", 0);
+const ROUNDS = whole("rounds", values.rounds ?? "1");
 const SIZES = [...new Set((values.sizes ?? "").split(",").map((s) => whole("sizes", s.trim(), 10)))].sort((x, y) => x - y);
 if (SIZES.length === 0) fail("--sizes names no size");
 if (THREADS > CONNECTIONS) fail(`--threads (${THREADS}) cannot exceed --connections (${CONNECTIONS})`);
@@ -396,7 +399,7 @@ async function main() {
   buildIfStale(say);
   const work = path.join(tmpdir(), `cf-read-curve-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  const rows: RowResult[] = [];
+  const all: (RowResult & { round: number })[] = [];
   const sizes: SizeResult[] = [];
   const stands: Stand[] = [];
   try {
@@ -404,13 +407,16 @@ async function main() {
     // Each row at every size back to back (rather than size after size): a shared machine's load changes over
     // minutes, and this way each row's sizes are measured under the same load as nearly as can be.
     let stream = 0;
-    for (const key of ["direct", "nginx"] as const) {
-      for (const target of ["json", "page"] as const) {
-        for (const d of ["uniform", "zipf"] as const) {
-          stream++;
-          for (const st of stands) {
-            const o = st.origins.find((x) => x.key === key);
-            if (o) rows.push(await measureRow(st, o, target, d, stream, work));
+    for (let round = 1; round <= ROUNDS; round++) {
+      if (ROUNDS > 1) say(`round ${round} of ${ROUNDS}`);
+      for (const key of ["direct", "nginx"] as const) {
+        for (const target of ["json", "page"] as const) {
+          for (const d of ["uniform", "zipf"] as const) {
+            stream++;
+            for (const st of stands) {
+              const o = st.origins.find((x) => x.key === key);
+              if (o) all.push({ ...(await measureRow(st, o, target, d, stream, work)), round });
+            }
           }
         }
       }
@@ -421,7 +427,29 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const head = `npm run bench:read-curve — ${machine()}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up; command: ${COMMAND}`;
+  // With --rounds > 1, each figure of a row at a size is the median of its rounds (each figure on its own).
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((x, y) => x - y);
+    return v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+  };
+  const rows: RowResult[] = [];
+  for (const r of all) {
+    if (rows.some((x) => x.size === r.size && x.key === r.key)) continue;
+    const same = all.filter((x) => x.size === r.size && x.key === r.key).map((x) => x.m);
+    const m = (f: (x: Measured) => number) => median(same.map(f));
+    rows.push({
+      ...r,
+      m: {
+        requests: m((x) => x.requests),
+        rps: m((x) => x.rps),
+        p50Ms: m((x) => x.p50Ms),
+        p99Ms: m((x) => x.p99Ms),
+        non2xx: m((x) => x.non2xx),
+        socketErrors: m((x) => x.socketErrors),
+      },
+    });
+  }
+  const head = `npm run bench:read-curve — ${machine()}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ""}; command: ${COMMAND}`;
   console.log("");
   console.log(head);
   console.log(
@@ -476,7 +504,9 @@ async function main() {
         warmupSeconds: WARMUP,
         seed: SEED,
         nginx: Boolean(nginxBin),
+        rounds: ROUNDS,
         rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m })),
+        eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m })),
         p99Ratios: largest === smallest ? [] : ratios,
         sizes,
       },
