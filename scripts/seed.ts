@@ -49,6 +49,7 @@ function progressPrinter(): { update: (p: SeedProgress) => void; end: () => void
   let drawn = false;
   return {
     update(p) {
+      if (!p.chunk && p.campaignsDone >= p.campaignsWanted) return; // nothing to do: no bar
       const s = (Date.now() - p.startedMs) / 1000;
       const rate = s > 0 ? p.campaignsThisRun / s : 0;
       const left = p.campaignsWanted - p.campaignsDone;
