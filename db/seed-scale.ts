@@ -341,6 +341,9 @@ export async function seedAtScale(o: SeedOptions): Promise<SeedSummary> {
   let chunks = 0;
   try {
     await sql`select pg_advisory_lock(hashtext('crowdfund:seed-at-scale'))`;
+    // The seeded history starts in January 2024: its months' partitions exist before any row is loaded, so
+    // rows land in their month rather than in DEFAULT (docs/partitioning.md).
+    await sql`select * from ensure_time_partitions(3, ${new Date(T0).toISOString().slice(0, 10)}::date)`;
     await sql`create table if not exists seed_chunks (
       lo bigint primary key, hi bigint not null, seed integer not null, fee_bps integer not null,
       rows bigint not null, ms integer not null, done_at timestamptz not null default now())`;
