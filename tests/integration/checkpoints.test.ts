@@ -5,6 +5,7 @@
  * ledger's own `postEntries` as settlement and refunds post it (the HTTP path has its own tests).
  */
 import postgres from "postgres";
+import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDb } from "@/db/client";
 import { parseConfig } from "@/lib/config";
@@ -14,6 +15,7 @@ import { createPayoutSettings } from "@/lib/payouts";
 import { planCheckpoints, takeMark } from "@/lib/payouts/checkpoints";
 import { type PayoutSettings, runPayouts } from "@/lib/payouts/run";
 import { provisionDatabase, type TestDatabase } from "../support/env";
+import { contributionEntry } from "../support/ledger";
 import { waitFor } from "../support/wait";
 
 const MINIMUM = 1000;
@@ -31,26 +33,12 @@ const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().s
 
 /** A settled contribution as settlement posts it: gross to the campaign, the platform's fee back out. */
 async function give(campaignId: string, amount: number) {
-  const id = crypto.randomUUID();
+  const id = uuidv7(); // as the app makes them: the contribution lands in its month's partition
   const fee = Math.floor(amount / 20);
   await app.db.transaction(async (tx) => {
     await tx.execute(`insert into contributions (id, campaign_id, contributor_id, amount, currency, status, payment_method, provider, fee_amount, settled_at)
       values ('${id}', '${campaignId}', '${creator}', ${amount}, 'USD', 'succeeded', 'pm_card_visa', 'sandbox', ${fee}, now())`);
-    await postEntries(tx, [
-      {
-        kind: "contribution",
-        reference: id,
-        description: "test contribution",
-        provider: "sandbox",
-        currency: "USD",
-        lines: [
-          { account: accounts.providerClearing("sandbox"), amount },
-          { account: accounts.campaignCollected(campaignId), amount: -amount },
-          { account: accounts.campaignCollected(campaignId), amount: fee },
-          { account: accounts.platformFees(), amount: -fee },
-        ],
-      },
-    ]);
+    await postEntries(tx, [contributionEntry(id, campaignId, amount, fee)]);
   });
   return { id, net: amount - fee };
 }
