@@ -22,9 +22,42 @@ DROP INDEX "ledger_lines_account_idx";--> statement-breakpoint
 ALTER TABLE "ledger_checkpoints" ADD CONSTRAINT "ledger_checkpoints_mark_id_ledger_marks_id_fk" FOREIGN KEY ("mark_id") REFERENCES "public"."ledger_marks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_checkpoints" ADD CONSTRAINT "ledger_checkpoints_account_id_ledger_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ledger_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "ledger_lines_account_line_idx" ON "ledger_lines" USING btree ("account_id","id");--> statement-breakpoint
--- The app's role (migration 0014) writes checkpoints but never changes one: a run that finds a wrong one would
--- pay a wrong amount, and the audit recomputes them. Of a mark it may only set complete_at, and drop old marks
--- (their checkpoints go with them by the foreign key, which PostgreSQL runs as the table's owner).
+-- A mark's reasoning (lib/payouts/checkpoints.ts) needs two things the database now enforces rather than
+-- trusts: the line sequence hands IDs out one at a time (CACHE 1: with a cache, a session could later write an
+-- ID below a mark taken meanwhile), and a transaction holds its transaction ID before it draws a line ID (the
+-- default below takes one first; `nextval` alone assigns none most of the time).
+ALTER SEQUENCE "ledger_lines_id_seq" CACHE 1;--> statement-breakpoint
+CREATE FUNCTION ledger_line_id() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_current_xact_id();
+  RETURN nextval('ledger_lines_id_seq');
+END $$;--> statement-breakpoint
+ALTER TABLE "ledger_lines" ALTER COLUMN "id" SET DEFAULT ledger_line_id();--> statement-breakpoint
+-- A mark is taken only by this function, as the owner: the sequence's value first, then the recording
+-- statement's own transaction ID (every ID handed out before it is smaller). The app's role cannot insert a
+-- mark of its own making, change one, or change or delete a checkpoint; it may set complete_at (a run that
+-- visited every campaign account) and drop old marks, whose checkpoints go with them by the foreign key (run
+-- as the table's owner). A wrong checkpoint would pay a wrong amount: the audit recomputes every one.
+CREATE FUNCTION take_ledger_mark() RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE
+  upto bigint;
+  mark bigint;
+BEGIN
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'take_ledger_mark() must run in a transaction of its own (its ID is the mark''s bound)';
+  END IF;
+  IF (SELECT seqcache FROM pg_sequence WHERE seqrelid = 'ledger_lines_id_seq'::regclass) <> 1 THEN
+    RAISE EXCEPTION 'ledger_lines_id_seq must have CACHE 1 for ledger marks (lib/payouts/checkpoints.ts)';
+  END IF;
+  SELECT CASE WHEN is_called THEN last_value ELSE 0 END INTO upto FROM ledger_lines_id_seq;
+  INSERT INTO ledger_marks (upto_line, xid_bound, taken_at)
+    VALUES (upto, pg_current_xact_id()::text::bigint, clock_timestamp())
+    RETURNING id INTO mark;
+  RETURN mark;
+END $$;--> statement-breakpoint
+REVOKE ALL ON FUNCTION take_ledger_mark() FROM PUBLIC;--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION take_ledger_mark() TO crowdfund_app;--> statement-breakpoint
 REVOKE UPDATE, DELETE, TRUNCATE ON "ledger_checkpoints" FROM crowdfund_app;--> statement-breakpoint
-REVOKE UPDATE, TRUNCATE ON "ledger_marks" FROM crowdfund_app;--> statement-breakpoint
+REVOKE INSERT, UPDATE, TRUNCATE ON "ledger_marks" FROM crowdfund_app;--> statement-breakpoint
 GRANT UPDATE ("complete_at") ON "ledger_marks" TO crowdfund_app;

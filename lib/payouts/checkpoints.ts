@@ -8,9 +8,10 @@ import type { Db } from "@/db/client";
  * A *mark* (ledger_marks) is a point in the ledger's line sequence: `uptoLine`, the sequence's value when it
  * was taken, and `xid_bound`, the transaction ID of the statement that records it, taken right after: every
  * ID handed out before is smaller. (Not the snapshot's `xmax`: that is one past the newest *finished*
- * transaction, and a running one may hold an ID above it.) Every writer of lines has
- * inserted its entry first (migration 0013 requires the entry's own transaction), so it holds a transaction
- * ID when it draws a line ID: every line at or below `uptoLine` belongs to a transaction below `xid_bound`. Once
+ * transaction, and a running one may hold an ID above it.) Migration 0017 makes the database hold what this
+ * needs: the line sequence hands IDs out one at a time (CACHE 1), and the lines' ID default takes a
+ * transaction ID before it draws a line ID (an `id` given explicitly bypasses that; nothing in the app does).
+ * So every line at or below `uptoLine` belongs to a transaction below `xid_bound`. Once
  * the oldest running transaction is at or above `xid_bound` (PostgreSQL's `pg_snapshot_xmin`, which any role may
  * read, unlike other sessions' rows of pg_stat_activity), the mark is *settled*: no line at or below it can
  * still commit. A settled mark's sums never change, so a run can add them up once and store them.
@@ -48,20 +49,14 @@ const toMark = (r: MarkRow | undefined): Mark | null =>
   r ? { id: Number(r.id), uptoLine: Number(r.upto_line), takenAt: new Date(r.taken_at) } : null;
 
 /**
- * Take a mark now (one per run of the flush, used by later runs): the line sequence's value first, then the
- * transaction ID bound (the recording statement's own ID), in two statements so that the bound is drawn after
- * the value (see the module comment).
- * Returns the mark's ID.
+ * Take a mark now (one per run of the flush, used by later runs) through `take_ledger_mark()` (migration 0017,
+ * run as the owner, so the app's role cannot record a mark of its own making): the line sequence's value first,
+ * then the recording statement's own transaction ID as the bound. Call it outside a transaction: the function
+ * refuses to run in one that already holds an ID. Returns the mark's ID.
  */
 export async function takeMark(db: Db): Promise<number> {
-  const [seq] = await db.execute<{ upto: string }>(
-    sql`select case when is_called then last_value else 0 end as upto from ledger_lines_id_seq`,
-  );
-  const [row] = await db.execute<{ id: string }>(sql`
-    insert into ledger_marks (upto_line, xid_bound, taken_at)
-    values (${seq?.upto ?? 0}, pg_current_xact_id()::text::bigint, clock_timestamp())
-    returning id`);
-  if (!row) throw new Error("ledger mark not inserted");
+  const [row] = await db.execute<{ id: string }>(sql`select take_ledger_mark() as id`);
+  if (!row) throw new Error("ledger mark not taken");
   return Number(row.id);
 }
 

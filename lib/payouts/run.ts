@@ -236,9 +236,10 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
       // entries of this run's provider count: another provider's money is never this provider's to send.
       const rows = await tx.execute<DueRow>(sql`
         with acct as (
+          -- Every account of the batch's campaigns (the ones just locked), whatever their number: a complete
+          -- checkpoint counts a missing account as zero, so none may be left out at a batch's edge.
           select id, owner, currency from ledger_accounts
-          where kind = 'campaign_collected' and owner > ${after}
-          order by owner limit ${s.batchSize}
+          where kind = 'campaign_collected' and owner in (select jsonb_array_elements_text(${JSON.stringify(batch.map((b) => b.owner))}::jsonb))
         ), cp as (
           -- The base checkpoint: the sum of every line up to its mark, all of it settled long ago (./checkpoints.ts).
           select c.account_id, c.provider, c.balance from ledger_checkpoints c
@@ -281,7 +282,7 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
         left join payouts p on p.campaign_id = c.id and p.payout_date = ${o.date}
         left join payout_accounts pa on pa.user_id = c.creator_id and pa.provider = ${s.provider.name}
         order by d.owner`);
-      if (rows.length === 0) return undefined;
+      if (batch.length === 0) return undefined;
       const make: {
         id: string;
         campaign_id: string;
@@ -355,7 +356,8 @@ async function makePayouts(db: Db, s: PayoutSettings, o: RunOptions, cutoff: Dat
         summary.alreadyMade += make.length - made.length;
         for (const p of made) addAmount(summary, p.currency, "created", p.amount);
       }
-      return rows[rows.length - 1]?.campaign_id;
+      // The cursor follows the batch, not the rows (a campaign without its row would end the walk early).
+      return batch[batch.length - 1]?.owner;
     });
     if (!last) {
       // Every campaign account was visited: the target's checkpoints are all written. The mark a later run

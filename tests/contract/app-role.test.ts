@@ -118,8 +118,9 @@ describe("the app's database role", () => {
       expect(`${r.table}: ${r.privileges}`).toBe(
         // Append-only for the app: the ledger (migration 0014) and the admin audit log (migration 0016). A partition
         // (migration 0018) grants nothing: the app reaches its rows through the parent, whose rights are checked.
-        // Ledger marks (migration 0017): old ones are dropped, and only their complete_at is set (a column grant).
-        `${r.table}: ${r.partition ? "" : r.table === "ledger_marks" ? "SELECT,INSERT,DELETE" : r.table.startsWith("ledger_") || r.table === "admin_audit_log" ? "SELECT,INSERT" : "SELECT,INSERT,UPDATE,DELETE"}`,
+        // Ledger marks (migration 0017): taken by a SECURITY DEFINER function, old ones dropped, and only their
+        // complete_at set (a column grant).
+        `${r.table}: ${r.partition ? "" : r.table === "ledger_marks" ? "SELECT,DELETE" : r.table.startsWith("ledger_") || r.table === "admin_audit_log" ? "SELECT,INSERT" : "SELECT,INSERT,UPDATE,DELETE"}`,
       );
     }
   });
