@@ -34,12 +34,12 @@
  * --quick: 2 s per row after 1 s of warm-up, 200 campaigns (about a minute on 2 cores, the build aside).
  * --threads is wrk's (autocannon runs in this process).
  */
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pLimit from "p-limit";
 import type postgres from "postgres";
@@ -55,7 +55,7 @@ import { signIn } from "@/tests/support/http";
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { benchDatabase, machine, root, say, totalsExactAfter } from "./support";
+import { benchDatabase, machine, root, runWrk, say, totalsExactAfter } from "./support";
 
 const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon]`;
 
@@ -108,7 +108,6 @@ if (values.generator !== undefined && !["wrk", "autocannon"].includes(values.gen
 const GENERATOR = (values.generator ?? (wrkBin ? "wrk" : "autocannon")) as "wrk" | "autocannon";
 if (GENERATOR === "wrk" && !wrkBin) fail("--generator wrk: wrk is not installed (Debian: apt-get install wrk)");
 
-const WRK_SCRIPT = path.join(root, "bench", "wrk.lua");
 const UNKNOWN_API_PATH = "/api/no-such-endpoint";
 const COMMAND = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
 
@@ -164,8 +163,6 @@ function contributionRequest(tokens: string[], keyPrefix: string, n: number) {
   };
 }
 
-const execFileAsync = promisify(execFile);
-
 /** Seconds of unmeasured load on each floor before the first row (--quick: 2). */
 const INSTANCE_WARMUP = QUICK ? 2 : 6;
 
@@ -184,43 +181,7 @@ async function hammer(
     }
     if (row.contribution) env.BENCH_TOKENS = path.join(files.work, "tokens");
     if (row.cookie) env.BENCH_COOKIE = row.cookie;
-    const { stdout } = await execFileAsync(
-      wrkBin,
-      [
-        "-t",
-        String(THREADS),
-        "-c",
-        String(CONNECTIONS),
-        "-d",
-        `${seconds}s`,
-        "--timeout",
-        "10s",
-        "-s",
-        WRK_SCRIPT,
-        row.origin + row.paths[0],
-      ],
-      { env, maxBuffer: 16 * 1024 * 1024 },
-    );
-    const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
-    if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
-    // bench/wrk.lua's done(): counts, and durations in microseconds.
-    const r = JSON.parse(line.slice("BENCH_RESULT ".length)) as {
-      requests: number;
-      durationUs: number;
-      p50Us: number;
-      p99Us: number;
-      non2xx: number;
-      socketErrors: number;
-    };
-    return {
-      requests: r.requests,
-      seconds: r.durationUs / 1e6,
-      rps: r.requests / (r.durationUs / 1e6),
-      p50Ms: r.p50Us / 1000,
-      p99Ms: r.p99Us / 1000,
-      non2xx: r.non2xx,
-      socketErrors: r.socketErrors,
-    };
+    return runWrk(wrkBin, { url: row.origin + row.paths[0], seconds, threads: THREADS, connections: CONNECTIONS, env });
   }
   let n = 0;
   const varies = row.paths.length > 1 || row.contribution;

@@ -34,11 +34,11 @@
  * --quick: 3 s per row after 1 s of warm-up. Needs wrk (Debian: apt-get install wrk); nginx is optional (the
  * cache rows are left out without it).
  */
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { enableAppLogin } from "@/db/app-role";
 import { migrateDatabase } from "@/db/migrate";
@@ -48,7 +48,7 @@ import { type AppServer, startApp, TEST_APP_PASSWORD } from "@/tests/support/env
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { machine, root, say } from "./support";
+import { machine, root, runWrk, say } from "./support";
 
 const USAGE =
   "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--drop]";
@@ -102,8 +102,6 @@ const which = (bin: string) => spawnSync("which", [bin]).stdout.toString().trim(
 const wrkBin = which("wrk");
 const nginxBin = which("nginx");
 if (!wrkBin) fail("wrk is not installed (Debian: apt-get install wrk)");
-const WRK_SCRIPT = path.join(root, "bench", "wrk.lua");
-const execFileAsync = promisify(execFile);
 
 /** Paths drawn per row and per warm-up (each wrk thread walks them from its own offset). */
 const PATHS = 50_000;
@@ -118,35 +116,13 @@ interface Measured {
 }
 
 async function wrk(origin: string, pathsFile: string, firstPath: string, seconds: number): Promise<Measured> {
-  const { stdout } = await execFileAsync(
-    wrkBin,
-    [
-      "-t",
-      String(THREADS),
-      "-c",
-      String(CONNECTIONS),
-      "-d",
-      `${seconds}s`,
-      "--timeout",
-      "10s",
-      "-s",
-      WRK_SCRIPT,
-      origin + firstPath,
-    ],
-    { env: { ...process.env, BENCH_PATHS: pathsFile }, maxBuffer: 16 * 1024 * 1024 },
-  );
-  const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
-  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
-  const r = JSON.parse(line.slice("BENCH_RESULT ".length)) as Record<string, number>;
-  const secs = (r.durationUs as number) / 1e6;
-  return {
-    requests: r.requests as number,
-    rps: (r.requests as number) / secs,
-    p50Ms: (r.p50Us as number) / 1000,
-    p99Ms: (r.p99Us as number) / 1000,
-    non2xx: r.non2xx as number,
-    socketErrors: r.socketErrors as number,
-  };
+  return runWrk(wrkBin, {
+    url: origin + firstPath,
+    seconds,
+    threads: THREADS,
+    connections: CONNECTIONS,
+    env: { ...process.env, BENCH_PATHS: pathsFile },
+  });
 }
 
 type Draw = "uniform" | "zipf";

@@ -1,6 +1,8 @@
 /** Shared bits of the benchmarks: a fresh database, the machine, percentiles, exact totals. */
+import { execFile } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import type postgres from "postgres";
 import { provisionDatabase } from "@/tests/support/env";
 import { waitFor } from "@/tests/support/wait";
@@ -43,4 +45,63 @@ export async function totalsExactAfter(sql: postgres.Sql, ids: string[], since: 
     20,
   );
   return bad === 0 ? Date.now() - since : Number.NaN;
+}
+
+/** One wrk run's figures (bench/wrk.lua's `done()`): counts, rate (req/s) and latency percentiles (ms). */
+export interface WrkResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  socketErrors: number;
+}
+
+/**
+ * Run wrk (`bin`) with bench/wrk.lua against `url` for `seconds`, `threads` threads and `connections`
+ * connections (10 s request timeout); `env` passes the script's inputs (BENCH_PATHS, BENCH_TOKENS, …).
+ * Throws when wrk printed no BENCH_RESULT line.
+ */
+export async function runWrk(
+  bin: string,
+  o: { url: string; seconds: number; threads: number; connections: number; env: NodeJS.ProcessEnv },
+): Promise<WrkResult> {
+  const { stdout } = await promisify(execFile)(
+    bin,
+    [
+      "-t",
+      String(o.threads),
+      "-c",
+      String(o.connections),
+      "-d",
+      `${o.seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      path.join(root, "bench", "wrk.lua"),
+      o.url,
+    ],
+    { env: o.env, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+  // bench/wrk.lua's done(): counts, and durations in microseconds.
+  const r = JSON.parse(line.slice("BENCH_RESULT ".length)) as {
+    requests: number;
+    durationUs: number;
+    p50Us: number;
+    p99Us: number;
+    non2xx: number;
+    socketErrors: number;
+  };
+  return {
+    requests: r.requests,
+    seconds: r.durationUs / 1e6,
+    rps: r.requests / (r.durationUs / 1e6),
+    p50Ms: r.p50Us / 1000,
+    p99Ms: r.p99Us / 1000,
+    non2xx: r.non2xx,
+    socketErrors: r.socketErrors,
+  };
 }
