@@ -23,8 +23,9 @@
  * (provider "sandbox") with provider_clearing +amount, campaign_collected −amount, and when the fee is not
  * zero campaign_collected +fee, platform_fees −fee (fee = ⌊amount × feeBps / 10,000⌋). Each campaign's
  * `collected_amount` and `contribution_count` are the sum and count of its paid contributions, so the ledger
- * audit (lib/ledger/audit.ts) passes. The ledger's triggers (migrations 0002, 0013) stay on: COPY fires them
- * row by row, and an entry's lines are copied by the transaction that copied the entry.
+ * audit (lib/ledger/audit.ts) passes. The ledger's triggers stay on: COPY fires the statement check of
+ * migration 0019 over the chunk's lines (balance per entry, currency, provider, entry still open: an entry's
+ * lines are copied by the transaction that copied the entry, all in one COPY).
  *
  * Indexes are kept and loaded into, not dropped and rebuilt: the ledger's triggers look lines up by entry
  * and entries and accounts by primary key on every line, and the database stays usable between chunks (the
@@ -308,7 +309,7 @@ export interface SeedProgress {
   /** Campaigns this run seeded, for its rate. */
   campaignsThisRun: number;
   chunk: { lo: number; hi: number } | null;
-  /** copy: COPYs running; commit: the chunk's commit, which runs the ledger's deferred balance check of each line. */
+  /** copy: COPYs running; commit: the chunk's commit. */
   phase: "copy" | "commit";
 }
 
@@ -516,7 +517,7 @@ export async function seedAtScale(o: SeedOptions): Promise<SeedSummary> {
             }
           })(),
         );
-        // ms: the chunk's time until its last COPY (its commit, which runs the deferred balance checks, comes after).
+        // ms: the chunk's time until its last COPY (the ledger's check runs at the end of the lines' COPY).
         await tx`insert into seed_chunks (lo, hi, seed, fee_bps, rows, ms, done_at)
                  values (${lo}, ${hi}, ${seed}, ${feeBps}, ${rows - rowsBefore}, ${Date.now() - t}, clock_timestamp())`;
         phase = "commit";

@@ -57,9 +57,7 @@ function progressPrinter(): { update: (p: SeedProgress) => void; end: () => void
       const width = 24;
       const filled = Math.round((pct / 100) * width);
       const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-      const chunk = p.chunk
-        ? ` chunk ${int(p.chunk.lo)}–${int(p.chunk.hi)}${p.phase === "commit" ? " committing (balance checks)" : ""}`
-        : "";
+      const chunk = p.chunk ? ` chunk ${int(p.chunk.lo)}–${int(p.chunk.hi)}${p.phase === "commit" ? " committing" : ""}` : "";
       const line = `${bar} ${pct.toFixed(1)}% ${int(p.campaignsDone)}/${int(p.campaignsWanted)} campaigns${chunk}, ${int(p.rows)} rows at ${int(s > 0 ? p.rows / s : 0)} rows/s, ${int(rate)} campaigns/s, ETA ${left === 0 ? "0s" : duration(rate > 0 ? left / rate : Number.NaN)}`;
       if (tty) {
         process.stderr.write(`\r${line}\u001b[K`);

@@ -65,16 +65,17 @@ export const ledgerEntries = pgTable(
 
 /**
  * Lines of an entry: signed integer minor units, debit positive, credit negative.
- * A deferred constraint trigger (migration 0002) makes every entry sum to zero per
- * currency at commit, checks the line's currency against its account's, and
- * refuses UPDATE and DELETE: the ledger is append-only. Migration 0013 refuses
+ * A statement trigger (migration 0019, which replaced the row triggers of 0002, 0009
+ * and 0013) makes the lines each statement adds sum to zero per entry and currency,
+ * checks each line's currency against its account's and its provider against its
+ * entry's; row triggers refuse UPDATE and DELETE: the ledger is append-only. Migration 0013 refuses
  * TRUNCATE of the three ledger tables, any UPDATE or DELETE of an account, and a
  * line inserted by another transaction than the one that inserted its entry (a
  * posted entry is closed: docs/security.md, "Ledger integrity").
  *
  * Partitioned by month on `entry_id` (migration 0018, docs/partitioning.md): an entry's ID is a UUIDv7,
- * so its lines sit in the partition of the month it was posted, and the balance trigger's lookup of an
- * entry's lines reads one partition. The primary key includes the partition key: (entry_id, id).
+ * so its lines sit in the partition of the month it was posted, and a lookup of an entry's lines reads one
+ * partition. The primary key includes the partition key: (entry_id, id).
  */
 export const ledgerLines = pgTable(
   "ledger_lines",

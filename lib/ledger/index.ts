@@ -5,8 +5,9 @@ import { ledgerAccounts, ledgerLines } from "@/db/schema";
 
 /**
  * Double-entry ledger (invariants 1–3, docs/architecture.md): signed integer minor units, debit positive,
- * credit negative; every entry sums to zero per currency (enforced by a deferred
- * trigger in the database); balances are derived from lines. Entries are unique
+ * credit negative; every entry sums to zero per currency (enforced by a statement
+ * trigger in the database, migration 0019: each statement's lines balance per entry, so an entry's lines are
+ * inserted in one statement); balances are derived from lines. Entries are unique
  * per (kind, reference), which makes posting idempotent.
  */
 export type AccountKind = (typeof ledgerAccounts.kind.enumValues)[number];

@@ -1,6 +1,6 @@
 /**
  * The ledger's integrity as the database itself enforces it (invariant 2 of docs/architecture.md,
- * migrations 0002 and 0013), on a fresh migrated PostgreSQL database, every attack issued as plain SQL by
+ * migrations 0002, 0013 and 0019), on a fresh migrated PostgreSQL database, every attack issued as plain SQL by
  * the database owner (the migrations' user): what a bug, a hand at psql or an injected statement would
  * try. Each attack must fail and leave the books exactly as they were; the app's own way of posting
  * (lib/ledger) must keep working beside it.
@@ -101,7 +101,7 @@ describe("ledger integrity in the database", () => {
       { id: string }[]
     >`select id from ledger_accounts where kind = 'campaign_collected' and owner = ${campaignB}`;
     // Campaign A's 1000 handed to campaign B under an old contribution's reference: it sums to zero, so the
-    // deferred balance check alone lets it through at commit.
+    // balance check alone lets it through.
     const move = sql.begin(async (tx) => {
       await tx`insert into ledger_lines (entry_id, account_id, amount, currency) values
         (${e?.id as string}, ${a?.id as string}, 1000, 'USD'), (${e?.id as string}, ${b?.id as string}, -1000, 'USD')`;
@@ -120,6 +120,114 @@ describe("ledger integrity in the database", () => {
     await expect(
       sql`insert into ledger_lines (entry_id, account_id, amount, currency) values (${e?.id as string}, ${a?.id as string}, -1, 'USD')`,
     ).rejects.toThrow(/is posted/);
+  });
+
+  /** A fresh entry of `provider` by the owner, in `tx`, and the IDs of campaign A's account and `provider`'s clearing. */
+  const openEntry = async (tx: postgres.TransactionSql, provider = "sandbox") => {
+    const [e] = await tx<{ id: string }[]>`
+      insert into ledger_entries (id, kind, reference, description, provider)
+      values (gen_random_uuid(), 'test', gen_random_uuid()::text, 'attack', ${provider}) returning id`;
+    const [a] = await tx<{ id: string }[]>`
+      select id from ledger_accounts where kind = 'campaign_collected' and owner = ${campaignA}`;
+    const [c] = await tx<{ id: string }[]>`
+      select id from ledger_accounts where kind = 'provider_clearing' and owner = 'sandbox'`;
+    return { entry: e?.id as string, campaign: a?.id as string, clearing: c?.id as string };
+  };
+  const pgError = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (err) {
+      return err as { code?: string; message: string };
+    }
+    throw new Error("the statement was accepted");
+  };
+
+  it("refuses an entry whose lines do not balance, and halves that balance only together (0019: per statement)", async () => {
+    const before = await books();
+    const unbalanced = await pgError(
+      sql.begin(async (tx) => {
+        const { entry, campaign, clearing } = await openEntry(tx);
+        await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+          values (${entry}, ${clearing}, 100, 'USD'), (${entry}, ${campaign}, -99, 'USD')`;
+      }),
+    );
+    expect(unbalanced.code).toBe("23514");
+    expect(unbalanced.message).toMatch(/does not balance in USD: .* sum to 1$/);
+    // Each statement's lines must balance: two halves that sum to zero only together are refused at the first.
+    const halves = await pgError(
+      sql.begin(async (tx) => {
+        const { entry, campaign, clearing } = await openEntry(tx);
+        await tx`insert into ledger_lines (entry_id, account_id, amount, currency) values (${entry}, ${clearing}, 100, 'USD')`;
+        await tx`insert into ledger_lines (entry_id, account_id, amount, currency) values (${entry}, ${campaign}, -100, 'USD')`;
+      }),
+    );
+    expect(halves.code).toBe("23514");
+    expect(await books()).toEqual(before);
+    // Two statements each balanced make a balanced entry: accepted (here a charge and its reversal, so that the
+    // balances the later tests expect stay as they are).
+    const accepted = await sql.begin(async (tx) => {
+      const { entry, campaign, clearing } = await openEntry(tx);
+      await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+        values (${entry}, ${clearing}, 3, 'USD'), (${entry}, ${campaign}, -3, 'USD')`;
+      await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+        values (${entry}, ${clearing}, -3, 'USD'), (${entry}, ${campaign}, 3, 'USD')`;
+      return entry;
+    });
+    const [{ n } = { n: 0 }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from ledger_lines where entry_id = ${accepted}`;
+    expect(n).toBe(4);
+  });
+
+  it("refuses a line in another currency than its account's, and one on a provider's account in another provider's entry", async () => {
+    const before = await books();
+    const currency = await pgError(
+      sql.begin(async (tx) => {
+        const { entry, campaign, clearing } = await openEntry(tx);
+        await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+          values (${entry}, ${clearing}, 100, 'EUR'), (${entry}, ${campaign}, -100, 'EUR')`;
+      }),
+    );
+    expect(currency.code).toBe("23514");
+    expect(currency.message).toMatch(/currency EUR differs from its account's \(USD\)/);
+    const provider = await pgError(
+      sql.begin(async (tx) => {
+        const { entry, campaign, clearing } = await openEntry(tx, "stripe");
+        await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+          values (${entry}, ${clearing}, 100, 'USD'), (${entry}, ${campaign}, -100, 'USD')`;
+      }),
+    );
+    expect(provider.code).toBe("23514");
+    expect(provider.message).toMatch(/provider_clearing of provider sandbox in an entry of provider stripe/);
+    expect(await books()).toEqual(before);
+  });
+
+  it("checks lines written straight into a partition, also one made after the migrations", async () => {
+    const before = await books();
+    await sql`select * from ensure_time_partitions(6)`;
+    // Each partition with an entry ID inside its range: its lower bound (DEFAULT: a v4 ID, outside every month).
+    const parts = await sql<{ name: string; lower: string | null }[]>`
+      select c.relname as name,
+             substring(pg_get_expr(c.relpartbound, c.oid) from 'FROM [(]''([0-9a-f-]+)''[)]') as lower
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'ledger_lines'::regclass order by 1`;
+    expect(parts.length).toBeGreaterThan(6);
+    for (const { name, lower } of parts) {
+      const e = await pgError(
+        sql.begin(async (tx) => {
+          const { campaign, clearing } = await openEntry(tx);
+          const entry = lower ?? crypto.randomUUID();
+          await tx`insert into ledger_entries (id, kind, reference, description, provider)
+            values (${entry}, 'test', ${`${name}-direct`}, 'attack', 'sandbox')`;
+          await tx.unsafe(
+            `insert into "${name}" (entry_id, account_id, amount, currency) values ($1, $2, 9, 'USD'), ($1, $3, -8, 'USD')`,
+            [entry, clearing, campaign],
+          );
+        }),
+      );
+      expect(`${name}: ${e.message}`).toMatch(new RegExp(`^${name}: ledger entry .* does not balance in USD`));
+    }
+    expect(await books()).toEqual(before);
   });
 
   it("still refuses UPDATE and DELETE of lines and entries (0002)", async () => {
