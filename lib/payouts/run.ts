@@ -376,6 +376,51 @@ type Payout = typeof payouts.$inferSelect;
 type Outcome = { payout: Payout; transfer: ProviderTransfer } | { payout: Payout; unknown: true };
 
 async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadline" | "onProgress">, summary: RunSummary) {
+  // A batch's answers are recorded (applyOutcomes) while the next batch is sent: the two touch different payouts
+  // (the walk is keyset-ordered by ID), and the database and the provider's calls then keep both cores busy
+  // (bench:payouts). At most one batch's answers are in flight, and they are recorded before this returns or throws.
+  // If recording fails, later answers are not recorded and nothing more is sent: those payouts' attempts are on
+  // record, so the next run looks their transfers up rather than sending again.
+  let recording: Promise<{ error: unknown } | undefined> | undefined;
+  const recorded = async () => {
+    const failed = await recording;
+    recording = undefined;
+    if (failed) throw failed.error;
+  };
+  try {
+    await sendBatches(db, s, o, summary, (outcomes) => {
+      const previous = recording;
+      recording = (async () => {
+        const failed = await previous;
+        if (failed) return failed;
+        try {
+          await applyOutcomes(db, outcomes, summary);
+          o.onProgress?.({ phase: "submit", summary });
+          return undefined;
+        } catch (error) {
+          return { error };
+        }
+      })();
+      // The batch after next waits for this one, so that answers never pile up in memory; nothing more is sent
+      // once recording failed.
+      return (previous ?? Promise.resolve(undefined)).then((failed) => {
+        if (failed) throw failed.error;
+      });
+    });
+  } finally {
+    // On the way out, also when sending threw: the answers already received are recorded first.
+    await recorded();
+  }
+}
+
+/** Walk the open payouts a batch at a time, send each batch, hand its answers to `record`, and wait for what it returns. */
+async function sendBatches(
+  db: Db,
+  s: PayoutSettings,
+  o: Pick<RunOptions, "deadline">,
+  summary: RunSummary,
+  record: (outcomes: Outcome[]) => Promise<void>,
+) {
   const limit = pLimit(s.concurrency);
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
@@ -449,8 +494,7 @@ async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadli
         }),
       ),
     );
-    await applyOutcomes(db, [...found.filter((f): f is Outcome => f !== undefined), ...sent], summary);
-    o.onProgress?.({ phase: "submit", summary });
+    await record([...found.filter((f): f is Outcome => f !== undefined), ...sent]);
   }
 }
 
