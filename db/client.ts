@@ -43,7 +43,11 @@ export function openDb(url: string, max: number, opts: OpenDbOptions = {}) {
     onnotice: () => {},
     connect_timeout: opts.connectTimeoutSeconds ?? 10,
     backoff: reconnectDelaySeconds,
-    ...(opts.role ? { connection: { role: opts.role } } : {}),
+    // JIT off: this is an OLTP workload, and PostgreSQL's JIT compiles any statement whose estimated cost passes
+    // jit_above_cost. A batch statement over `jsonb_to_recordset` (estimated at 100 rows, with subqueries per
+    // row) passes it every time: the payout run's transfer guard spent 19 ms of its 28 ms per batch compiling
+    // (auto_explain during bench:payouts, PostgreSQL 15 with LLVM). The embedded server has no JIT anyway.
+    connection: { jit: "off", ...(opts.role ? { role: opts.role } : {}) },
   });
   return { sql, db: drizzle(sql, { schema }) };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq, sql } from "drizzle-orm";
+import type { Sql } from "postgres";
 import type { Db } from "@/db/client";
 import { sandboxAccounts, sandboxTransfers } from "@/db/schema";
 import { toProviderAmount } from "@/lib/money/currency";
@@ -84,32 +85,38 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
       // One statement, as Stripe answers one call: the earlier answer for this key if there is one, else the
       // destination's behaviour decides what is recorded (nothing for a timeout). The payout run sends a
       // million of these on a big day, so a second round trip per transfer is what the flush would wait on.
-      const [hit] = await db.execute<{ behavior: string; prior: TransferJson | null; made: TransferJson | null }>(sql`
+      // It goes through the driver's tagged template, which prepares it once per connection: unprepared (as
+      // drizzle's `execute` sends it), planning it cost more than running it (pg_stat_statements during
+      // bench:payouts: 11 s of planning against 7 s of execution for 120,000 transfers).
+      const client = (db as Db & { $client?: Sql }).$client;
+      if (!client) throw new Error("the sandbox provider needs a database handle, not a transaction");
+      const availableAt = new Date(Date.now() + o.pendingMs).toISOString();
+      const [hit] = await client<{ behavior: string; prior: TransferJson | null; made: TransferJson | null }[]>`
         with a as (select payouts_enabled, behavior from sandbox_accounts where id = ${input.destination}),
         prior as (select * from sandbox_transfers where idempotency_key = ${input.payoutId}),
         d as (
           select case
             when not exists (select 1 from a) then 'no_such_destination'
             when not (select payouts_enabled from a) then 'payouts_not_allowed'
-            when (select behavior from a) = 'flaky' then ${flaky}
+            when (select behavior from a) = 'flaky' then ${flaky}::text
             else (select behavior from a) end as behavior),
         made as (
           insert into sandbox_transfers
             (id, idempotency_key, transfer_group, destination, amount, currency, status, failure_code, available_at)
           select ${newId("tr")}, ${input.payoutId}, ${input.payoutId}, ${input.destination},
-                 ${toProviderAmount(input.amount, input.currency)}, ${input.currency},
+                 ${toProviderAmount(input.amount, input.currency)}::bigint, ${input.currency},
                  case when d.behavior in ('no_such_destination', 'payouts_not_allowed', 'fail') then 'failed'
                       when d.behavior = 'pending' then 'pending' else 'paid' end,
                  case d.behavior when 'fail' then 'account_closed'
                       when 'no_such_destination' then 'no_such_destination'
                       when 'payouts_not_allowed' then 'payouts_not_allowed' end,
-                 case when d.behavior = 'pending' then ${new Date(Date.now() + o.pendingMs).toISOString()}::timestamptz end
+                 case when d.behavior = 'pending' then ${availableAt}::timestamptz end
           from d where not exists (select 1 from prior) and d.behavior <> 'timeout'
           on conflict do nothing
           returning *)
         select (select behavior from d) as behavior,
                (select to_jsonb(p) from prior p) as prior,
-               (select to_jsonb(m) from made m) as made`);
+               (select to_jsonb(m) from made m) as made`;
       if (!hit) throw new Error("sandbox transfer: no answer");
       if (hit.prior) return fromJson(hit.prior); // Like Stripe's idempotency: the first answer for a key is the answer.
       if (hit.behavior === "timeout")
