@@ -75,6 +75,8 @@ async function flush(n: number) {
   const tdb = await benchDatabase(`payouts_${n}`);
   const { sql, db } = openDb(tdb.url, 20);
   try {
+    const [v] = await sql<{ v: string }[]>`show server_version`;
+    server = `PostgreSQL ${v?.v.split(" ")[0]} (${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded"})`;
     say(`${n.toLocaleString()} campaigns: seeding ${CREATORS.toLocaleString()} creators with payout accounts`);
     await sql`insert into users (id, email, name, role)
       select gen_random_uuid(), 'creator' || i || '@bench.test', 'Creator ' || i, 'user' from generate_series(1, ${CREATORS}) i`;
@@ -165,11 +167,14 @@ async function flush(n: number) {
   }
 }
 
+/** The server the run measured: its version, and whether it is the embedded default or DATABASE_URL's. */
+let server = "";
+
 async function main() {
-  say(`machine: ${machine()}; PostgreSQL from DATABASE_URL or embedded`);
+  say(`machine: ${machine()}; PostgreSQL from ${process.env.DATABASE_URL ? "DATABASE_URL" : "the embedded default"}`);
   const small = await flush(Math.max(1, Math.floor(N / 10)));
   const big = await flush(N);
-  console.log(`\nDaily payout flush (npm run bench:payouts -- --campaigns ${N}), ${machine()}`);
+  console.log(`\nDaily payout flush (npm run bench:payouts -- --campaigns ${N}), ${machine()}, ${server}`);
   console.log("| campaigns | day | with money | reads | total s | make s | submit s | payouts/s | peak RSS | peak heap |");
   console.log("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
   for (const r of [small, big]) {
