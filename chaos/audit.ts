@@ -132,6 +132,7 @@ export async function auditRun(
   for (const x of ledger.providerMismatches) add("ledger audit: provider", `${x.entryId}: ${x.problem}`);
   for (const x of ledger.checkpointMismatches)
     add("ledger audit: checkpoint", `mark ${x.markId} account ${x.accountId}: stored ${x.stored}, lines ${x.lines}`);
+  for (const name of ledger.uncheckedPartitions) add("ledger audit: unchecked partition", name);
   if (ledger.totalsLagEvents > 0) add("totals consumer behind", `${ledger.totalsLagEvents} events not applied`);
 
   // Payouts: one per campaign and day; at most one live transfer per payout at the provider.

@@ -318,6 +318,8 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     console.log(
       `CHECKPOINT mark ${x.markId} account ${x.accountId} (${x.provider}): stored ${x.stored}, its lines add up to ${x.lines}`,
     );
+  for (const name of r.uncheckedPartitions)
+    console.log(`UNCHECKED partition ${name}: lines written to it skip the ledger's checks (no ledger_lines_checked trigger)`);
   const bad = r.campaigns.filter((c) => !c.ok).length;
   if (r.totalsLagEvents > 0) {
     console.log(
@@ -325,7 +327,7 @@ async function printAudit(db: Parameters<typeof auditLedger>[0]): Promise<boolea
     );
   }
   console.log(
-    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches, ${r.providerMismatches.length} provider mismatches, ${r.checkpointMismatches.length} checkpoint mismatches: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
+    `${r.campaigns.length} campaigns with money, ${bad} mismatched, ${r.unbalancedEntries.length} unbalanced entries, ${r.contributionMismatches.length} contribution mismatches, ${r.refundMismatches.length} refund mismatches, ${r.payoutMismatches.length} payout mismatches, ${r.providerMismatches.length} provider mismatches, ${r.checkpointMismatches.length} checkpoint mismatches, ${r.uncheckedPartitions.length} unchecked partitions: ${r.ok ? "ledger audit passed" : "ledger audit FAILED"}`,
   );
   return r.ok;
 }

@@ -13,7 +13,14 @@
 --
 -- Statement triggers are not cloned onto partitions, so each partition of ledger_lines gets its own (below,
 -- and ensure_time_partitions for new ones): a partition named directly is checked like the parent.
-CREATE FUNCTION ledger_check_new_lines() RETURNS trigger LANGUAGE plpgsql AS $$
+-- No partition is made while this runs (ensure_time_partitions takes the same lock): one made by the old
+-- function body meanwhile would miss the statement trigger.
+SELECT pg_advisory_xact_lock(hashtext('crowdfund:partitions'));
+--> statement-breakpoint
+-- Its search path puts pg_temp last: a session's temporary table named ledger_entries or ledger_accounts
+-- would otherwise stand in for the real one in these checks (an attacker's review showed it as the app role).
+CREATE FUNCTION ledger_check_new_lines() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   bad record;
 BEGIN
@@ -42,6 +49,19 @@ BEGIN
   IF FOUND THEN
     RAISE EXCEPTION 'ledger line on % of provider % in an entry of provider %', bad.kind, bad.owner, bad.provider
       USING ERRCODE = 'check_violation';
+  END IF;
+  -- A line's ID is above every ledger mark taken before this transaction held its ID (lib/payouts/checkpoints.ts):
+  -- the default (ledger_line_id) always draws one that is, since such a mark read the sequence before this
+  -- transaction's ID, and so before the draw. An explicit ID at or below it would be a line the checkpoints
+  -- never count.
+  SELECT n.id, m.upto_line INTO bad
+    FROM new_lines n,
+         (SELECT max(upto_line) AS upto_line FROM ledger_marks
+          WHERE xid_bound < pg_current_xact_id()::text::bigint) m
+    WHERE n.id <= m.upto_line LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'ledger line ID % is at or below ledger mark line %: line IDs come from the ledger_lines default',
+      bad.id, bad.upto_line USING ERRCODE = 'check_violation';
   END IF;
   -- The statement's lines balance per entry and currency (was 0002's deferred ledger_check_entry_balanced).
   SELECT entry_id, currency, sum(amount) AS total INTO bad
@@ -80,6 +100,27 @@ BEGIN
     EXECUTE format('CREATE TRIGGER ledger_lines_checked AFTER INSERT ON %s REFERENCING NEW TABLE AS new_lines '
       'FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_new_lines()', part);
   END LOOP;
+END $$;
+--> statement-breakpoint
+-- The other functions the app role's statements run with their own search path, for the same reason: the
+-- lines' ID default names its sequence with its schema (a temporary sequence could otherwise hand out IDs below
+-- a ledger mark); the contributions' unique-key trigger (0018) and the cursor guard (0006) get a fixed path.
+CREATE OR REPLACE FUNCTION ledger_line_id() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_catalog.pg_current_xact_id();
+  RETURN pg_catalog.nextval('public.ledger_lines_id_seq'::regclass);
+END $$;
+--> statement-breakpoint
+ALTER FUNCTION contributions_keep_unique_keys() SET search_path = pg_catalog, public, pg_temp;
+--> statement-breakpoint
+ALTER FUNCTION consumer_cursor_forward_only() SET search_path = pg_catalog, public, pg_temp;
+--> statement-breakpoint
+-- And no temporary tables for the app at all: it makes none, and they are the only objects the app role can
+-- create. Where the migrating login does not own the database this does nothing (PostgreSQL warns), and the
+-- search paths above still hold.
+DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
 END $$;
 --> statement-breakpoint
 -- New partitions get the statement trigger as they are made (0018's function, with that one addition).

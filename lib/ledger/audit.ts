@@ -50,6 +50,11 @@ export interface AuditReport {
    */
   checkpointMismatches: { markId: number; accountId: string; provider: string; stored: number; lines: number }[];
   /**
+   * Partitions of `ledger_lines` a line can be written to without the ledger's checks: the statement trigger of
+   * migration 0019 is not cloned onto partitions, so one made by hand (not by `ensure_time_partitions`) lacks it.
+   */
+  uncheckedPartitions: string[];
+  /**
    * Events the campaign-totals consumer has not applied yet (0 when caught up). While it is behind, a
    * displayed figure may still differ for a moment; once it is 0, any difference is a fault.
    */
@@ -76,6 +81,7 @@ export interface AuditReport {
  *   campaign can make it flag a payout that was right when made: look at that campaign by hand.)
  * - per complete ledger mark: each campaign account's stored checkpoint = the sum of its lines up to the mark,
  *   per provider (lib/payouts/checkpoints.ts), none missing and none extra;
+ * - every partition of `ledger_lines` carries the ledger's statement check, enabled (migration 0019);
  * Figures the consumers keep (displayed) are compared too; `totalsLagEvents` says if they are behind.
  */
 export async function auditLedger(db: Db): Promise<AuditReport> {
@@ -322,6 +328,13 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     lines: Number(r.lines ?? 0),
   }));
 
+  const unchecked = await db.execute<{ name: string }>(sql`
+    select c.relname as name from pg_partition_tree('ledger_lines') t join pg_class c on c.oid = t.relid
+    where not exists (select 1 from pg_trigger g where g.tgrelid = t.relid and g.tgname = 'ledger_lines_checked'
+                        and g.tgenabled <> 'D')
+    order by 1`);
+  const uncheckedPartitions = unchecked.map((r) => r.name);
+
   const lag = await consumerLag(db);
   return {
     campaigns,
@@ -331,6 +344,7 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
     refundMismatches,
     providerMismatches,
     checkpointMismatches,
+    uncheckedPartitions,
     totalsLagEvents: lag[campaignTotals.name]?.events ?? 0,
     ok:
       unbalancedEntries.length === 0 &&
@@ -339,6 +353,7 @@ export async function auditLedger(db: Db): Promise<AuditReport> {
       refundMismatches.length === 0 &&
       providerMismatches.length === 0 &&
       checkpointMismatches.length === 0 &&
+      uncheckedPartitions.length === 0 &&
       campaigns.every((c) => c.ok),
   };
 }

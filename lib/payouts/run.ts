@@ -387,6 +387,7 @@ async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadli
     recording = undefined;
     if (failed) throw failed.error;
   };
+  let sending: unknown;
   try {
     await sendBatches(db, s, o, summary, (outcomes) => {
       const previous = recording;
@@ -407,10 +408,18 @@ async function submitOpen(db: Db, s: PayoutSettings, o: Pick<RunOptions, "deadli
         if (failed) throw failed.error;
       });
     });
-  } finally {
-    // On the way out, also when sending threw: the answers already received are recorded first.
-    await recorded();
+  } catch (err) {
+    sending = err;
   }
+  // On the way out, also when sending threw: the answers already received are recorded first. When both fail
+  // differently, both errors are thrown together; neither hides the other.
+  try {
+    await recorded();
+  } catch (err) {
+    if (sending === undefined || sending === err) throw err;
+    throw new AggregateError([sending, err], "payout submit: sending and recording both failed");
+  }
+  if (sending !== undefined) throw sending;
 }
 
 /** Walk the open payouts a batch at a time, send each batch, hand its answers to `record`, and wait for what it returns. */

@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDb } from "@/db/client";
 import { accounts, balance, postEntries, postEntry } from "@/lib/ledger";
+import { auditLedger } from "@/lib/ledger/audit";
 import { provisionDatabase, type TestDatabase } from "../support/env";
 import { contributionEntry } from "../support/ledger";
 
@@ -228,6 +229,79 @@ describe("ledger integrity in the database", () => {
       expect(`${name}: ${e.message}`).toMatch(new RegExp(`^${name}: ledger entry .* does not balance in USD`));
     }
     expect(await books()).toEqual(before);
+  });
+
+  it("keeps its checks when the app role shadows the ledger tables with temporary ones (0019: search paths, no TEMP)", async () => {
+    const before = await books();
+    // The database refuses the app role temporary tables at all.
+    const temp = await pgError(
+      sql.begin(async (tx) => {
+        await tx`set local role crowdfund_app`;
+        await tx`create temp table ledger_entries (id uuid, provider text)`;
+      }),
+    );
+    expect(temp.code).toBe("42501");
+    // And where a role may make them, the checks still read the real tables: a posted entry stays closed and a
+    // line keeps its account's currency. (The grant is this test database's only; it is taken back below.)
+    await sql`grant temporary on database ${sql(new URL(tdb.url).pathname.slice(1))} to crowdfund_app`;
+    try {
+      const [posted] = await sql<{ id: string }[]>`select id from ledger_entries where reference = ${`${RUN}-1`}`;
+      const shadowed = await pgError(
+        sql.begin(async (tx) => {
+          await tx`set local role crowdfund_app`;
+          const { campaign, clearing } = await openEntry(tx);
+          await tx`create temp table ledger_entries (id uuid, provider text) on commit drop`;
+          await tx`create temp table ledger_accounts (id uuid, kind text, owner text, currency char(3)) on commit drop`;
+          await tx`create temp sequence ledger_lines_id_seq`;
+          await tx`insert into pg_temp.ledger_entries select id, 'sandbox' from public.ledger_entries`;
+          await tx`insert into pg_temp.ledger_accounts select id, kind::text, 'sandbox', 'EUR' from public.ledger_accounts`;
+          await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+            values (${posted?.id as string}, ${clearing}, 500, 'EUR'), (${posted?.id as string}, ${campaign}, -500, 'EUR')`;
+        }),
+      );
+      expect(shadowed.code).toBe("23514");
+      expect(shadowed.message).toMatch(/currency EUR differs from its account's \(USD\)/);
+    } finally {
+      await sql`revoke temporary on database ${sql(new URL(tdb.url).pathname.slice(1))} from crowdfund_app`;
+    }
+    expect(await books()).toEqual(before);
+  });
+
+  it("refuses a line whose explicit ID is at or below a ledger mark taken before (the checkpoints would never count it)", async () => {
+    const before = await books();
+    await sql`select take_ledger_mark()`;
+    const [{ upto } = { upto: "0" }] = await sql<{ upto: string }[]>`select max(upto_line)::text as upto from ledger_marks`;
+    const low = await pgError(
+      sql.begin(async (tx) => {
+        const { entry, campaign, clearing } = await openEntry(tx);
+        await tx`insert into ledger_lines (id, entry_id, account_id, amount, currency)
+          values (${upto}, ${entry}, ${clearing}, 5, 'USD'), (${upto}::bigint - 1, ${entry}, ${campaign}, -5, 'USD')`;
+      }),
+    );
+    expect(low.code).toBe("23514");
+    expect(low.message).toMatch(/at or below ledger mark line/);
+    expect(await books()).toEqual(before);
+    // Lines whose IDs come from the default are above it, as always.
+    await sql.begin(async (tx) => {
+      const { entry, campaign, clearing } = await openEntry(tx);
+      await tx`insert into ledger_lines (entry_id, account_id, amount, currency)
+        values (${entry}, ${clearing}, 5, 'USD'), (${entry}, ${campaign}, -5, 'USD'),
+               (${entry}, ${clearing}, -5, 'USD'), (${entry}, ${campaign}, 5, 'USD')`;
+    });
+  });
+
+  it("the audit names a partition made by hand, which lacks the statement check", async () => {
+    expect((await auditLedger(db)).uncheckedPartitions).toEqual([]);
+    await sql`create table ledger_lines_p2099_01 partition of ledger_lines
+      for values from ('f4000000-0000-7000-8000-000000000000') to ('f5000000-0000-7000-8000-000000000000')`;
+    try {
+      const report = await auditLedger(db);
+      expect(report.uncheckedPartitions).toEqual(["ledger_lines_p2099_01"]);
+      expect(report.ok).toBe(false);
+    } finally {
+      await sql`drop table ledger_lines_p2099_01`;
+    }
+    expect((await auditLedger(db)).uncheckedPartitions).toEqual([]);
   });
 
   it("still refuses UPDATE and DELETE of lines and entries (0002)", async () => {
