@@ -105,8 +105,16 @@ async function contribute(token: string, campaignId: string, key: string): Promi
       status = 0; // the connection dropped: the outcome is unknown, so ask again with the same key
     }
     if ((status === 200 || status === 201) && body.id) return { key, id: body.id, attempts };
+    // A 2xx whose body did not arrive whole (the instance died after sending the headers; CI saw a 201 with no
+    // readable body once) is also asked again: the same key answers the same contribution.
+    const bodyLost = (status === 200 || status === 201) && !body.id;
     const retry =
-      status === 0 || status === 502 || status === 503 || status === 504 || body.error?.code === "IDEMPOTENCY_KEY_IN_USE";
+      status === 0 ||
+      status === 502 ||
+      status === 503 ||
+      status === 504 ||
+      bodyLost ||
+      body.error?.code === "IDEMPOTENCY_KEY_IN_USE";
     if (!retry) throw new Error(`contribution ${key}: ${status} ${JSON.stringify(body)}`);
     if (attempts > 200) throw new Error(`contribution ${key}: still not acknowledged after ${attempts} attempts`);
     await new Promise((r) => setTimeout(r, 500));
