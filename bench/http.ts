@@ -55,7 +55,7 @@ import { signIn } from "@/tests/support/http";
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { benchDatabase, machine, root, runWrk, say, totalsExactAfter } from "./support";
+import { benchDatabase, machine, root, runWrk, say, totalsExactAfter, type WrkResult } from "./support";
 
 const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon]`;
 
@@ -134,19 +134,6 @@ interface Row {
   settle?: (end: number) => Promise<{ label: string; ms: number }>;
 }
 
-interface Measured {
-  requests: number;
-  seconds: number;
-  /** Answered requests per second. */
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Answers with another status than 2xx (wrk: 4xx and 5xx). */
-  non2xx: number;
-  /** Connect, read and write errors and timeouts. */
-  socketErrors: number;
-}
-
 /** A contribution's JSON body: 100–149 minor units of USD by the sandbox's always-succeeding test card. */
 const contributionBody = (n: number) =>
   JSON.stringify({ amount: 100 + (n % 50), currency: "USD", paymentMethod: "pm_card_visa" });
@@ -172,7 +159,7 @@ async function hammer(
   seconds: number,
   keyPrefix: string,
   files: { work: string; tokens: string[] },
-): Promise<Measured> {
+): Promise<WrkResult> {
   if (GENERATOR === "wrk") {
     const env: NodeJS.ProcessEnv = { ...process.env, BENCH_KEY_PREFIX: keyPrefix };
     if (row.paths.length > 1) {
@@ -491,7 +478,7 @@ async function main() {
     ];
 
     const files = { work, tokens: seeded.tokens };
-    const measured = new Map<string, Measured>();
+    const measured = new Map<string, WrkResult>();
     const settled: { row: string; label: string; ms: number }[] = [];
     // A fresh Next.js server is slow until its code is compiled by V8 (the first row, the floor, would pay for it
     // all): load the direct instance with the GET and POST floors first, for INSTANCE_WARMUP seconds each, unmeasured.
@@ -530,7 +517,7 @@ async function main() {
     }
 
     const results = rows.map((row) => {
-      const m = measured.get(row.key) as Measured;
+      const m = measured.get(row.key) as WrkResult;
       const base = row.baseline ? measured.get(row.baseline) : undefined;
       const baseRow = rows.find((r) => r.key === row.baseline);
       return { key: row.key, name: row.name, ...m, ratio: base ? m.rps / base.rps : null, baseline: baseRow?.name ?? null };

@@ -51,10 +51,13 @@ export async function totalsExactAfter(sql: postgres.Sql, ids: string[], since: 
 export interface WrkResult {
   requests: number;
   seconds: number;
+  /** Answered requests per second. */
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** Answers with another status than 2xx (wrk: 4xx and 5xx). */
   non2xx: number;
+  /** Connect, read and write errors and timeouts. */
   socketErrors: number;
 }
 
