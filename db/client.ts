@@ -1,5 +1,5 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import postgres, { type Sql } from "postgres";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -50,4 +50,15 @@ export function openDb(url: string, max: number, opts: OpenDbOptions = {}) {
     connection: { jit: "off", ...(opts.role ? { role: opts.role } : {}) },
   });
   return { sql, db: drizzle(sql, { schema }) };
+}
+
+/**
+ * The driver's pool under a drizzle handle, for what drizzle does not offer (a reserved connection, a statement
+ * prepared once per connection). Throws when `db` is a transaction's handle, which has none: `who` names the
+ * caller in the message.
+ */
+export function poolOf(db: Db, who: string): Sql {
+  const client = (db as Db & { $client?: Sql }).$client;
+  if (!client) throw new Error(`${who} needs a database handle, not a transaction`);
+  return client;
 }

@@ -1,8 +1,7 @@
 import { sql } from "drizzle-orm";
 import pLimit from "p-limit";
-import type { Sql } from "postgres";
 import { v7 as uuidv7 } from "uuid";
-import type { Db } from "@/db/client";
+import { type Db, poolOf } from "@/db/client";
 import { payoutRuns, payouts } from "@/db/schema";
 import type { CampaignStatus } from "@/lib/campaigns/schemas";
 import { AppError } from "@/lib/errors";
@@ -142,8 +141,7 @@ function addAmount(s: RunSummary, currency: string, key: keyof CurrencyTotals, a
 
 /** Hold the payout lock for `fn`: on its own connection, so a killed process releases it with its connection. */
 async function withRunLock<T>(db: Db, fn: () => Promise<T>): Promise<T> {
-  const client = (db as Db & { $client?: Sql }).$client;
-  if (!client) throw new Error("a payout run needs a database handle, not a transaction");
+  const client = poolOf(db, "a payout run");
   const conn = await client.reserve();
   try {
     const [row] = await conn`select pg_try_advisory_lock(hashtext('crowdfund:payouts')) as locked`;

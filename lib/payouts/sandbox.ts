@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { eq, sql } from "drizzle-orm";
-import type { Sql } from "postgres";
-import type { Db } from "@/db/client";
+import { type Db, poolOf } from "@/db/client";
 import { sandboxAccounts, sandboxTransfers } from "@/db/schema";
 import { toProviderAmount } from "@/lib/money/currency";
 import { newId } from "@/lib/payments/sandbox";
@@ -88,8 +87,7 @@ export function sandboxPayoutProvider(db: Db, o: SandboxPayoutOptions): PayoutPr
       // It goes through the driver's tagged template, which prepares it once per connection: unprepared (as
       // drizzle's `execute` sends it), planning it cost more than running it (pg_stat_statements during
       // bench:payouts: 11 s of planning against 7 s of execution for 120,000 transfers).
-      const client = (db as Db & { $client?: Sql }).$client;
-      if (!client) throw new Error("the sandbox provider needs a database handle, not a transaction");
+      const client = poolOf(db, "the sandbox provider");
       const availableAt = new Date(Date.now() + o.pendingMs).toISOString();
       const [hit] = await client<{ behavior: string; prior: TransferJson | null; made: TransferJson | null }[]>`
         with a as (select payouts_enabled, behavior from sandbox_accounts where id = ${input.destination}),
