@@ -28,11 +28,13 @@
  * a row's first answer has the wrong status or a total still differs 30 s after a burst.
  *
  *   npm run bench -- [--quick] [--seconds 8] [--warmup 2] [--connections 50] [--threads 2] [--campaigns 1000]
- *                    [--generator wrk|autocannon]
+ *                    [--generator wrk|autocannon] [--rows key,…]
  *
  * Before the first row, each Next.js floor loads the direct instance unmeasured (6 s; 2 s with --quick).
  * --quick: 2 s per row after 1 s of warm-up, 200 campaigns (about a minute on 2 cores, the build aside).
  * --threads is wrk's (autocannon runs in this process).
+ * --rows measures only the rows with these keys (as in the results file, e.g. contributions-hot), with their
+ * baselines: for working on one path; the full table is the figure to report.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -57,7 +59,7 @@ import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
 import { benchDatabase, machine, root, runWrk, say, totalsExactAfter, type WrkResult } from "./support";
 
-const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon]`;
+const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon] [--rows key,…]`;
 
 function fail(msg: string): never {
   console.error(`[bench] ${msg}`);
@@ -75,6 +77,7 @@ const { values } = (() => {
         threads: { type: "string", default: "2" },
         campaigns: { type: "string" },
         generator: { type: "string" },
+        rows: { type: "string" },
       },
     });
   } catch (e) {
@@ -134,6 +137,17 @@ interface Row {
   settle?: (end: number) => Promise<{ label: string; ms: number }>;
 }
 
+/** The rows with keys `only` and the baselines they are compared with (transitively); throws on an unknown key. */
+function onlyRows(all: Row[], only: string[]): Row[] {
+  const unknown = only.filter((k) => !all.some((r) => r.key === k));
+  if (unknown.length) throw new Error(`--rows: no row ${unknown.join(", ")} (rows: ${all.map((r) => r.key).join(", ")})`);
+  const keep = new Set<string>();
+  for (const key of only) {
+    for (let k: string | undefined = key; k; k = all.find((r) => r.key === k)?.baseline) keep.add(k);
+  }
+  return all.filter((r) => keep.has(r.key));
+}
+
 /** A contribution's JSON body: 100–149 minor units of USD by the sandbox's always-succeeding test card. */
 const contributionBody = (n: number) =>
   JSON.stringify({ amount: 100 + (n % 50), currency: "USD", paymentMethod: "pm_card_visa" });
@@ -152,6 +166,11 @@ function contributionRequest(tokens: string[], keyPrefix: string, n: number) {
 
 /** Seconds of unmeasured load on each floor before the first row (--quick: 2). */
 const INSTANCE_WARMUP = QUICK ? 2 : 6;
+/** --rows: the keys of the rows to measure (with their baselines), or all. */
+const ONLY = values.rows
+  ?.split(",")
+  .map((k) => k.trim())
+  .filter(Boolean);
 
 /** Load `row` with CONNECTIONS connections for `seconds` from the generator; `keyPrefix` makes Idempotency-Keys unique. */
 async function hammer(
@@ -353,7 +372,7 @@ async function main() {
     const contributions = (id: string) => `/api/campaigns/${id}/contributions`;
     // A demo user's session (npm start seeds them): the page that knows its viewer is never cached.
     const viewerCookie = await signIn("alice@example.com", "password", direct);
-    const rows: Row[] = [
+    const allRows: Row[] = [
       {
         key: "bare-node",
         name: "bare Node.js ceiling (the hot campaign's bytes)",
@@ -476,6 +495,7 @@ async function main() {
         }),
       },
     ];
+    const rows = ONLY ? onlyRows(allRows, ONLY) : allRows;
 
     const files = { work, tokens: seeded.tokens };
     const measured = new Map<string, WrkResult>();

@@ -130,7 +130,10 @@ export async function startApp(
   // Guard: a health check must never be answered by some other (e.g. surviving) server on this port.
   if (!(await portIsFree(p))) throw new Error(`port ${p} is already in use`);
   const { args, cwd } = launch(how, p);
-  const child = spawn(process.execPath, args, {
+  // CF_APP_NODE_ARGS: Node.js flags for the app's process only, for profiling a bench (e.g. "--cpu-prof
+  // --cpu-prof-dir=/tmp/prof"; Node.js refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = process.env.CF_APP_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd,
     env: {
       ...process.env,
