@@ -42,9 +42,17 @@ export function isCurrency(code: string): boolean {
   return CODES.has(code);
 }
 
-/** The app unit's exponent (ICU's minor-unit digits): USD 2, JPY 0, HUF 0, BHD 3. */
+/** Known currencies' exponents: building an Intl.NumberFormat costs ~30 µs, and every money path asks. */
+const exponents = new Map<string, number>();
+
+/** The app unit's exponent (ICU's minor-unit digits): USD 2, JPY 0, HUF 0, BHD 3. Throws RangeError for a code ICU does not know. */
 export function appExponent(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let exp = exponents.get(currency);
+  if (exp === undefined) {
+    exp = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    if (CODES.has(currency)) exponents.set(currency, exp); // bounded by the ISO list, whatever callers pass
+  }
+  return exp;
 }
 
 /**
@@ -195,13 +203,23 @@ export function chargeProblem(amountApp: number, currency: string): ChargeProble
   return undefined;
 }
 
+/** formatMoney's formatters by locale and currency (a receipt or a page formats many amounts). */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 /** Format integer app units for display, e.g. (123456, "USD") → "$1,234.56". */
 export function formatMoney(amountMinor: number, currency: string, locale = "en-US"): string {
   const exp = appExponent(currency);
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency,
-    minimumFractionDigits: exp,
-    maximumFractionDigits: exp,
-  }).format(amountMinor / 10 ** exp);
+  const key = `${locale} ${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: exp,
+      maximumFractionDigits: exp,
+    });
+    // Bounded: the app's locales are a handful; past 1,000 pairs (never, in practice) formatters are not kept.
+    if (CODES.has(currency) && moneyFormats.size < 1000) moneyFormats.set(key, format);
+  }
+  return format.format(amountMinor / 10 ** exp);
 }
