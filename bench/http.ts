@@ -24,7 +24,7 @@
  *
  * Load comes from wrk when installed (bench/wrk.lua shapes the requests; Debian: apt-get install wrk), else from
  * autocannon inside this process (which then shares the CPU with the bare Node.js server); the output says
- * which ran. Writes bench/results/<YYYY-MM-DD>.json (UTC; <YYYY-MM-DD>-quick.json with --quick). Exits 1 when
+ * which ran. Writes bench/results/<YYYY-MM-DD>.json (UTC; -quick.json with --quick, -rows.json with --rows). Exits 1 when
  * a row's first answer has the wrong status or a total still differs 30 s after a burst.
  *
  *   npm run bench -- [--quick] [--seconds 8] [--warmup 2] [--connections 50] [--threads 2] [--campaigns 1000]
@@ -561,7 +561,8 @@ async function main() {
     }
 
     const date = new Date().toISOString().slice(0, 10);
-    const file = path.join(root, "bench", "results", `${date}${QUICK ? "-quick" : ""}.json`);
+    // A partial or quick run never overwrites the day's full table.
+    const file = path.join(root, "bench", "results", `${date}${QUICK ? "-quick" : ""}${ONLY ? "-rows" : ""}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     const report = {
       date: new Date().toISOString(),
