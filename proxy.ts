@@ -3,9 +3,10 @@ import { getToken } from "next-auth/jwt";
 import { authSecret } from "@/lib/auth/options";
 import { consume, rateLimitKey } from "@/lib/auth/ratelimit";
 import { config as appConfig } from "@/lib/config";
-import { errorBody } from "@/lib/errors";
+import { AppError, errorBody } from "@/lib/errors";
 import { MAX_JSON_BODY_BYTES } from "@/lib/http";
 import { forgedCookieWrite } from "@/lib/http/origin";
+import { verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
 
 /**
  * The gateway (docs/architecture.md): request IDs, security headers, body-size limit, cross-origin
@@ -123,12 +124,31 @@ export async function proxy(req: NextRequest) {
 
   const requestHeaders = new Headers(req.headers);
   requestHeaders.set("x-request-id", requestId);
-  const res = NextResponse.next({ request: { headers: requestHeaders } });
+  const res = NextResponse.next({ request: { headers: requestHeaders }, status: pageStatus(req) });
   res.headers.set("x-request-id", requestId);
   res.headers.set("ratelimit-limit", String(rate.limit));
   res.headers.set("ratelimit-remaining", String(rate.remaining));
   securityHeaders(res.headers, https);
   return res;
+}
+
+/**
+ * The status a page answers with when the page itself cannot set one: App Router pages render with 200 unless
+ * they call notFound() or redirect(), and Next.js answers with the status the proxy gave (its router copies it
+ * onto the response). Used for the unsubscribe page opened with a bad token: it shows the error and its code,
+ * and answers 400 like /api/unsubscribe does (UNSUBSCRIBE_TOKEN_INVALID), so that no bad input gets a 200.
+ */
+function pageStatus(req: NextRequest): number | undefined {
+  if (req.nextUrl.pathname !== "/unsubscribe" || req.method !== "GET") return undefined;
+  const done = req.nextUrl.searchParams.get("done");
+  if (done === "campaign" || done === "notices") return undefined; // the page's own "Unsubscribed" answer
+  try {
+    verifyUnsubscribeToken(authSecret(), req.nextUrl.searchParams.get("token"));
+    return undefined;
+  } catch (err) {
+    if (err instanceof AppError) return err.status;
+    throw err;
+  }
 }
 
 export const config = {

@@ -265,6 +265,10 @@ describe("mail over SMTP", () => {
       const r = await api(bad, { base: app.baseUrl, method: "POST", body, headers: form });
       expect(r.status, bad).toBe(400);
       expect(r.body.error.code).toBe("UNSUBSCRIBE_TOKEN_INVALID");
+      // The confirm page opened with the same bad token shows the code, and answers 400 too (proxy.ts, pageStatus).
+      const page = await fetch(`${app.baseUrl}${bad.replace("/api/unsubscribe", "/unsubscribe")}`);
+      expect(page.status, bad).toBe(400);
+      expect(await page.text()).toContain('data-error-code="UNSUBSCRIBE_TOKEN_INVALID"');
     }
     expect(await sql`select 1 from campaign_subscriptions where campaign_id = ${campaignId}`).toHaveLength(2);
 
@@ -276,6 +280,7 @@ describe("mail over SMTP", () => {
     expect(get.status).toBe(303);
     expect(get.headers.get("location")).toMatch(/^\/unsubscribe\?token=c\./);
     const page = await fetch(`${app.baseUrl}${get.headers.get("location")}`);
+    expect(page.status).toBe(200);
     expect(await page.text()).toContain("Garden news");
     const ok = await api(path, { base: app.baseUrl, method: "POST", body, headers: { ...form, origin: "https://mail.example" } });
     expect(ok.status, ok.text).toBe(200);

@@ -17,7 +17,7 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
  * The link in a message's body (docs/mail.md, "Unsubscribe"): GET shows what the signed token would stop and a
  * button; the button's form posts to /api/unsubscribe (the same address as the one-click header), which comes
  * back here with `done`. Works without JavaScript and without signing in: the token is the credential. A bad
- * token shows the error code; /api/unsubscribe answers it with a 400.
+ * token shows the error code, with a 400 that proxy.ts (`pageStatus`) sets, as /api/unsubscribe answers it.
  */
 export default async function UnsubscribePage({ searchParams }: { searchParams: Search }) {
   const { token, done } = await searchParams;
