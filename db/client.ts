@@ -54,7 +54,13 @@ export function openDb(url: string, max: number, opts: OpenDbOptions = {}) {
 }
 
 /** How many distinct statements one pool prepares at most (per connection, on the server and in the driver). */
-export const MAX_PREPARED_STATEMENTS = 500;
+export const MAX_PREPARED_STATEMENTS = 200;
+/**
+ * Statements with more parameters than this are not prepared: their texts vary with the data (a batch's `IN` list
+ * or VALUES rows, one text per length), and each one kept costs the server up to a megabyte of plan per connection
+ * (a reviewer measured 200 MB for 250 batch texts of up to 2,000 parameters on one connection).
+ */
+export const MAX_PREPARED_PARAMETERS = 64;
 
 type Unsafe = Sql["unsafe"];
 /** The driver's begin and savepoint, loosely: (options?, callback) → promise. */
@@ -73,27 +79,41 @@ type Body = (tx: Scope) => unknown;
  * Node.js CPU 92 → 49 µs). Neither library has a switch for it (drizzle prepares only named `.prepare()`
  * queries, which must be built outside the transaction that runs them).
  *
- * The bound keeps memory flat whatever texts callers build (an IN list of every length is a text each).
+ * The bounds keep memory flat whatever texts callers build: at most MAX_PREPARED_STATEMENTS texts of at most
+ * MAX_PREPARED_PARAMETERS parameters, the first ones seen (the hot path's statements come first and stay).
+ * A prepared statement still tells the pool that its connection is full until it answers, as the describe-first
+ * path did (the driver's `onexecute` answering false): otherwise the pool pipelines further queries behind it on
+ * the same connection, where they wait for a slow statement or lock, and die with it when its backend does.
  * `?prepare=false` on the connection URL turns all preparing off (the driver's own option wins over this), as a
  * pooler in transaction mode without prepared-statement support needs (docs/operations.md).
+ *
+ * One difference to know: a prepared statement whose result columns change under it (a migration altering a
+ * column's type, or `select *` after a column is added) fails once per connection with "cached plan must not
+ * change result type" (0A000) inside a transaction, where the driver cannot retry it as it does outside one.
+ * docs/operations.md says what that means for a migration run beside serving instances.
  */
 function preparing(sql: Sql, seen: Set<string>): void {
   const wrapUnsafe = (unsafe: Unsafe): Unsafe =>
     ((...a: Parameters<Unsafe>) => {
       const [query, args, options] = a;
-      if (Array.isArray(args) && args.length > 0 && options?.prepare !== true) {
+      if (Array.isArray(args) && args.length > 0 && args.length <= MAX_PREPARED_PARAMETERS && options?.prepare !== true) {
         if (seen.has(query) || (seen.size < MAX_PREPARED_STATEMENTS && seen.add(query))) {
-          return unsafe(query, args, { ...options, prepare: true });
+          return unsafe(query, args, { onexecute: () => false, ...options, prepare: true } as typeof options);
         }
       }
       return unsafe(...a); // as called: the driver reads (query, options) from the number of arguments
     }) as Unsafe;
-  // The same callback, given a scope whose unsafe (and nested savepoints) prepare too.
+  // The same callback, given a scope whose unsafe (and nested savepoints) prepare too. The tagged form
+  // (tx.savepoint`…`) is a query, passed through as called.
   const within = (fn: unknown) => (tx: Scope) => (fn as Body)(scoped(tx));
   const wrapScoping =
     (scoping: Scoping): Scoping =>
-    (a, b) =>
-      typeof a === "function" ? scoping(within(a)) : scoping(a, within(b));
+    (...a) =>
+      typeof a[0] === "function"
+        ? scoping(within(a[0]))
+        : typeof a[1] === "function"
+          ? scoping(a[0], within(a[1]))
+          : scoping(...a);
   const scoped = (tx: Scope): Scope => {
     tx.unsafe = wrapUnsafe(tx.unsafe);
     if (tx.savepoint) tx.savepoint = wrapScoping(tx.savepoint);

@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_PREPARED_STATEMENTS, openDb } from "@/db/client";
+import { MAX_PREPARED_PARAMETERS, MAX_PREPARED_STATEMENTS, openDb } from "@/db/client";
 import { testPostgresServer } from "../support/env";
 
 describe("prepared statements on the app's pools", () => {
@@ -83,6 +83,46 @@ describe("prepared statements on the app's pools", () => {
       expect(row?.n).toBe(i);
     }
     expect(await preparedOn(pool, "/* m5 ")).toHaveLength(MAX_PREPARED_STATEMENTS);
+  });
+
+  it(`leaves statements of more than ${MAX_PREPARED_PARAMETERS} parameters unprepared (a batch's text varies with its size)`, async () => {
+    const pool = open(server.url);
+    const list = (n: number) =>
+      sql.join(
+        Array.from({ length: n }, (_, i) => sql`${i}::int`),
+        sql`, `,
+      );
+    for (const n of [MAX_PREPARED_PARAMETERS, MAX_PREPARED_PARAMETERS + 1]) {
+      const [row] = await pool.db.execute<{ n: number }>(
+        sql`select cardinality(array[${list(n)}]) as n /* m7 ${sql.raw(String(n))} */`,
+      );
+      expect(row?.n).toBe(n);
+    }
+    expect(await preparedOn(pool, "/* m7 ")).toEqual([expect.stringContaining(`/* m7 ${MAX_PREPARED_PARAMETERS} */`)]);
+  });
+
+  it("keeps the savepoint's tagged form (a query) working", async () => {
+    const pool = open(server.url);
+    // The driver runs `tx.savepoint\`…\`` as a query in a savepoint; its typings know only the callback forms.
+    type Tagged = (s: TemplateStringsArray, ...v: unknown[]) => Promise<Record<string, unknown>[]>;
+    const rows = await pool.sql.begin((tx) => (tx.savepoint as unknown as Tagged)`select ${1}::int as one, ${2}::int as two`);
+    expect([...rows]).toEqual([{ one: 1, two: 2 }]);
+  });
+
+  it("does not queue a query behind a slow prepared one on a busy connection: it waits for a free connection", async () => {
+    const pool = openDb(server.url, 2);
+    pools.push(pool);
+    const order: string[] = [];
+    const run = (name: string, seconds: number) =>
+      pool.db.execute(sql`select pg_sleep(${seconds}), ${name}::text as name /* m8 */`).then(() => order.push(name));
+    await run("warm", 0); // prepared on one connection
+    const slow = run("slow", 1.5);
+    const medium = run("medium", 0.2);
+    await new Promise((r) => setTimeout(r, 50)); // both connections busy
+    await Promise.all([slow, medium, run("quick", 0)]);
+    // Pipelined behind whichever busy connection, "quick" could wait for "slow"; from the pool's queue it takes the
+    // first connection to free up, after "medium".
+    expect(order).toEqual(["warm", "medium", "quick", "slow"]);
   });
 
   it("prepares nothing when the URL says prepare=false", async () => {
