@@ -6,7 +6,7 @@ import { config as appConfig } from "@/lib/config";
 import { AppError, errorBody } from "@/lib/errors";
 import { MAX_JSON_BODY_BYTES } from "@/lib/http";
 import { forgedCookieWrite } from "@/lib/http/origin";
-import { verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
+import { unsubscribedKind, verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
 
 /**
  * The gateway (docs/architecture.md): request IDs, security headers, body-size limit, cross-origin
@@ -140,8 +140,7 @@ export async function proxy(req: NextRequest) {
  */
 function pageStatus(req: NextRequest): number | undefined {
   if (req.nextUrl.pathname !== "/unsubscribe" || req.method !== "GET") return undefined;
-  const done = req.nextUrl.searchParams.get("done");
-  if (done === "campaign" || done === "notices") return undefined; // the page's own "Unsubscribed" answer
+  if (unsubscribedKind(req.nextUrl.searchParams.get("done"))) return undefined; // the page's own "Unsubscribed" answer
   try {
     verifyUnsubscribeToken(authSecret(), req.nextUrl.searchParams.get("token"));
     return undefined;

@@ -49,7 +49,7 @@ export function openDb(url: string, max: number, opts: OpenDbOptions = {}) {
     // (auto_explain during bench:payouts, PostgreSQL 15 with LLVM). The embedded server has no JIT anyway.
     connection: { jit: "off", ...(opts.role ? { role: opts.role } : {}) },
   });
-  preparing(sql, new Set());
+  preparing(sql);
   return { sql, db: drizzle(sql, { schema }) };
 }
 
@@ -67,10 +67,12 @@ type Unsafe = Sql["unsafe"];
 type Scoping = (...args: unknown[]) => Promise<unknown>;
 type Scope = { unsafe: Unsafe; savepoint?: Scoping };
 type Body = (tx: Scope) => unknown;
+/** The driver's `onexecute` answer that keeps the pool from sending more on this connection until it answers. */
+const connectionFull = () => false;
 
 /**
  * Make `sql` prepare the parameterised statements drizzle sends (in transactions and savepoints too), each once
- * per connection, up to MAX_PREPARED_STATEMENTS distinct texts per pool (`seen`); the rest go as before.
+ * per connection, up to MAX_PREPARED_STATEMENTS distinct texts per pool; the rest go as before.
  *
  * Why by hand: drizzle runs every statement through the driver's `unsafe`, which does not prepare. For a
  * statement with parameters postgres.js then asks the server for the parameter types first (Parse, Describe,
@@ -92,13 +94,14 @@ type Body = (tx: Scope) => unknown;
  * change result type" (0A000) inside a transaction, where the driver cannot retry it as it does outside one.
  * docs/operations.md says what that means for a migration run beside serving instances.
  */
-function preparing(sql: Sql, seen: Set<string>): void {
+function preparing(sql: Sql): void {
+  const seen = new Set<string>(); // the texts this pool prepares
   const wrapUnsafe = (unsafe: Unsafe): Unsafe =>
     ((...a: Parameters<Unsafe>) => {
       const [query, args, options] = a;
       if (Array.isArray(args) && args.length > 0 && args.length <= MAX_PREPARED_PARAMETERS && options?.prepare !== true) {
         if (seen.has(query) || (seen.size < MAX_PREPARED_STATEMENTS && seen.add(query))) {
-          return unsafe(query, args, { onexecute: () => false, ...options, prepare: true } as typeof options);
+          return unsafe(query, args, { onexecute: connectionFull, ...options, prepare: true } as typeof options);
         }
       }
       return unsafe(...a); // as called: the driver reads (query, options) from the number of arguments

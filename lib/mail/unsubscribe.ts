@@ -16,6 +16,14 @@ import { AppError } from "@/lib/errors";
  */
 export type UnsubscribeScope = { kind: "campaign"; userId: string; campaignId: string } | { kind: "notices"; userId: string };
 
+/**
+ * What the confirm page's return address says was stopped (`/unsubscribe?done=<kind>`, set by /api/unsubscribe),
+ * or undefined for anything else. The page shows "Unsubscribed" for it; the proxy lets it answer 200.
+ */
+export function unsubscribedKind(done: string | null | undefined): UnsubscribeScope["kind"] | undefined {
+  return done === "campaign" || done === "notices" ? done : undefined;
+}
+
 const BLOCK = 64; // SHA-256's block size
 
 /** The signing key: HMAC(auth secret, "mail-unsubscribe"), so it is never the session key itself. */

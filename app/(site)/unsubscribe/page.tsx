@@ -4,7 +4,7 @@ import { db } from "@/lib/app";
 import { authSecret } from "@/lib/auth/options";
 import { config } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { campaignTitle, type UnsubscribeScope, verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
+import { campaignTitle, type UnsubscribeScope, unsubscribedKind, verifyUnsubscribeToken } from "@/lib/mail/unsubscribe";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Unsubscribe", robots: { index: false } };
@@ -21,8 +21,8 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
  */
 export default async function UnsubscribePage({ searchParams }: { searchParams: Search }) {
   const { token, done } = await searchParams;
-  const finished = one(done);
-  if (finished === "campaign" || finished === "notices") {
+  const finished = unsubscribedKind(one(done));
+  if (finished) {
     return (
       <>
         <h1>Unsubscribed</h1>
