@@ -28,6 +28,15 @@ const nextConfig: NextConfig = {
   // `stale-while-revalidate` Next.js sends; a year by default): a minute, so that after a quiet spell a
   // front cache (deploy/nginx.conf) never shows a campaign's total from days ago.
   expireTime: 60,
+  experimental: {
+    // Self-hosted, Next.js keeps each page it renders at run time (here: every campaign's signed-out page, ISR)
+    // in memory and also writes it under .next/server/route-cache, about 80 KB in 7 files per campaign, and
+    // never deletes those files: a million campaigns viewed would leave some 80 GB on each instance's disk, and
+    // every render of a campaign not yet cached paid for the writes. Kept in memory only, the page cache is
+    // bounded (Next.js's LRU, cacheMaxMemorySize, 50 MB by default) and lost on restart, which costs one render
+    // per campaign: its pages go stale in 2 s anyway (docs/caching.md). Vercel keeps its own ISR cache.
+    isrFlushToDisk: false,
+  },
   async rewrites() {
     // A campaign page read without a session cookie is the same for everyone: it is served from the cached
     // signed-out view (app/(public)/campaigns/[id]/public, docs/caching.md). Done here rather than in proxy.ts,
