@@ -20,4 +20,6 @@ COPY --from=build --chown=node:node /app/.next/static ./.next/static
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "server.js"]
+# The young generation's semi-space at 32 MB instead of V8's 16: rendering a page allocates a lot of short-lived
+# objects, and fewer scavenges let an instance render about a quarter more cold campaign pages (docs/operations.md).
+CMD ["node", "--max-semi-space-size=32", "server.js"]

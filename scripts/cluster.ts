@@ -23,6 +23,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { ConfigError, parseConfig } from "@/lib/config";
 import { buildIfStale } from "./build-if-stale";
 import { localNginxConf } from "./nginx-conf";
+import { startCommandArgs } from "./start-command";
 
 const USAGE = "usage: npm run start:cluster -- [--instances N] [--workers N] [--port P] [--base-port P]";
 const say = (msg: string) => console.log(`[cluster] ${msg}`);
@@ -104,7 +105,7 @@ async function main() {
   const members: Member[] = [
     ...Array.from({ length: instances }, (_, i) => ({
       name: `web-${i + 1}`,
-      args: node("start.ts"),
+      args: startCommandArgs(),
       env: { SERVICES: "web", PORT: String(basePort + i), HOSTNAME: "127.0.0.1" },
     })),
     ...Array.from({ length: workers }, (_, i) => ({

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { parseConfig } from "@/lib/config";
 import { anyFreePort, portIsFree } from "@/lib/net/ports";
+import { startCommandArgs } from "@/scripts/start-command";
 
 const root = path.resolve(import.meta.dirname, "../..");
 export const TEST_AUTH_SECRET = "test-secret-for-the-integration-suite-only-0123456789";
@@ -106,7 +107,7 @@ export type Launcher = "npm start" | "next start" | "standalone";
 
 function launch(how: Launcher, port: number): { args: string[]; cwd: string } {
   // One process each (no npm or shell wrapper), so that SIGKILL kills the server itself.
-  if (how === "npm start") return { args: ["--import", "tsx", "scripts/start.ts"], cwd: root };
+  if (how === "npm start") return { args: startCommandArgs(), cwd: root };
   if (how === "next start") {
     return {
       args: [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
