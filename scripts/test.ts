@@ -13,6 +13,17 @@ import { testPostgresServer } from "@/tests/support/env";
 import { buildIfStale } from "./build-if-stale";
 
 buildIfStale((m) => console.log(`[test] ${m}`));
+// Redis and NATS are real parts the suites test against (the rate limiters, the shared cache, the JetStream event
+// transport): unset, they are the usual local servers. A test whose server cannot be reached fails; none skips.
+for (const [name, url] of [
+  ["REDIS_URL", "redis://127.0.0.1:6379"],
+  ["NATS_URL", "nats://127.0.0.1:4222"],
+] as const) {
+  if (!process.env[name]) {
+    process.env[name] = url;
+    console.log(`[test] ${name} is not set: using ${url}`);
+  }
+}
 mkdirSync("reports", { recursive: true });
 const server = await testPostgresServer((m) => console.log(`[test] ${m}`));
 let status = 1;

@@ -1,6 +1,6 @@
 /**
  * Sign-in and token rules in process, on a real migrated PostgreSQL database and the real limiters
- * (Redis when REDIS_URL is set, as in CI; in memory otherwise). The HTTP side is in
+ * (Redis when REDIS_URL is set, as npm test sets it; in memory otherwise). The HTTP side is in
  * tests/integration/auth-hardening.test.ts.
  */
 import bcrypt from "bcryptjs";

@@ -3,9 +3,9 @@
  * cursors; lib/events/nats.ts: outbox relay + JetStream): every event applied
  * exactly once, one key's events in outbox order, poison and failing events
  * parked without blocking the rest, restarts and several workers.
- * Needs PostgreSQL (DATABASE_URL or the embedded one). The NATS transport runs
- * when NATS_URL points at a NATS server with JetStream (CI sets it), like the
- * Redis-backed tests with REDIS_URL: `npm test` on a bare laptop needs neither.
+ * Needs PostgreSQL (DATABASE_URL or the embedded one) and a NATS server with
+ * JetStream at NATS_URL (`npm test` defaults it to nats://127.0.0.1:4222); without
+ * one the NATS transport's tests fail.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -28,8 +28,9 @@ type Start = (db: Db, groups: ConsumerGroup[], o?: StartOpts) => Promise<Consume
 
 const startPg: Start = async (db, groups, o = {}) =>
   startPostgresConsumers(db, groups, { partitions: PARTITIONS, pollMs: 20, leaseMs: 1000, ...o });
-const startNats: Start = (db, groups, o = {}) =>
-  startNatsConsumers(db, groups, {
+const startNats: Start = (db, groups, o = {}) => {
+  if (!NATS_URL) throw new Error("NATS_URL is not set: the NATS transport needs a NATS server (npm test sets it)");
+  return startNatsConsumers(db, groups, {
     url: NATS_URL,
     partitions: PARTITIONS,
     stream: STREAM,
@@ -37,14 +38,16 @@ const startNats: Start = (db, groups, o = {}) =>
     pollMs: 20,
     ...o,
   });
+};
 
-const transports: [string, Start][] = [["postgres", startPg]];
-if (NATS_URL) transports.push(["nats", startNats]);
-else console.warn("event transport contract: NATS_URL is not set, so only the PostgreSQL transport is tested");
+const transports: [string, Start][] = [
+  ["postgres", startPg],
+  ["nats", startNats],
+];
 
 describe.each(transports)("event transport: %s", (transport, start) => {
   const h = effectsDatabase("evt", async () => {
-    if (transport === "nats") {
+    if (transport === "nats" && NATS_URL) {
       const nc = await connect({ servers: NATS_URL });
       await (await jetstreamManager(nc)).streams.delete(STREAM).catch(() => {});
       await nc.close();
