@@ -22,7 +22,10 @@ const nextConfig: NextConfig = {
   output: process.env.CF_STANDALONE_BUILD === "1" ? "standalone" : undefined,
   outputFileTracingIncludes: { "/*": ["./db/migrations/**/*"] },
   // Widths of the asset variants (lib/assets/images.ts): next/image's srcset asks for exactly these.
-  images: { imageSizes: [320], deviceSizes: [800, 1600] },
+  // localPatterns: []: no local URL may go through Next.js's own image resizer (/_next/image). Our loader never
+  // uses it, and with the page cache kept in memory only (isrFlushToDisk below) it would resize the original
+  // picture on every request it is sent: a cheap way to load the server's CPU. It answers 400 instead.
+  images: { imageSizes: [320], deviceSizes: [800, 1600], localPatterns: [] },
   typedRoutes: false,
   // How long past its revalidate time a cached page may still be served while a fresh one renders (the
   // `stale-while-revalidate` Next.js sends; a year by default): a minute, so that after a quiet spell a

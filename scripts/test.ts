@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { reachable } from "@/lib/net/ports";
 import { testPostgresServer } from "@/tests/support/env";
 import { buildIfStale } from "./build-if-stale";
 
@@ -22,6 +23,11 @@ for (const [name, url] of [
   if (!process.env[name]) {
     process.env[name] = url;
     console.log(`[test] ${name} is not set: using ${url}`);
+  }
+  const where = new URL(process.env[name] as string);
+  const port = Number(where.port) || (where.protocol.startsWith("redis") ? 6379 : 4222);
+  if (!(await reachable(where.hostname, port))) {
+    console.log(`[test] nothing answers at ${where.hostname}:${port} (${name}): the tests that need it will fail`);
   }
 }
 mkdirSync("reports", { recursive: true });

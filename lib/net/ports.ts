@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** Whether nothing listens on 127.0.0.1:port. */
 export function portIsFree(port: number): Promise<boolean> {
@@ -19,5 +19,19 @@ export function anyFreePort(): Promise<number> {
       const a = s.address();
       s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
     });
+  });
+}
+
+/** Whether something accepts a TCP connection at host:port within `timeoutMs` (ms). Never throws. */
+export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
   });
 }

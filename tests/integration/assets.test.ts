@@ -218,6 +218,13 @@ describe("serving", () => {
     videoId = (await upload(campaignId, video, { token: alice })).body.id;
   });
 
+  it("are never resized by Next.js's own image endpoint (/_next/image): it refuses every URL with a 400", async () => {
+    for (const url of [`/api/assets/${imageId}`, "/icon.svg", "https://example.com/a.png"]) {
+      const { res } = await raw(`/_next/image?url=${encodeURIComponent(url)}&w=800&q=75`);
+      expect(res.status, url).toBe(400);
+    }
+  });
+
   it("sends the detected type, nosniff, a strong ETag and CDN-fit caching; 304 on If-None-Match", async () => {
     const { res } = await raw(`/api/assets/${imageId}`);
     expect(res.headers.get("content-type")).toBe("image/png");

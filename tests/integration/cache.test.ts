@@ -1,6 +1,6 @@
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { filesUnder } from "../support/assets";
 import { startApp } from "../support/env";
 import { api, signIn, tokenFor, validCampaign } from "../support/http";
 import { contribute, waitFor } from "../support/payments";
@@ -70,12 +70,6 @@ describe("campaign reads through the caches", () => {
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-/** Every file under `dir`, recursively, as paths relative to it. */
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-
 describe("the campaign page", () => {
   const collectedIn = (html: string) => /data-testid="collected">([^<]*)</.exec(html)?.[1];
 
@@ -92,7 +86,7 @@ describe("the campaign page", () => {
     expect(again.headers.get("cache-control")).toBe("s-maxage=2, stale-while-revalidate=58");
     expect(again.text).toContain('rel="canonical"');
     // Cached in memory only: Next.js would otherwise write every campaign's page under .next and never delete it.
-    expect(filesUnder(path.join(root, ".next", "server")).filter((f) => f.includes(id))).toEqual([]);
+    expect((await filesUnder(path.join(root, ".next", "server"))).filter((f) => f.includes(id))).toEqual([]);
 
     await contribute(bob, id, { amount: 1500, currency: "USD" });
     // At most 2 s (revalidate) plus one background render: poll for up to 6 s on a loaded machine.

@@ -13,6 +13,7 @@ import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { anyFreePort } from "@/lib/net/ports";
+import { startCommandArgs } from "@/scripts/start-command";
 import { waitFor } from "../support/events-db";
 
 const alive = (pid: number) => {
@@ -63,7 +64,7 @@ describe("first run from a 0700 directory", () => {
       EMBEDDED_PG_PORT: String(await anyFreePort()),
       CF_SKIP_BUILD: "true", // the hard-linked build is current; npm start would otherwise check it
     } as unknown as NodeJS.ProcessEnv;
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: checkout, env });
+    const child = spawn(process.execPath, startCommandArgs(), { cwd: checkout, env });
     app = child;
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
