@@ -57,7 +57,7 @@ import { signIn } from "@/tests/support/http";
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { benchDatabase, machine, root, runWrk, say, totalsExactAfter, type WrkResult } from "./support";
+import { benchDatabase, machine, root, runWrk, say, totalsExactAfter, type WrkResult, writeResults } from "./support";
 
 const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon] [--rows key,…]`;
 
@@ -562,8 +562,6 @@ async function main() {
 
     const date = new Date().toISOString().slice(0, 10);
     // A partial or quick run never overwrites the day's full table.
-    const file = path.join(root, "bench", "results", `${date}${QUICK ? "-quick" : ""}${ONLY ? "-rows" : ""}.json`);
-    mkdirSync(path.dirname(file), { recursive: true });
     const report = {
       date: new Date().toISOString(),
       command: COMMAND,
@@ -580,8 +578,7 @@ async function main() {
       rows: results,
       totalsExactMs: settled.map((s) => ({ row: s.row, what: s.label, ms: Number.isNaN(s.ms) ? null : s.ms })),
     };
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    say(`wrote ${path.relative(root, file)}`);
+    say(`wrote ${await writeResults(`${date}${QUICK ? "-quick" : ""}${ONLY ? "-rows" : ""}`, report)}`);
     if (settled.some((s) => Number.isNaN(s.ms))) {
       console.error("[bench] FAILED: a total still differed from its contributions 30 s after the burst");
       process.exitCode = 1;

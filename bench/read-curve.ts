@@ -48,7 +48,7 @@ import { type AppServer, startApp, TEST_APP_PASSWORD } from "@/tests/support/env
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { machine, root, runWrk, say } from "./support";
+import { machine, runWrk, say, writeResults } from "./support";
 
 const USAGE =
   "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--drop]";
@@ -464,33 +464,24 @@ async function main() {
   console.log("worker roles (consumers, dispatcher, scheduler) were not started: reads do not use them.");
 
   const date = new Date().toISOString().slice(0, 10);
-  const file = path.join(root, "bench", "results", `read-curve-${date}${QUICK ? "-quick" : ""}.json`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        command: COMMAND,
-        machine: machine(),
-        generator,
-        threads: THREADS,
-        connections: CONNECTIONS,
-        seconds: SECONDS,
-        warmupSeconds: WARMUP,
-        seed: SEED,
-        nginx: Boolean(nginxBin),
-        rounds: ROUNDS,
-        rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m })),
-        eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m })),
-        p99Ratios: largest === smallest ? [] : ratios,
-        sizes,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  say(`wrote ${path.relative(root, file)}`);
+  const written = await writeResults(`read-curve-${date}${QUICK ? "-quick" : ""}`, {
+    date: new Date().toISOString(),
+    command: COMMAND,
+    machine: machine(),
+    generator,
+    threads: THREADS,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+    seed: SEED,
+    nginx: Boolean(nginxBin),
+    rounds: ROUNDS,
+    rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m })),
+    eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m })),
+    p99Ratios: largest === smallest ? [] : ratios,
+    sizes,
+  });
+  say(`wrote ${written}`);
 
   if (values.drop) {
     const admin = postgres(SERVER, { max: 1, onnotice: () => {} });

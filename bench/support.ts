@@ -1,5 +1,6 @@
 /** Shared bits of the benchmarks: a fresh database, the machine, percentiles, exact totals. */
 import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -107,4 +108,20 @@ export async function runWrk(
     non2xx: r.non2xx,
     socketErrors: r.socketErrors,
   };
+}
+
+/**
+ * Write a benchmark's report to bench/results/<name>.json, or to <name>-2.json, <name>-3.json … when a run of the
+ * same day already wrote that file: a later run never replaces an earlier one, whose figures the docs may quote.
+ * The file is formatted by the repository's formatter (biome), so that the lint's format check passes on it as
+ * written. Returns the path written, relative to the repository's root.
+ */
+export async function writeResults(name: string, report: unknown): Promise<string> {
+  const dir = path.join(root, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  let file = path.join(dir, `${name}.json`);
+  for (let n = 2; existsSync(file); n++) file = path.join(dir, `${name}-${n}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  await promisify(execFile)(path.join(root, "node_modules", ".bin", "biome"), ["format", "--write", file], { cwd: root });
+  return path.relative(root, file);
 }
