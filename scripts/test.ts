@@ -25,7 +25,7 @@ for (const [name, url] of [
     console.log(`[test] ${name} is not set: using ${url}`);
   }
   const where = new URL(process.env[name] as string);
-  const port = Number(where.port) || (where.protocol.startsWith("redis") ? 6379 : 4222);
+  const port = Number(where.port) || Number(new URL(url).port); // a URL without a port: the usual one
   if (!(await reachable(where.hostname, port))) {
     console.log(`[test] nothing answers at ${where.hostname}:${port} (${name}): the tests that need it will fail`);
   }
