@@ -12,6 +12,18 @@ import { isDatabaseUnavailable } from "@/lib/errors";
 export const PARTITIONED_TABLES = ["contributions", "ledger_lines"] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
+/**
+ * The smallest UUID whose first 48 bits are the Unix time `ms`: every UUIDv7 made at or after `ms` is at least
+ * this one (RFC 9562, section 5.7), as the SQL function `uuid_time_floor` of migration 0018 computes it. A condition
+ * `id >= uuidTimeFloor(t)` lets PostgreSQL leave out the monthly partitions before t (partition pruning, also at
+ * run time for a prepared statement's parameter). Throws RangeError for a time outside 0 … 2^48 − 1 ms.
+ */
+export function uuidTimeFloor(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= 2 ** 48) throw new RangeError(`not a UUIDv7 time: ${ms}`);
+  const hex = ms.toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
+}
+
 /** How many months after this one `ensurePartitions` keeps ready by default: a quarter of slack. */
 export const PARTITION_MONTHS_AHEAD = 3;
 /** When the scheduler role checks them (UTC, daily), besides once at start-up. */

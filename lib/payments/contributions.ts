@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { keysetPage } from "@/db/keyset";
@@ -9,6 +9,7 @@ import type { CampaignDto } from "@/lib/campaigns/schemas";
 import { acceptsContributions } from "@/lib/campaigns/status";
 import { AppError } from "@/lib/errors";
 import { chargeLimits, chargeProblem, formatMoney } from "@/lib/money/currency";
+import { uuidTimeFloor } from "@/lib/ops/partitions";
 import type { PublicUser } from "@/lib/users";
 import { type DeclineCounter, refuseCardTesting } from "./card-testing";
 import { type PaymentProvider, type ProviderPayment, ProviderUnavailableError, paymentIdempotencyKey } from "./provider";
@@ -366,16 +367,34 @@ export async function getOwnContribution(
   return toContributionDto(fresh ?? c, payment);
 }
 
+/** Slack around a campaign's dates for its contributions' IDs (ms): the instances' clocks may differ a little. */
+const CLOCK_SLACK_MS = 86_400_000;
+
 /**
- * Paid contributions of a campaign not fully refunded (the amount each still gives), newest first, keyset-paginated (`cursor`: the last ID of
- * the previous page). `campaign` is the caller's read of it for the viewer (readCampaign, which
- * answers CAMPAIGN_NOT_FOUND for unknown IDs and others' drafts): it is not read again here.
+ * Conditions on `contributions.id` that every contribution of `campaign` meets, so that a campaign's list reads
+ * only the monthly partitions of its life (docs/partitioning.md) instead of probing each month's index: a
+ * contribution's UUIDv7 ID is made when it is (lib/payments/contributions `recordPending`), so after the campaign
+ * was created, and before it ended if it has (an ended campaign takes none). A day of slack either side.
  */
-export async function listCampaignContributions(
+function withinCampaignLife(campaign: { createdAt: string | Date; endedAt: string | Date | null }) {
+  const created = new Date(campaign.createdAt).getTime();
+  const ended = campaign.endedAt === null ? undefined : new Date(campaign.endedAt).getTime();
+  return [
+    gte(contributions.id, uuidTimeFloor(Math.max(0, created - CLOCK_SLACK_MS))),
+    ended === undefined ? undefined : lt(contributions.id, uuidTimeFloor(ended + CLOCK_SLACK_MS)),
+  ];
+}
+
+/**
+ * The statement behind listCampaignContributions: `limit` + 1 paid contributions of `campaign` not fully refunded,
+ * newest first, after `cursor`, with the donor's name, bounded to the months of the campaign's life. Exported so
+ * that a test can read its plan (tests/contract/partitioning.test.ts).
+ */
+export function campaignContributionsQuery(
   db: Db,
-  p: { campaign: CampaignDto; limit: number; cursor?: string },
-): Promise<{ items: PublicContribution[]; nextCursor: string | null }> {
-  const rows = await db
+  p: { campaign: Pick<CampaignDto, "id" | "createdAt" | "endedAt">; limit: number; cursor?: string },
+) {
+  return db
     .select({
       id: contributions.id,
       amount: contributions.amount,
@@ -393,10 +412,23 @@ export async function listCampaignContributions(
         eq(contributions.campaignId, p.campaign.id),
         inArray(contributions.status, ["succeeded", "partially_refunded"]), // a fully refunded gift is gone
         p.cursor ? lt(contributions.id, p.cursor) : undefined,
+        ...withinCampaignLife(p.campaign),
       ),
     )
     .orderBy(desc(contributions.id))
     .limit(p.limit + 1);
+}
+
+/**
+ * Paid contributions of a campaign not fully refunded (the amount each still gives), newest first, keyset-paginated (`cursor`: the last ID of
+ * the previous page). `campaign` is the caller's read of it for the viewer (readCampaign, which
+ * answers CAMPAIGN_NOT_FOUND for unknown IDs and others' drafts): it is not read again here.
+ */
+export async function listCampaignContributions(
+  db: Db,
+  p: { campaign: CampaignDto; limit: number; cursor?: string },
+): Promise<{ items: PublicContribution[]; nextCursor: string | null }> {
+  const rows = await campaignContributionsQuery(db, p);
   const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.id);
   return {
     items: page.map((r) => ({
@@ -442,15 +474,23 @@ export async function campaignForOwner(
   db: Db,
   viewer: PublicUser,
   campaignId: string,
-): Promise<{ id: string; title: string; currency: string }> {
+): Promise<{ id: string; title: string; currency: string; createdAt: Date; endedAt: Date | null }> {
   if (!isUuid(campaignId)) throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
   const [campaign] = await db
-    .select({ id: campaigns.id, title: campaigns.title, currency: campaigns.currency, creatorId: campaigns.creatorId })
+    .select({
+      id: campaigns.id,
+      title: campaigns.title,
+      currency: campaigns.currency,
+      creatorId: campaigns.creatorId,
+      createdAt: campaigns.createdAt,
+      endedAt: campaigns.endedAt,
+    })
     .from(campaigns)
     .where(eq(campaigns.id, campaignId));
   if (!campaign || (viewer.role !== "admin" && viewer.id !== campaign.creatorId))
     throw new AppError("CAMPAIGN_NOT_FOUND", "No campaign with this ID");
-  return { id: campaign.id, title: campaign.title, currency: campaign.currency };
+  const { creatorId: _, ...seen } = campaign;
+  return seen;
 }
 
 /**
@@ -480,7 +520,13 @@ export async function listCampaignContributionsForOwner(
     })
     .from(contributions)
     .innerJoin(users, eq(users.id, contributions.contributorId))
-    .where(and(eq(contributions.campaignId, campaignId), cursor ? lt(contributions.id, cursor) : undefined))
+    .where(
+      and(
+        eq(contributions.campaignId, campaignId),
+        cursor ? lt(contributions.id, cursor) : undefined,
+        ...withinCampaignLife(campaign),
+      ),
+    )
     .orderBy(desc(contributions.id))
     .limit(p.limit + 1);
   const { page, nextCursor } = keysetPage(rows, p.limit, (r) => r.id);

@@ -17,7 +17,8 @@ import { enableAppLogin, openAppDb } from "@/db/app-role";
 import { type Db, openDb } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { accounts, balance, postEntry } from "@/lib/ledger";
-import { detachPartition, ensurePartitions, type PartitionRefusal } from "@/lib/ops/partitions";
+import { detachPartition, ensurePartitions, type PartitionRefusal, uuidTimeFloor } from "@/lib/ops/partitions";
+import { campaignContributionsQuery, listCampaignContributions } from "@/lib/payments/contributions";
 import { runCli } from "../support/cli";
 import { TEST_APP_PASSWORD, testPostgresServer } from "../support/env";
 import { contributionEntry } from "../support/ledger";
@@ -379,5 +380,60 @@ describe("partitioning contributions and ledger lines by month (migration 0018)"
         "\n",
       ),
     );
+  });
+
+  it("computes a time's UUID floor as the SQL function does", async () => {
+    for (const ms of [0, 1, Date.UTC(2024, 0, 1), midMonth(0), Date.now(), 2 ** 48 - 1]) {
+      const [r] = await owner<{ f: string }[]>`select uuid_time_floor(to_timestamp(${ms / 1000}))::text as f`;
+      expect(uuidTimeFloor(ms), String(ms)).toBe(r?.f);
+    }
+    expect(uuidv7({ msecs: midMonth(0) }) >= uuidTimeFloor(midMonth(0))).toBe(true);
+    expect(uuidv7({ msecs: midMonth(0) - 1 }) < uuidTimeFloor(midMonth(0))).toBe(true);
+    expect(() => uuidTimeFloor(-1)).toThrow(RangeError);
+    expect(() => uuidTimeFloor(2 ** 48)).toThrow(RangeError);
+  });
+
+  it("reads a campaign's contributions from the months of its life only, and finds them all", async () => {
+    // Created last month; a contribution then and one this month. Its list must not probe the older months (three
+    // of them hold rows), and, once it has ended, not the months after.
+    const created = midMonth(-1);
+    const life = uuidv7({ msecs: created });
+    await owner`insert into campaigns (id, creator_id, title, story, goal_amount, currency, status, created_at)
+      values (${life}, ${user}, 'Short life', 'A campaign of last month.', 100000, 'USD', 'active', ${new Date(created)})`;
+    const given = [uuidv7({ msecs: created + 3_600_000 }), uuidv7()];
+    for (const [i, id] of given.entries()) {
+      await owner`insert into contributions (id, campaign_id, contributor_id, amount, currency, status, payment_method,
+          provider, provider_payment_id, created_at, settled_at)
+        values (${id}, ${life}, ${user}, ${700 + i}, 'USD', 'succeeded', 'card', 'sandbox', ${`pi_life_${i}`}, now(), now())`;
+    }
+    const campaign = (endedAt: string | null) => ({
+      id: life,
+      createdAt: new Date(created).toISOString(),
+      endedAt,
+      status: endedAt ? "ended" : "active",
+    });
+    const scanned = async (endedAt: string | null) => {
+      const q = campaignContributionsQuery(app.db, { campaign: campaign(endedAt), limit: 10 }).toSQL();
+      const rows = await owner.unsafe(`explain (costs off) ${q.sql}`, q.params as never[]);
+      const plan = rows.map((r) => r["QUERY PLAN"] as string).join("\n");
+      return [...new Set(plan.match(/contributions_(p\d{4}_\d{2}|default)(?=\s)/g))].sort();
+    };
+    // The months' partitions that exist (earlier tests made some further ahead), by name, which sorts by month.
+    const existing = (
+      await owner<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'contributions'::regclass and c.relname <> 'contributions_default'`
+    ).map((r) => r.name);
+    const between = (from: string, to = "contributions_p9999_99") => existing.filter((n) => n >= from && n <= to).sort();
+    // Active: from its month (a day before its creation is still in it) to the last month made ahead, and DEFAULT
+    // (which a lower bound alone cannot leave out: it may hold IDs above every month's range).
+    expect(await scanned(null)).toEqual(["contributions_default", ...between(partOf("contributions", -1))].sort());
+    // Ended now: nothing after tomorrow's month, and DEFAULT left out too (the range lies within the months made).
+    const last = partOf("contributions", new Date(Date.now() + 86_400_000).getUTCMonth() === new Date().getUTCMonth() ? 0 : 1);
+    expect(await scanned(new Date().toISOString())).toEqual(between(partOf("contributions", -1), last));
+    // And the list finds both, newest first, active or ended.
+    for (const endedAt of [null, new Date().toISOString()]) {
+      const page = await listCampaignContributions(app.db, { campaign: campaign(endedAt) as never, limit: 10 });
+      expect(page.items.map((x) => x.id)).toEqual([...given].reverse());
+    }
   });
 });
