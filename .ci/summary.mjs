@@ -11,39 +11,58 @@ import path from "node:path";
  * first stack frame outside node_modules (the test's own line), not the runner's frames.
  */
 function excerpt(message = "") {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character starts a terminal colour code
-  const lines = message.replace(/\u001b\[[0-9;]*m/g, "").split("\n");
+  const lines = clean(String(message ?? "")).split("\n");
   const frame = (l) => /^\s*at /.test(l);
   const text = lines.filter((l) => l.trim() && !frame(l)).slice(0, 5);
-  const own = lines.find((l) => frame(l) && !l.includes("node_modules"));
+  const own = lines.find((l) => frame(l) && !l.includes("node_modules") && !l.includes("node:"));
   return [...text, ...(own ? [own.trim()] : [])].map((l) => `      ${l.slice(0, 300)}`).join("\n");
 }
+
+/**
+ * Text from a report without terminal control sequences (colours, cursor moves, titles) or other control
+ * characters, so that an error's text cannot redraw or fake the lines around it in CI's log.
+ */
+function clean(text) {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the sequences being removed
+      .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?/g, "")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the sequences being removed
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being removed
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
+  );
+}
+
+/** How many failures of one report are named; the rest are counted. */
+const MAX_NAMED = 20;
 
 /** Each failed test of a vitest or Playwright JSON report: "file › test" and its error's first lines. */
 function failures(report) {
   const out = [];
+  const list = (x) => (Array.isArray(x) ? x.filter(Boolean) : []);
   if ("numPassedTests" in report) {
-    for (const file of report.testResults ?? []) {
-      const failedTests = (file.assertionResults ?? []).filter((t) => t.status === "failed");
-      for (const t of failedTests)
-        out.push([`${path.relative(process.cwd(), file.name)} › ${t.fullName}`, t.failureMessages?.[0]]);
-      if (file.status === "failed" && failedTests.length === 0) out.push([path.relative(process.cwd(), file.name), file.message]);
+    for (const file of list(report.testResults)) {
+      const name = typeof file.name === "string" ? path.relative(process.cwd(), file.name) : "(a file without a name)";
+      const failedTests = list(file.assertionResults).filter((t) => t.status === "failed");
+      for (const t of failedTests) out.push([`${name} › ${t.fullName}`, list(t.failureMessages)[0]]);
+      if (file.status === "failed" && failedTests.length === 0) out.push([name, file.message]);
     }
     return out;
   }
   // Playwright's suites: a file, then its describe blocks; their titles lead the test's.
   const walk = (suite, titles) => {
-    for (const spec of suite.specs ?? []) {
-      for (const t of spec.tests ?? []) {
+    for (const spec of list(suite.specs)) {
+      for (const t of list(spec.tests)) {
         if (t.status !== "unexpected") continue;
-        const last = t.results?.at(-1);
-        out.push([[...titles, spec.title].join(" › "), last?.error?.message ?? last?.errors?.[0]?.message]);
+        const last = list(t.results).at(-1);
+        out.push([[...titles, spec.title].join(" › "), last?.error?.message ?? list(last?.errors)[0]?.message]);
       }
     }
-    for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+    for (const child of list(suite.suites)) walk(child, [...titles, child.title]);
   };
-  for (const suite of report.suites ?? []) walk(suite, [suite.file ?? suite.title]);
-  for (const e of report.errors ?? []) out.push(["(Playwright)", e.message]);
+  for (const suite of list(report.suites)) walk(suite, [suite.file ?? suite.title]);
+  for (const e of list(report.errors)) out.push(["(Playwright)", e.message]);
   return out;
 }
 
@@ -75,9 +94,25 @@ for (const file of files) {
     f = (st.unexpected ?? 0) + (report.errors?.length && !st.unexpected ? 1 : 0);
     s = st.skipped ?? 0;
   }
+  // The suite's exit status, when CI kept it beside the report (.ci/run): a runner that exits non-zero with no failed
+  // test (vitest's unhandled errors, a crash after the report was written) has failed all the same.
+  let exit = 0;
+  try {
+    exit = Number(readFileSync(file.replace(/\.json$/, ".exit"), "utf8").trim()) || 0;
+  } catch {}
+  const unexplained = exit !== 0 && f === 0;
+  if (unexplained) f = 1;
   if (!lineOnly) {
     console.log(`${file}: ${p} passed, ${f} failed, ${s} skipped`);
-    for (const [name, message] of failures(report)) console.log(`  FAILED ${name}\n${excerpt(message)}`);
+    if (unexplained)
+      console.log(`  FAILED the runner exited ${exit} with no failed test (an unhandled error?): see its output above`);
+    try {
+      const all = failures(report);
+      for (const [name, message] of all.slice(0, MAX_NAMED)) console.log(`  FAILED ${clean(String(name))}\n${excerpt(message)}`);
+      if (all.length > MAX_NAMED) console.log(`  … and ${all.length - MAX_NAMED} more failed`);
+    } catch (err) {
+      console.log(`  (could not list the failures of ${file}: ${clean(String(err))})`);
+    }
   }
   passed += p;
   failed += f;

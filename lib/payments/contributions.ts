@@ -367,18 +367,23 @@ export async function getOwnContribution(
   return toContributionDto(fresh ?? c, payment);
 }
 
-/** Slack around a campaign's dates for its contributions' IDs (ms): the instances' clocks may differ a little. */
-const CLOCK_SLACK_MS = 86_400_000;
+/**
+ * Slack around a campaign's dates for its contributions' IDs (ms): a week, for instances' clocks (a UUIDv7 generator
+ * that once saw its clock ahead keeps stamping that time until the clock catches up). It costs at most one more
+ * month's probe on each side.
+ */
+const CLOCK_SLACK_MS = 7 * 86_400_000;
 
 /**
  * Conditions on `contributions.id` that every contribution of `campaign` meets, so that a campaign's list reads
  * only the monthly partitions of its life (docs/partitioning.md) instead of probing each month's index: a
- * contribution's UUIDv7 ID is made when it is (lib/payments/contributions `recordPending`), so after the campaign
- * was created, and before it ended if it has (an ended campaign takes none). A day of slack either side.
+ * contribution's UUIDv7 ID is made when it is (`recordPending`, the only place that makes contributions), so after
+ * the campaign was created, and before it ended if it has (an ended campaign takes none). A contribution put in by
+ * hand with an ID of another kind (a v4 UUID, say) may be left out of the lists; the app makes none.
  */
-function withinCampaignLife(campaign: { createdAt: string | Date; endedAt: string | Date | null }) {
+export function withinCampaignLife(campaign: { createdAt: string | Date; endedAt?: string | Date | null }) {
   const created = new Date(campaign.createdAt).getTime();
-  const ended = campaign.endedAt === null ? undefined : new Date(campaign.endedAt).getTime();
+  const ended = campaign.endedAt == null ? undefined : new Date(campaign.endedAt).getTime();
   return [
     gte(contributions.id, uuidTimeFloor(Math.max(0, created - CLOCK_SLACK_MS))),
     ended === undefined ? undefined : lt(contributions.id, uuidTimeFloor(ended + CLOCK_SLACK_MS)),

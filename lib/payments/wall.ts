@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Db } from "@/db/client";
 import { contributions, users } from "@/db/schema";
+import { withinCampaignLife } from "./contributions";
 
 /**
  * The donor wall (docs/donor-wall.md): a campaign's top donors and words of support, public. Anonymity is kept
@@ -87,7 +88,11 @@ export async function cachedTopDonors(db: Db, campaignId: string): Promise<TopDo
  * SUPPORT_SCAN newest paid gifts (contributions_campaign_idx, so a view reads at most that many index entries).
  * The name is "Anonymous" for an anonymous gift.
  */
-export async function wordsOfSupport(db: Db, campaignId: string, limit = 10): Promise<WordOfSupport[]> {
+export async function wordsOfSupport(
+  db: Db,
+  campaign: { id: string; createdAt: string | Date; endedAt?: string | Date | null },
+  limit = 10,
+): Promise<WordOfSupport[]> {
   const recent = db
     .select({
       id: contributions.id,
@@ -97,7 +102,13 @@ export async function wordsOfSupport(db: Db, campaignId: string, limit = 10): Pr
       createdAt: contributions.createdAt,
     })
     .from(contributions)
-    .where(and(eq(contributions.campaignId, campaignId), inArray(contributions.status, ["succeeded", "partially_refunded"])))
+    .where(
+      and(
+        eq(contributions.campaignId, campaign.id),
+        inArray(contributions.status, ["succeeded", "partially_refunded"]),
+        ...withinCampaignLife(campaign), // the months of its life only
+      ),
+    )
     .orderBy(desc(contributions.id))
     .limit(SUPPORT_SCAN)
     .as("recent");

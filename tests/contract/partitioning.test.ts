@@ -424,11 +424,15 @@ describe("partitioning contributions and ledger lines by month (migration 0018)"
         where i.inhparent = 'contributions'::regclass and c.relname <> 'contributions_default'`
     ).map((r) => r.name);
     const between = (from: string, to = "contributions_p9999_99") => existing.filter((n) => n >= from && n <= to).sort();
-    // Active: from its month (a day before its creation is still in it) to the last month made ahead, and DEFAULT
+    // Active: from its month (a week before its creation, mid-month, is still in it) to the last month made ahead, and DEFAULT
     // (which a lower bound alone cannot leave out: it may hold IDs above every month's range).
     expect(await scanned(null)).toEqual(["contributions_default", ...between(partOf("contributions", -1))].sort());
-    // Ended now: nothing after tomorrow's month, and DEFAULT left out too (the range lies within the months made).
-    const last = partOf("contributions", new Date(Date.now() + 86_400_000).getUTCMonth() === new Date().getUTCMonth() ? 0 : 1);
+    // Ended now: nothing after the month a week from now, and DEFAULT left out too (the range lies within the months
+    // made).
+    const last = partOf(
+      "contributions",
+      new Date(Date.now() + 7 * 86_400_000).getUTCMonth() === new Date().getUTCMonth() ? 0 : 1,
+    );
     expect(await scanned(new Date().toISOString())).toEqual(between(partOf("contributions", -1), last));
     // And the list finds both, newest first, active or ended.
     for (const endedAt of [null, new Date().toISOString()]) {

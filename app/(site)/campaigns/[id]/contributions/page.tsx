@@ -38,7 +38,7 @@ export default async function DonorWallPage({ params, searchParams }: Props) {
   const [page, top, words] = await Promise.all([
     listCampaignContributions(readDb(), { campaign: c, limit: PAGE_SIZE, cursor }),
     cursor ? [] : cachedTopDonors(readDb(), c.id),
-    cursor ? [] : wordsOfSupport(readDb(), c.id),
+    cursor ? [] : wordsOfSupport(readDb(), c),
   ]);
   return (
     <>
