@@ -36,14 +36,21 @@ export const TOP_DONORS_TTL_MS = 60_000;
 /** Words of support are looked for among this many of the newest paid gifts (a bounded scan of the campaign's index). */
 export const SUPPORT_SCAN = 500;
 
+/** What the wall's queries need of a campaign: its ID, and its dates to read only the months of its life. */
+type CampaignLife = { id: string; createdAt: string | Date; endedAt?: string | Date | null };
+
 /**
  * The campaign's TOP_DONORS largest donors by what they still give (paid contributions, not fully refunded, net of
  * refunds): named gifts summed per donor, each anonymous gift on its own as "Anonymous". This reads all of the
  * campaign's paid contributions, so callers use `cachedTopDonors`, which runs it at most once a minute per campaign.
  */
-export async function topDonors(db: Db, campaignId: string): Promise<TopDonor[]> {
+export async function topDonors(db: Db, campaign: CampaignLife): Promise<TopDonor[]> {
   const net = sql<number>`${contributions.amount} - ${contributions.refundedAmount}`;
-  const paid = and(eq(contributions.campaignId, campaignId), inArray(contributions.status, ["succeeded", "partially_refunded"]));
+  const paid = and(
+    eq(contributions.campaignId, campaign.id),
+    inArray(contributions.status, ["succeeded", "partially_refunded"]),
+    ...withinCampaignLife(campaign), // the months of its life only
+  );
   const rows = await db.execute<{ name: string; anonymous: boolean; amount: string; currency: string; gifts: string }>(sql`
     select name, anonymous, amount, currency, gifts from (
       select ${users.name} as name, false as anonymous, sum(${net}) as amount, ${contributions.currency} as currency,
@@ -67,20 +74,20 @@ export async function topDonors(db: Db, campaignId: string): Promise<TopDonor[]>
   }));
 }
 
-let cache: LRUCache<string, TopDonor[], Db> | undefined;
+let cache: LRUCache<string, TopDonor[], { db: Db; campaign: CampaignLife }> | undefined;
 
 /**
  * `topDonors`, kept TOP_DONORS_TTL_MS per campaign in this process (lru-cache: 10,000 campaigns at most; one
  * query at a time per campaign, concurrent views wait for it). A viral campaign's history is thus read at most once
  * a minute per instance, not on every view; the list may be up to a minute old.
  */
-export async function cachedTopDonors(db: Db, campaignId: string): Promise<TopDonor[]> {
-  cache ??= new LRUCache<string, TopDonor[], Db>({
+export async function cachedTopDonors(db: Db, campaign: CampaignLife): Promise<TopDonor[]> {
+  cache ??= new LRUCache<string, TopDonor[], { db: Db; campaign: CampaignLife }>({
     max: 10_000,
     ttl: TOP_DONORS_TTL_MS,
-    fetchMethod: (id, _stale, { context }) => topDonors(context, id),
+    fetchMethod: (_id, _stale, { context }) => topDonors(context.db, context.campaign),
   });
-  return (await cache.fetch(campaignId, { context: db })) ?? [];
+  return (await cache.fetch(campaign.id, { context: { db, campaign } })) ?? [];
 }
 
 /**
@@ -88,11 +95,7 @@ export async function cachedTopDonors(db: Db, campaignId: string): Promise<TopDo
  * SUPPORT_SCAN newest paid gifts (contributions_campaign_idx, so a view reads at most that many index entries).
  * The name is "Anonymous" for an anonymous gift.
  */
-export async function wordsOfSupport(
-  db: Db,
-  campaign: { id: string; createdAt: string | Date; endedAt?: string | Date | null },
-  limit = 10,
-): Promise<WordOfSupport[]> {
+export async function wordsOfSupport(db: Db, campaign: CampaignLife, limit = 10): Promise<WordOfSupport[]> {
   const recent = db
     .select({
       id: contributions.id,

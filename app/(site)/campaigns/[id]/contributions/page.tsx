@@ -37,7 +37,7 @@ export default async function DonorWallPage({ params, searchParams }: Props) {
   // withReplicas runs on the primary, and cached a minute.
   const [page, top, words] = await Promise.all([
     listCampaignContributions(readDb(), { campaign: c, limit: PAGE_SIZE, cursor }),
-    cursor ? [] : cachedTopDonors(readDb(), c.id),
+    cursor ? [] : cachedTopDonors(readDb(), c),
     cursor ? [] : wordsOfSupport(readDb(), c),
   ]);
   return (
