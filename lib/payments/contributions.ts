@@ -367,6 +367,9 @@ export async function getOwnContribution(
   return toContributionDto(fresh ?? c, payment);
 }
 
+/** What a campaign's contribution lists need of it: its ID, and its dates to read only the months of its life. */
+export type CampaignLife = { id: string; createdAt: string | Date; endedAt?: string | Date | null };
+
 /**
  * Slack around a campaign's dates for its contributions' IDs (ms): a week, for instances' clocks (a UUIDv7 generator
  * that once saw its clock ahead keeps stamping that time until the clock catches up). It costs at most one more
@@ -381,7 +384,7 @@ const CLOCK_SLACK_MS = 7 * 86_400_000;
  * the campaign was created, and before it ended if it has (an ended campaign takes none). A contribution put in by
  * hand with an ID of another kind (a v4 UUID, say) may be left out of the lists; the app makes none.
  */
-export function withinCampaignLife(campaign: { createdAt: string | Date; endedAt?: string | Date | null }) {
+export function withinCampaignLife(campaign: CampaignLife) {
   const created = new Date(campaign.createdAt).getTime();
   const ended = campaign.endedAt == null ? undefined : new Date(campaign.endedAt).getTime();
   return [
@@ -397,7 +400,7 @@ export function withinCampaignLife(campaign: { createdAt: string | Date; endedAt
  */
 export function campaignContributionsQuery(
   db: Db,
-  p: { campaign: Pick<CampaignDto, "id" | "createdAt" | "endedAt">; limit: number; cursor?: string },
+  p: { campaign: CampaignLife; limit: number; cursor?: string },
 ) {
   return db
     .select({

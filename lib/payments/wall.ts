@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Db } from "@/db/client";
 import { contributions, users } from "@/db/schema";
-import { withinCampaignLife } from "./contributions";
+import { type CampaignLife, withinCampaignLife } from "./contributions";
 
 /**
  * The donor wall (docs/donor-wall.md): a campaign's top donors and words of support, public. Anonymity is kept
@@ -35,9 +35,6 @@ export const TOP_DONORS = 5;
 export const TOP_DONORS_TTL_MS = 60_000;
 /** Words of support are looked for among this many of the newest paid gifts (a bounded scan of the campaign's index). */
 export const SUPPORT_SCAN = 500;
-
-/** What the wall's queries need of a campaign: its ID, and its dates to read only the months of its life. */
-type CampaignLife = { id: string; createdAt: string | Date; endedAt?: string | Date | null };
 
 /**
  * The campaign's TOP_DONORS largest donors by what they still give (paid contributions, not fully refunded, net of
