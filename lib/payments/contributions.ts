@@ -398,10 +398,7 @@ export function withinCampaignLife(campaign: CampaignLife) {
  * newest first, after `cursor`, with the donor's name, bounded to the months of the campaign's life. Exported so
  * that a test can read its plan (tests/contract/partitioning.test.ts).
  */
-export function campaignContributionsQuery(
-  db: Db,
-  p: { campaign: CampaignLife; limit: number; cursor?: string },
-) {
+export function campaignContributionsQuery(db: Db, p: { campaign: CampaignLife; limit: number; cursor?: string }) {
   return db
     .select({
       id: contributions.id,
