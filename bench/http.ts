@@ -18,6 +18,9 @@
  *   contributions (POST /api/campaigns/{id}/contributions, sandbox card pm_card_visa, a fresh Idempotency-Key
  *     each, the donors' tokens in turn) on the hot campaign and over all the campaigns, to one instance → the
  *     POST floor.
+ * Beside each row (Linux) it prints where the CPU went while it was measured, in ms of CPU time per request: the
+ * direct instance, the other instance, PostgreSQL, Redis, nginx, the load generator with this process, the rest of
+ * the machine and what was idle (from /proc, bench/support.ts `cpuByRole`); a second table gathers them.
  * After each contributions burst it measures how long until the totals are exact: the hot campaign's total and
  * count as GET /api/campaigns/{id} shows them, and the stored totals of all the campaigns, each against the sum
  * of their succeeded contributions.
@@ -39,7 +42,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
@@ -57,7 +60,18 @@ import { signIn } from "@/tests/support/http";
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { benchDatabase, machine, root, runWrk, say, totalsExactAfter, type WrkResult, writeResults } from "./support";
+import {
+  benchDatabase,
+  cpuByRole,
+  cpuSnapshot,
+  machine,
+  root,
+  runWrk,
+  say,
+  totalsExactAfter,
+  type WrkResult,
+  writeResults,
+} from "./support";
 
 const USAGE = `usage: npm run bench -- [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--campaigns N] [--generator wrk|autocannon] [--rows key,…]`;
 
@@ -499,6 +513,18 @@ async function main() {
 
     const files = { work, tokens: seeded.tokens };
     const measured = new Map<string, WrkResult>();
+    // Where each row's CPU goes (Linux): the two instances' process trees, the database and cache servers, nginx,
+    // and this process with what it runs (wrk, once reaped; autocannon; the bare Node.js server). The servers are
+    // counted whole: another database's work on the same PostgreSQL server shows in its column.
+    const cpu = new Map<string, { role: string; ms: number }[]>();
+    const cpuRoles = [
+      { name: "direct instance", pids: [apps[0]?.process.pid ?? -1] },
+      { name: "other instance", pids: [apps[1]?.process.pid ?? -1] },
+      { name: "PostgreSQL", comm: "postgres" },
+      { name: "Redis", comm: "redis-server" },
+      { name: "nginx", comm: "nginx" },
+      { name: "load generator and bench", pids: [process.pid] },
+    ];
     const settled: { row: string; label: string; ms: number }[] = [];
     // A fresh Next.js server is slow until its code is compiled by V8 (the first row, the floor, would pay for it
     // all): load the direct instance with the GET and POST floors first, for INSTANCE_WARMUP seconds each, unmeasured.
@@ -511,12 +537,22 @@ async function main() {
       await probe(row, seeded.tokens, `${runId}-${row.key}-probe`);
       await hammer(row, WARMUP, `${runId}-${row.key}-warm`, files);
       const before = row.campaignIds && (await contributionsOf(sql, row.campaignIds));
+      const cpuBefore = cpuSnapshot();
       const m = await hammer(row, SECONDS, `${runId}-${row.key}`, files);
       const end = Date.now();
+      const cpuAfter = cpuSnapshot();
       measured.set(row.key, m);
       say(
         `      ${int(m.rps)} req/s, p50 ${ms(m.p50Ms)} ms, p99 ${ms(m.p99Ms)} ms, non-2xx ${int(m.non2xx)}, socket errors ${int(m.socketErrors)} (after ${WARMUP} s of warm-up)`,
       );
+      if (cpuBefore && cpuAfter && m.requests > 0) {
+        const perRequest = cpuByRole(cpuBefore, cpuAfter, cpuRoles, cpus().length).map((r) => ({
+          role: r.role,
+          ms: r.ms / m.requests,
+        }));
+        cpu.set(row.key, perRequest);
+        say(`      CPU ms per request: ${perRequest.map((r) => `${r.role} ${r.ms.toFixed(2)}`).join(", ")}`);
+      }
       if (row.key === "hot-json-front" && front) {
         say(`      X-Cache-Status now: ${(await fetch(front + hotJson)).headers.get("x-cache-status")}`);
       }
@@ -540,7 +576,14 @@ async function main() {
       const m = measured.get(row.key) as WrkResult;
       const base = row.baseline ? measured.get(row.baseline) : undefined;
       const baseRow = rows.find((r) => r.key === row.baseline);
-      return { key: row.key, name: row.name, ...m, ratio: base ? m.rps / base.rps : null, baseline: baseRow?.name ?? null };
+      return {
+        key: row.key,
+        name: row.name,
+        ...m,
+        ratio: base ? m.rps / base.rps : null,
+        baseline: baseRow?.name ?? null,
+        cpuMsPerRequest: cpu.has(row.key) ? Object.fromEntries((cpu.get(row.key) ?? []).map((c) => [c.role, c.ms])) : null,
+      };
     });
     const short = (name: string | null) => (name ? name.replace(/ \(.*\)$/, "") : "—");
     console.log("");
@@ -554,6 +597,20 @@ async function main() {
       console.log(
         `| ${r.name} | ${int(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.ratio === null ? "—" : times(r.ratio)} | ${short(r.baseline)} | ${int(r.non2xx)}${errors} |`,
       );
+    }
+    if (cpu.size > 0) {
+      const roles = [...cpuRoles.map((r) => r.name), "rest of the machine", "idle"];
+      console.log("");
+      console.log(
+        `CPU time per request (ms, from /proc; a row's columns add up to ${cpus().length} cores × its duration ÷ its requests, so "idle" is the headroom left at that rate):`,
+      );
+      console.log(`| row | ${roles.join(" | ")} |`);
+      console.log(`| --- |${" ---: |".repeat(roles.length)}`);
+      for (const r of results) {
+        const c = cpu.get(r.key);
+        if (c)
+          console.log(`| ${r.name} | ${roles.map((role) => (c.find((x) => x.role === role)?.ms ?? 0).toFixed(2)).join(" | ")} |`);
+      }
     }
     console.log("");
     for (const s of settled) {

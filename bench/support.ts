@@ -1,6 +1,6 @@
 /** Shared bits of the benchmarks: a fresh database, the machine, percentiles, exact totals. */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -46,6 +46,85 @@ export async function totalsExactAfter(sql: postgres.Sql, ids: string[], since: 
     20,
   );
   return bad === 0 ? Date.now() - since : Number.NaN;
+}
+
+/**
+ * CPU time of the whole machine and of every process on it, read from Linux's /proc (undefined elsewhere): what
+ * `cpuByRole` subtracts to tell where a row's CPU went. Written by hand: the npm packages for it (pidusage,
+ * ps-list) answer a rate per process since their last call, not the cumulative times with those of reaped
+ * children, which is what makes a difference of two snapshots exact when processes come and go (a wrk run, a
+ * PostgreSQL backend that disconnects: their time moves to the parent that reaped them).
+ */
+export interface CpuSnapshot {
+  /** ms since the epoch */
+  at: number;
+  /** Busy CPU time of all cores (ms): user, nice, system, irq, softirq and steal of /proc/stat's `cpu` line. */
+  busyMs: number;
+  /** pid → its command name, parent and CPU time (ms) with that of its reaped children. */
+  procs: Map<number, { comm: string; ppid: number; ms: number }>;
+}
+
+/** Clock ticks per second of /proc's times (`getconf CLK_TCK`; 100 on every Linux this runs on). */
+const TICK_MS = 1000 / 100;
+
+export function cpuSnapshot(): CpuSnapshot | undefined {
+  if (process.platform !== "linux") return undefined;
+  const at = Date.now();
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  const procs: CpuSnapshot["procs"] = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // it exited meanwhile
+    }
+    // "pid (comm) state ppid … utime stime cutime cstime …": comm may hold spaces and parentheses.
+    const close = stat.lastIndexOf(")");
+    const f = stat.slice(close + 2).split(" ");
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    procs.set(Number(name), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(f[1]), ms: ticks * TICK_MS });
+  }
+  return { at, busyMs: (user + nice + system + irq + softirq + steal) * TICK_MS, procs };
+}
+
+/**
+ * The CPU time (ms) each role used between two snapshots. A role is the process trees rooted at `pids`, or the
+ * processes named `comm` (with what they reaped); a process counts for the first role it matches. `rest` is the
+ * machine's busy time that no role accounts for; `idle` what was left of `cores` × the elapsed time.
+ */
+export function cpuByRole(
+  a: CpuSnapshot,
+  b: CpuSnapshot,
+  roles: { name: string; pids?: number[]; comm?: string }[],
+  cores: number,
+): { role: string; ms: number }[] {
+  const byRole = (s: CpuSnapshot) => {
+    const inTree = (pid: number, roots: number[]): boolean => {
+      for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+        if (roots.includes(p)) return true;
+        const parent = s.procs.get(p)?.ppid;
+        if (parent === undefined) return false;
+        p = parent;
+      }
+      return false;
+    };
+    const ms = roles.map(() => 0);
+    for (const [pid, p] of s.procs) {
+      const i = roles.findIndex((r) => (r.comm !== undefined && p.comm === r.comm) || (r.pids && inTree(pid, r.pids)));
+      if (i >= 0) ms[i] = (ms[i] ?? 0) + p.ms;
+    }
+    return ms;
+  };
+  const [before, after] = [byRole(a), byRole(b)];
+  const out = roles.map((r, i) => ({ role: r.name, ms: Math.max(0, (after[i] ?? 0) - (before[i] ?? 0)) }));
+  const busy = b.busyMs - a.busyMs;
+  const named = out.reduce((n, r) => n + r.ms, 0);
+  out.push({ role: "rest of the machine", ms: Math.max(0, busy - named) });
+  out.push({ role: "idle", ms: Math.max(0, cores * (b.at - a.at) - busy) });
+  return out;
 }
 
 /** One wrk run's figures (bench/wrk.lua's `done()`): counts, rate (req/s) and latency percentiles (ms). */
