@@ -70,7 +70,8 @@ export async function postEntry(tx: Db, e: EntryInput): Promise<boolean> {
  * debits a campaign's collected account takes its own in `postEntries`: so a refund asked for while a run reads the
  * balance is either seen by the run or posted after the payout, never paid out and refunded both (the chaos
  * harness's long run found a payout larger than what was available when a refund raced it; docs/reliability.md).
- * Contributions only add money and take no lock, so a viral campaign's gifts never wait on each other.
+ * Contributions only add money (their fee is taken from what they add) and take no lock, so a viral campaign's gifts
+ * never wait on each other.
  */
 export async function lockCampaignBalances(tx: Db, campaignIds: string[]): Promise<void> {
   if (campaignIds.length === 0) return;
@@ -88,12 +89,19 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
   }
   const posted = new Set<string>();
   if (entries.length === 0) return posted;
-  const drainLines = (e: EntryInput) => e.lines.filter((l) => l.account.kind === "campaign_collected" && l.amount > 0);
-  const drains = (e: EntryInput) => drainLines(e).length > 0;
-  await lockCampaignBalances(
-    tx,
-    entries.flatMap((e) => drainLines(e).map((l) => l.account.owner)),
-  );
+  // The campaigns an entry takes money out of: those whose collected account its lines debit in sum (a debit is
+  // positive). Not each debiting line: a contribution's fee line debits its campaign, but the entry credits it the
+  // whole amount, so it takes nothing out and must not wait on (nor make wait) a payout run or a refund of that
+  // campaign; with PLATFORM_FEE_BPS set, every gift to a viral campaign queued on that campaign's lock.
+  const drained = (e: EntryInput) => {
+    const net = new Map<string, number>();
+    for (const l of e.lines) {
+      if (l.account.kind === "campaign_collected") net.set(l.account.owner, (net.get(l.account.owner) ?? 0) + l.amount);
+    }
+    return [...net].filter(([, sum]) => sum > 0).map(([owner]) => owner);
+  };
+  const drains = (e: EntryInput) => drained(e).length > 0;
+  await lockCampaignBalances(tx, entries.flatMap(drained));
   const ids = new Map(entries.map((e) => [entryKey(e), uuidv7()]));
   // Bulk statements take their rows as one jsonb parameter (jsonb_to_recordset), not one bind parameter per
   // value: the payout run posts a thousand entries a batch, and building 6,000 parameters cost more CPU
