@@ -309,14 +309,22 @@ export async function contribute(
         idempotencyKey: paymentIdempotencyKey(c.id),
         returnUrl: contributionReturnUrl(p.publicOrigin, c.campaignId, c.id),
       });
+      const answered = payment;
+      // The answer, made from the row as the settlement left it (locked, then updated, in its transaction: no read
+      // after it), is stored for the key in the same transaction: committed with the settlement, one commit less.
+      let body: ContributionDto | undefined;
       const settled = await settlePayment(db, {
         provider: deps.provider.name,
         payment,
         feeBps: deps.feeBps,
         declines: deps.cardTesting,
+        alsoInTransaction: async (tx, row) => {
+          body = toContributionDto(row, answered);
+          await storeAnswer(tx, p.user.id, p.key, body);
+        },
       });
-      // The row as the settlement left it (locked, then updated, in its transaction): no read after it. Only a
-      // settlement that found no row (it cannot: the row is ours) leaves it to be read.
+      if (body) return { status: 201, body, replayed: false };
+      // A settlement that found no row (it cannot: the row is ours) leaves it to be read and the answer to be stored.
       done = settled.contribution;
     } catch (err) {
       await releaseKey(db, p.user.id, p.key, false); // keep the contribution: a retry resumes it
@@ -333,11 +341,16 @@ export async function contribute(
   if (!done) [done] = await db.select().from(contributions).where(eq(contributions.id, contributionId));
   if (!done) throw new Error("contribution vanished");
   const body = toContributionDto(done, payment);
+  await storeAnswer(db, p.user.id, p.key, body);
+  return { status: 201, body, replayed: false };
+}
+
+/** Keep `body` as the answer (201) to `userId`'s `key` and release the key: its retries are replays from now on. */
+async function storeAnswer(db: Db, userId: string, key: string, body: ContributionDto): Promise<void> {
   await db
     .update(idempotencyKeys)
     .set({ responseStatus: 201, responseBody: body, lockedAt: null })
-    .where(and(eq(idempotencyKeys.userId, p.user.id), eq(idempotencyKeys.key, p.key)));
-  return { status: 201, body, replayed: false };
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
 }
 
 /** How often one process asks the provider about one pending contribution on its contributor's reads (ms). */

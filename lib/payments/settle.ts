@@ -27,6 +27,12 @@ export interface SettleInput {
    * a webhook, reconciliation).
    */
   declines?: DeclineCounter;
+  /**
+   * Runs last in the settlement's transaction with the contribution as it now stands (when there is one): what the
+   * caller must commit with the settlement, or not at all. The API stores its answer for the Idempotency-Key here,
+   * so a contribution takes one commit less (lib/payments/contributions.ts `contribute`).
+   */
+  alsoInTransaction?: (tx: Db, contribution: Contribution) => Promise<void>;
 }
 
 type Contribution = typeof contributions.$inferSelect;
@@ -40,9 +46,11 @@ type Contribution = typeof contributions.$inferSelect;
  * posted (unique per contribution) and an outbox event appended.
  */
 export async function settlePayment(db: Db, input: SettleInput): Promise<{ result: SettleResult; contribution?: Contribution }> {
-  const out = await settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.payment.id }, (tx) =>
-    apply(tx, input),
-  );
+  const out = await settleOnce(db, { provider: input.provider, event: input.event, paymentId: input.payment.id }, async (tx) => {
+    const applied = await apply(tx, input);
+    if (input.alsoInTransaction && applied.contribution) await input.alsoInTransaction(tx, applied.contribution);
+    return applied;
+  });
   const c = "contribution" in out ? out.contribution : undefined;
   if (input.declines && out.result === "applied" && c?.status === "failed" && isDecline(c.failureCode)) {
     await input.declines.record({ userId: c.contributorId, ip: c.clientIp, fingerprint: c.cardFingerprint });
