@@ -517,6 +517,7 @@ async function main() {
     // and this process with what it runs (wrk, once reaped; autocannon; the bare Node.js server). The servers are
     // counted whole: another database's work on the same PostgreSQL server shows in its column.
     const cpu = new Map<string, { role: string; ms: number }[]>();
+    const inexact = new Set<string>();
     const cpuRoles = [
       { name: "direct instance", pids: [apps[0]?.process.pid ?? -1] },
       { name: "other instance", pids: [apps[1]?.process.pid ?? -1] },
@@ -546,12 +547,13 @@ async function main() {
         `      ${int(m.rps)} req/s, p50 ${ms(m.p50Ms)} ms, p99 ${ms(m.p99Ms)} ms, non-2xx ${int(m.non2xx)}, socket errors ${int(m.socketErrors)} (after ${WARMUP} s of warm-up)`,
       );
       if (cpuBefore && cpuAfter && m.requests > 0) {
-        const perRequest = cpuByRole(cpuBefore, cpuAfter, cpuRoles, cpus().length).map((r) => ({
-          role: r.role,
-          ms: r.ms / m.requests,
-        }));
+        const used = cpuByRole(cpuBefore, cpuAfter, cpuRoles, cpus().length);
+        const perRequest = used.roles.map((r) => ({ role: r.role, ms: r.ms / m.requests }));
         cpu.set(row.key, perRequest);
-        say(`      CPU ms per request: ${perRequest.map((r) => `${r.role} ${r.ms.toFixed(2)}`).join(", ")}`);
+        if (!used.exact) inexact.add(row.key);
+        say(
+          `      CPU ms per request: ${perRequest.map((r) => `${r.role} ${r.ms.toFixed(2)}`).join(", ")}${used.exact ? "" : " (inexact: a figure was clamped at 0)"}`,
+        );
       }
       if (row.key === "hot-json-front" && front) {
         say(`      X-Cache-Status now: ${(await fetch(front + hotJson)).headers.get("x-cache-status")}`);
@@ -583,6 +585,7 @@ async function main() {
         ratio: base ? m.rps / base.rps : null,
         baseline: baseRow?.name ?? null,
         cpuMsPerRequest: cpu.has(row.key) ? Object.fromEntries((cpu.get(row.key) ?? []).map((c) => [c.role, c.ms])) : null,
+        cpuExact: cpu.has(row.key) ? !inexact.has(row.key) : null,
       };
     });
     const short = (name: string | null) => (name ? name.replace(/ \(.*\)$/, "") : "—");
@@ -602,14 +605,16 @@ async function main() {
       const roles = [...cpuRoles.map((r) => r.name), "rest of the machine", "idle"];
       console.log("");
       console.log(
-        `CPU time per request (ms, from /proc; a row's columns add up to ${cpus().length} cores × its duration ÷ its requests, so "idle" is the headroom left at that rate):`,
+        `CPU time per request (ms, from /proc, over all the row's requests whatever their status; a row's columns add up to about ${cpus().length} cores × its duration ÷ its requests, so "idle" is the headroom left at that rate; background work, such as the event consumers', is counted while it runs, so some of the warm-up's falls in the row and some of the row's after it; * = inexact, a figure was clamped at 0):`,
       );
       console.log(`| row | ${roles.join(" | ")} |`);
       console.log(`| --- |${" ---: |".repeat(roles.length)}`);
       for (const r of results) {
         const c = cpu.get(r.key);
-        if (c)
-          console.log(`| ${r.name} | ${roles.map((role) => (c.find((x) => x.role === role)?.ms ?? 0).toFixed(2)).join(" | ")} |`);
+        if (c) {
+          const cells = roles.map((role) => (c.find((x) => x.role === role)?.ms ?? 0).toFixed(2));
+          console.log(`| ${r.name}${inexact.has(r.key) ? " *" : ""} | ${cells.join(" | ")} |`);
+        }
       }
     }
     console.log("");

@@ -1,5 +1,5 @@
 /** Shared bits of the benchmarks: a fresh database, the machine, percentiles, exact totals. */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
@@ -64,8 +64,12 @@ export interface CpuSnapshot {
   procs: Map<number, { comm: string; ppid: number; ms: number }>;
 }
 
-/** Clock ticks per second of /proc's times (`getconf CLK_TCK`; 100 on every Linux this runs on). */
-const TICK_MS = 1000 / 100;
+/** ms per clock tick of /proc's times: `getconf CLK_TCK` (100 on x86-64 and arm64 Linux), read once. */
+let tickMs: number | undefined;
+const TICK_MS = () => {
+  tickMs ??= 1000 / (Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100);
+  return tickMs;
+};
 
 export function cpuSnapshot(): CpuSnapshot | undefined {
   if (process.platform !== "linux") return undefined;
@@ -85,22 +89,25 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
     const close = stat.lastIndexOf(")");
     const f = stat.slice(close + 2).split(" ");
     const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    procs.set(Number(name), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(f[1]), ms: ticks * TICK_MS });
+    procs.set(Number(name), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(f[1]), ms: ticks * TICK_MS() });
   }
-  return { at, busyMs: (user + nice + system + irq + softirq + steal) * TICK_MS, procs };
+  return { at, busyMs: (user + nice + system + irq + softirq + steal) * TICK_MS(), procs };
 }
 
 /**
  * The CPU time (ms) each role used between two snapshots. A role is the process trees rooted at `pids`, or the
  * processes named `comm` (with what they reaped); a process counts for the first role it matches. `rest` is the
- * machine's busy time that no role accounts for; `idle` what was left of `cores` × the elapsed time.
+ * machine's busy time that no role accounts for; `idle` what was left of `cores` × the time between the snapshots.
+ * `exact` is false when a figure had to be clamped at 0: a process reaped by a parent of another role (an instance
+ * that died during the row) moves its whole life's time to that parent's role, and the per-process and machine-wide
+ * counters are read a moment apart; the figures then only roughly add up.
  */
 export function cpuByRole(
   a: CpuSnapshot,
   b: CpuSnapshot,
   roles: { name: string; pids?: number[]; comm?: string }[],
   cores: number,
-): { role: string; ms: number }[] {
+): { roles: { role: string; ms: number }[]; exact: boolean } {
   const byRole = (s: CpuSnapshot) => {
     const inTree = (pid: number, roots: number[]): boolean => {
       for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
@@ -119,12 +126,14 @@ export function cpuByRole(
     return ms;
   };
   const [before, after] = [byRole(a), byRole(b)];
-  const out = roles.map((r, i) => ({ role: r.name, ms: Math.max(0, (after[i] ?? 0) - (before[i] ?? 0)) }));
+  const raw = roles.map((r, i) => ({ role: r.name, ms: (after[i] ?? 0) - (before[i] ?? 0) }));
   const busy = b.busyMs - a.busyMs;
-  const named = out.reduce((n, r) => n + r.ms, 0);
-  out.push({ role: "rest of the machine", ms: Math.max(0, busy - named) });
-  out.push({ role: "idle", ms: Math.max(0, cores * (b.at - a.at) - busy) });
-  return out;
+  const named = raw.reduce((n, r) => n + r.ms, 0);
+  raw.push({ role: "rest of the machine", ms: busy - named });
+  raw.push({ role: "idle", ms: cores * (b.at - a.at) - busy });
+  // Tick rounding makes a few ms negative now and then: only a clamp of more than 2 ticks a role is inexact.
+  const exact = raw.every((r) => r.ms >= -2 * TICK_MS());
+  return { roles: raw.map((r) => ({ role: r.role, ms: Math.max(0, r.ms) })), exact };
 }
 
 /** One wrk run's figures (bench/wrk.lua's `done()`): counts, rate (req/s) and latency percentiles (ms). */

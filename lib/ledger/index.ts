@@ -67,7 +67,7 @@ export async function postEntry(tx: Db, e: EntryInput): Promise<boolean> {
  * Serialize what takes money out of the campaigns `campaignIds` (refunds, disputes, payouts) until the transaction
  * ends: a transaction-scoped advisory lock per campaign, taken in ID order (so that two lockers of several campaigns
  * cannot deadlock). A payout run takes them before it reads the balances (lib/payouts/run.ts) and every entry that
- * debits a campaign's collected account takes its own in `postEntries`: so a refund asked for while a run reads the
+ * debits a campaign's collected account in sum takes its own in `postEntries`: so a refund asked for while a run reads the
  * balance is either seen by the run or posted after the payout, never paid out and refunded both (the chaos
  * harness's long run found a payout larger than what was available when a refund raced it; docs/reliability.md).
  * Contributions only add money (their fee is taken from what they add) and take no lock, so a viral campaign's gifts

@@ -55,15 +55,22 @@ describe("campaign balance locks", () => {
       return postEntry(tx as unknown as Db, entry);
     });
 
-  const refundEntry = (reference: string, campaign: string, amount: number): EntryInput => ({
+  /** A refund as lib/payments/refunds.ts posts it: `amount` back to the donor, `feeBack` of the fee back to the campaign. */
+  const refundEntry = (reference: string, campaign: string, amount: number, feeBack = 0): EntryInput => ({
     kind: "refund",
     reference,
     description: "test refund",
     provider: "sandbox",
     currency: "USD",
     lines: [
-      { account: accounts.campaignCollected(campaign), amount },
       { account: accounts.providerClearing("sandbox"), amount: -amount },
+      { account: accounts.campaignCollected(campaign), amount },
+      ...(feeBack > 0
+        ? [
+            { account: accounts.campaignCollected(campaign), amount: -feeBack },
+            { account: accounts.platformFees(), amount: feeBack },
+          ]
+        : []),
     ],
   });
 
@@ -74,12 +81,15 @@ describe("campaign balance locks", () => {
     await run.locked;
     try {
       await expect(post(refundEntry(`${RUN}-refund-1`, campaign, 1000))).rejects.toMatchObject({ cause: { code: "55P03" } });
+      // Also one that gives the campaign its share of the fee back: it still takes money out of the campaign in sum.
+      await expect(post(refundEntry(`${RUN}-refund-2`, campaign, 1000, 25))).rejects.toMatchObject({ cause: { code: "55P03" } });
     } finally {
       run.release();
       await run.done;
     }
     // Once the run has committed, the refund posts.
     expect(await post(refundEntry(`${RUN}-refund-1`, campaign, 1000))).toBe(true);
+    expect(await post(refundEntry(`${RUN}-refund-2`, campaign, 1000, 25))).toBe(true);
   });
 
   it("lets contributions with and without a platform fee post while a payout run holds the campaign's balance", async () => {
