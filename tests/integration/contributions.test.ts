@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb } from "@/db/client";
+import { settlePayment } from "@/lib/payments/settle";
 import { runCli } from "../support/cli";
 import { api, tokenFor, validCampaign } from "../support/http";
 import { contribute, postWebhook, query, signedEvent, waitFor } from "../support/payments";
@@ -99,6 +102,49 @@ describe("POST /api/campaigns/{id}/contributions with the sandbox", () => {
     expect(done.body.status).toBe("succeeded");
     expect((await totalsOf(c.id, { collectedAmount: 700 })).collectedAmount).toBe(700);
     expect((await api(`/api/contributions/${r.body.id}`, { token: alice })).status).toBe(404); // someone else's
+  });
+});
+
+describe("settling a payment", () => {
+  it("commits what the caller adds to the settlement with it, or nothing at all (the API stores its answer so)", async () => {
+    const c = await newCampaign();
+    // A 3-D Secure card: the payment waits for its payer, so nothing else settles it meanwhile.
+    const r = await contribute(bob, c.id, { amount: 1200, currency: "USD", paymentMethod: "pm_card_authenticationRequired" });
+    expect(r.body.status).toBe("requires_action");
+    const [row] = await query<{ provider_payment_id: string }>("select provider_payment_id from contributions where id = $1", [
+      r.body.id,
+    ]);
+    const own = openDb(inject("databaseUrl"), 1);
+    try {
+      const payment = {
+        id: row?.provider_payment_id as string,
+        status: "succeeded" as const,
+        amount: 1200,
+        currency: "USD",
+        contributionId: r.body.id as string,
+      };
+      let added = 0;
+      await expect(
+        settlePayment(own.db, {
+          provider: "sandbox",
+          payment,
+          feeBps: 0,
+          alsoInTransaction: async (tx, settled) => {
+            expect(settled.status).toBe("succeeded"); // the row as the settlement left it
+            added++;
+            await tx.execute(sql`select 1/0`); // what the caller adds fails
+          },
+        }),
+      ).rejects.toMatchObject({ cause: { code: "22012" } }); // division_by_zero
+      expect(added).toBe(1);
+      // Rolled back whole: still pending, no ledger entry, no event.
+      const [after] = await query<{ status: string }>("select status from contributions where id = $1", [r.body.id]);
+      expect(after?.status).toBe("pending");
+      expect(await query("select 1 from ledger_entries where reference = $1", [r.body.id])).toEqual([]);
+      expect(await query("select 1 from outbox_events where payload->>'contributionId' = $1", [r.body.id])).toEqual([]);
+    } finally {
+      await own.sql.end();
+    }
   });
 });
 
