@@ -11,6 +11,7 @@ import { type Db, openDb } from "@/db/client";
 import { accounts, type EntryInput, lockCampaignBalances, postEntry } from "@/lib/ledger";
 import { provisionDatabase, type TestDatabase } from "../support/env";
 import { contributionEntry } from "../support/ledger";
+import { deferred } from "../support/wait";
 
 const RUN = Date.now().toString(36);
 
@@ -32,20 +33,14 @@ describe("campaign balance locks", () => {
 
   /** A payout run's hold on `campaign`'s balance: taken when `locked` resolves, kept until `release()`. */
   function payoutRunHolding(campaign: string) {
-    let release = () => {};
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let taken = () => {};
-    const locked = new Promise<void>((r) => {
-      taken = r;
-    });
+    const released = deferred();
+    const locked = deferred();
     const done = db.transaction(async (tx) => {
       await lockCampaignBalances(tx as unknown as Db, [campaign]);
-      taken();
-      await released;
+      locked.resolve();
+      await released.promise;
     });
-    return { locked, release, done };
+    return { locked: locked.promise, release: released.resolve, done };
   }
 
   /** Post `entry` in a transaction of its own that gives up on any lock after 500 ms. */

@@ -16,7 +16,7 @@ import { planCheckpoints, takeMark } from "@/lib/payouts/checkpoints";
 import { type PayoutSettings, runPayouts } from "@/lib/payouts/run";
 import { provisionDatabase, type TestDatabase } from "../support/env";
 import { contributionEntry } from "../support/ledger";
-import { waitFor } from "../support/wait";
+import { deferred, waitFor } from "../support/wait";
 
 const MINIMUM = 1000;
 const CAMPAIGNS = 12;
@@ -170,14 +170,8 @@ describe("balance checkpoints of the daily flush", () => {
     await give(campaign, 100); // its accounts exist
     const open = postgres(tdb.appUrl, { max: 1, onnotice: () => {} });
     try {
-      let release = () => {};
-      const held = new Promise<void>((r) => {
-        release = r;
-      });
-      let posted = () => {};
-      const written = new Promise<void>((r) => {
-        posted = r;
-      });
+      const { promise: held, resolve: release } = deferred();
+      const { promise: written, resolve: posted } = deferred();
       const tx = open.begin(async (t) => {
         const entry = crypto.randomUUID();
         await t`insert into ledger_entries (id, kind, reference, description, provider)

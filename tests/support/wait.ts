@@ -7,3 +7,15 @@ export async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * A promise and the function that resolves it, for a test that holds something open until it says so (Node 20 has
+ * no `Promise.withResolvers`, which Node 22 adds).
+ */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
