@@ -26,11 +26,12 @@
  * databases are kept for the next run (seeding 10^7 takes hours); --drop drops them at the end.
  *
  *   npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds 8] [--warmup 2]
- *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--rounds 1] [--drop]
+ *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--rounds 1] [--rate N] [--drop]
  *
  * Ten connections by default: the curve is about latency, and wrk keeps every connection busy, so with more
  * connections than the instance serves at once p99 mostly measures the queue in front of it.
  * --rounds N: measure every row at every size N times (round after round) and report each figure's median.
+ * --rate N: pace each row at most N requests a second (see RATE below), so that p99 is a read's cost, not a queue's.
  * --quick: 3 s per row after 1 s of warm-up. Needs wrk (Debian: apt-get install wrk); nginx is optional (the
  * cache rows are left out without it).
  */
@@ -51,7 +52,7 @@ import { localNginxConf } from "../scripts/nginx-conf";
 import { machine, runWrk, say, writeResults } from "./support";
 
 const USAGE =
-  "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--drop]";
+  "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--rate N] [--drop]";
 
 function fail(msg: string): never {
   console.error(`[bench] ${msg}\n${USAGE}`);
@@ -72,6 +73,7 @@ const { values } = (() => {
         seed: { type: "string", default: "1" },
         drop: { type: "boolean", default: false },
         rounds: { type: "string", default: "1" },
+        rate: { type: "string" },
       },
     });
   } catch (e) {
@@ -92,6 +94,14 @@ const CONNECTIONS = whole("connections", values.connections ?? "10");
 const THREADS = whole("threads", values.threads ?? "2");
 const SEED = whole("seed", values.seed ?? "1", 0);
 const ROUNDS = whole("rounds", values.rounds ?? "1");
+/**
+ * --rate N: pace the load at most N requests a second (each connection waits connections ÷ N s after each answer),
+ * instead of as fast as answers come. Unpaced, wrk keeps every connection busy, each row runs the instance at its
+ * limit and p99 measures the queue in front of it and the pauses of a shared machine (rows of one size moved 0.2×
+ * to 2× between runs); paced below the limit, it measures what a read costs.
+ */
+const RATE = values.rate === undefined ? undefined : whole("rate", values.rate);
+const DELAY_MS = RATE === undefined ? undefined : Math.round((CONNECTIONS * 1000) / RATE);
 const SIZES = [...new Set((values.sizes ?? "").split(",").map((s) => whole("sizes", s.trim(), 10)))].sort((x, y) => x - y);
 if (SIZES.length === 0) fail("--sizes names no size");
 if (THREADS > CONNECTIONS) fail(`--threads (${THREADS}) cannot exceed --connections (${CONNECTIONS})`);
@@ -121,7 +131,7 @@ async function wrk(origin: string, pathsFile: string, firstPath: string, seconds
     seconds,
     threads: THREADS,
     connections: CONNECTIONS,
-    env: { ...process.env, BENCH_PATHS: pathsFile },
+    env: { ...process.env, BENCH_PATHS: pathsFile, ...(DELAY_MS === undefined ? {} : { BENCH_DELAY_MS: String(DELAY_MS) }) },
   });
 }
 
@@ -425,7 +435,7 @@ async function main() {
       },
     });
   }
-  const head = `npm run bench:read-curve — ${machine()}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ""}; command: ${COMMAND}`;
+  const head = `npm run bench:read-curve — ${machine()}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ""}; command: ${COMMAND}`;
   console.log("");
   console.log(head);
   console.log(
@@ -471,6 +481,7 @@ async function main() {
     generator,
     threads: THREADS,
     connections: CONNECTIONS,
+    rate: RATE ?? null,
     seconds: SECONDS,
     warmupSeconds: WARMUP,
     seed: SEED,

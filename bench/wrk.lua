@@ -5,7 +5,9 @@
 --                  {"amount": 100..149 (minor units), "currency": "USD", "paymentMethod": "pm_card_visa"}
 --                  with "Authorization: Bearer <the next token>" and an Idempotency-Key unique to the row
 --                  (BENCH_KEY_PREFIX), the thread and the request;
---   BENCH_COOKIE   a Cookie header on every request (a signed-in viewer's session).
+--   BENCH_COOKIE   a Cookie header on every request (a signed-in viewer's session);
+--   BENCH_DELAY_MS each connection waits this many ms after an answer before its next request (wrk's delay()):
+--                  load paced below what the server can take, so latency is the service's, not a queue's.
 -- done() prints one line, "BENCH_RESULT " and a JSON object: requests, durationUs, p50Us, p99Us,
 -- non2xx (wrk counts answers with a status of 400 or more) and socketErrors (connect, read, write, timeout).
 
@@ -23,6 +25,11 @@ local key_prefix = os.getenv("BENCH_KEY_PREFIX") or "bench"
 
 local cookie = os.getenv("BENCH_COOKIE")
 if cookie then wrk.headers["Cookie"] = cookie end
+
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms then
+  delay = function() return delay_ms end
+end
 
 local threads = 0
 function setup(thread)
