@@ -100,8 +100,8 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
     }
     return [...net].filter(([, sum]) => sum > 0).map(([owner]) => owner);
   };
-  const drains = (e: EntryInput) => drained(e).length > 0;
-  await lockCampaignBalances(tx, entries.flatMap(drained));
+  const drainedBy = new Map(entries.map((e) => [e, drained(e)]));
+  await lockCampaignBalances(tx, [...drainedBy.values()].flat());
   const ids = new Map(entries.map((e) => [entryKey(e), uuidv7()]));
   // Bulk statements take their rows as one jsonb parameter (jsonb_to_recordset), not one bind parameter per
   // value: the payout run posts a thousand entries a batch, and building 6,000 parameters cost more CPU
@@ -114,7 +114,7 @@ export async function postEntries(tx: Db, entries: EntryInput[]): Promise<Set<st
     provider: e.provider,
     // Money out of a campaign is stamped when it is posted, after its balance lock (lockCampaignBalances), not
     // when its transaction began: the audit orders it against payouts by this time.
-    drains: drains(e),
+    drains: (drainedBy.get(e) ?? []).length > 0,
   }));
   const inserted = await tx.execute<{ kind: string; reference: string }>(sql`
     insert into ledger_entries (id, kind, reference, description, provider, created_at)
