@@ -12,6 +12,7 @@ const ACCOUNT_PAGES = [
   ["/settings/payouts", "Payouts"],
   ["/settings/notifications", "Email notifications"],
   ["/settings/tokens", "API tokens"],
+  ["/settings/sessions", "Sessions"],
 ] as const;
 
 /**

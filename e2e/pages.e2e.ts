@@ -95,6 +95,7 @@ const PAGES: { name: string; who: Who; path: () => string }[] = [
   { name: "my-contributions", who: "bob", path: () => "/contributions" },
   { name: "payout-account", who: "alice", path: () => "/settings/payouts" },
   { name: "api-tokens", who: "alice", path: () => "/settings/tokens" },
+  { name: "sessions", who: "alice", path: () => "/settings/sessions" },
   { name: "api-docs", who: "anonymous", path: () => "/docs" },
   { name: "disputes", who: "carol", path: () => "/admin/disputes" },
   { name: "admin-queue", who: "carol", path: () => "/admin" },

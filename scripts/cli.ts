@@ -6,6 +6,7 @@
  *   tokens create --email alice@example.com [--name "my script"]   prints the token as the last line
  *   tokens list   --email alice@example.com
  *   tokens revoke --email alice@example.com --id <token id>
+ *   sessions revoke --email alice@example.com [--revoke-api-tokens] signs the user out of every browser (and tokens)
  *   ledger audit                                                  exits 1 on any mismatch or unbalanced entry
  *   payouts run [--date 2026-11-24] [--allow-future-cutoff]       the day's payouts (default: today in PAYOUT_TIMEZONE)
  *   payouts reconcile                                             submit open payouts, look up pending transfers
@@ -31,6 +32,7 @@ import { contributions } from "@/db/schema";
 import { seedDemoUsers } from "@/db/seed";
 import { assetStorage } from "@/lib/assets/storage";
 import { sweepOrphans } from "@/lib/assets/sweep";
+import { signOutEverywhere } from "@/lib/auth/sign-out";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/auth/tokens";
 import { closeCampaignForAbuse, getCampaign } from "@/lib/campaigns";
 import { type AbuseRefundProgress, closeForAbuseRefunds } from "@/lib/campaigns/abuse";
@@ -60,6 +62,7 @@ const SYSTEM_ADMIN = { id: "00000000-0000-0000-0000-000000000000", role: "admin"
 const USAGE = `usage: npm run cli -- tokens create --email <email> [--name <name>]
        npm run cli -- tokens list --email <email>
        npm run cli -- tokens revoke --email <email> --id <token id>
+       npm run cli -- sessions revoke --email <email> [--revoke-api-tokens]
        npm run cli -- ledger audit
        npm run cli -- payouts run [--date YYYY-MM-DD] [--allow-future-cutoff]
        npm run cli -- payouts reconcile
@@ -107,11 +110,13 @@ async function main() {
       table: { type: "string" },
       month: { type: "string" },
       "min-age-days": { type: "string" },
+      "revoke-api-tokens": { type: "boolean" },
     },
   });
   const [area, command] = positionals;
   const known =
     (area === "tokens" && ["create", "list", "revoke"].includes(command ?? "")) ||
+    (area === "sessions" && command === "revoke") ||
     (area === "ledger" && command === "audit") ||
     (area === "payouts" && ["run", "reconcile"].includes(command ?? "")) ||
     (area === "payments" && command === "reconcile") ||
@@ -197,7 +202,13 @@ async function main() {
     const user = await findUserByEmail(db, values.email);
     if (!user) fail(`no user with email ${values.email}`, 1);
 
-    if (command === "create") {
+    if (area === "sessions") {
+      const revokeApiTokens = values["revoke-api-tokens"] === true;
+      const done = await signOutEverywhere(db, c, { user, revokeApiTokens, by: "operator" });
+      console.log(
+        `signed ${user.email} out of every browser session; ${revokeApiTokens ? `${done.apiTokensRevoked} API token${done.apiTokensRevoked === 1 ? "" : "s"} revoked` : "API tokens are unchanged"}; the user is emailed`,
+      );
+    } else if (command === "create") {
       const { token, info } = await createApiToken(db, { userId: user.id, name: values.name ?? "cli" });
       console.log(`created token ${info.id} ("${info.name}") for ${user.email}; it is shown once:`);
       console.log(token);

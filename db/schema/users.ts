@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const userRole = pgEnum("user_role", ["user", "admin"]);
 /** How a creator hears of gifts to their campaigns: a mail per gift, one daily digest, or none. */
@@ -16,6 +16,11 @@ export const users = pgTable(
     /** bcrypt hash; only seeded users have one (registration is out of scope). */
     passwordHash: text("password_hash"),
     donationNotice: donationNotice("donation_notice").notNull().default("each"),
+    /**
+     * The generation of the user's browser sessions: a session cookie carries the value it was signed in under and
+     * is refused once this differs (lib/auth/session). "Sign out everywhere" adds one; API tokens are not affected.
+     */
+    sessionVersion: integer("session_version").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`)],

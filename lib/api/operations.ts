@@ -354,6 +354,36 @@ export const API = {
     parameters: [idParam],
     responses: { "200": { description: "Revoked", ...jsonBody("ApiToken") }, ...errors(401, 403, 404) },
   },
+  signOutEverywhere: {
+    method: "delete",
+    path: "/api/me/sessions",
+    summary: "Sign out everywhere: end every browser session of mine, and optionally revoke my API tokens",
+    description:
+      "Every session cookie issued until now, on any device, is refused from the next request on (the caller's own too), and the user is emailed. API tokens keep working unless revokeApiTokens=true.",
+    parameters: [
+      {
+        name: "revokeApiTokens",
+        in: "query",
+        schema: { type: "string", enum: ["true", "false"], default: "false" },
+        description: "Also revoke every active API token of mine (the one calling included)",
+      },
+    ],
+    responses: {
+      "200": {
+        description: "Every browser session ended",
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["apiTokensRevoked"],
+              properties: { apiTokensRevoked: { type: "integer", minimum: 0, description: "API tokens revoked with them" } },
+            },
+          },
+        },
+      },
+      ...errors(400, 401, 403),
+    },
+  },
   listMyPayouts: {
     method: "get",
     path: "/api/payouts",

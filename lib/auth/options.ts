@@ -3,14 +3,25 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { db, services } from "@/lib/app";
 import { type Config, config } from "@/lib/config";
 import { logger } from "@/lib/log";
-import { signInWithOAuth } from "@/lib/users";
+import { currentSessionVersion, sessionVersionClaim, signInWithOAuth } from "@/lib/users";
 import { type GitHubProfile, gitHubProvider } from "./github";
 import { authorizePassword } from "./password";
 import { clientIp } from "./ratelimit";
 import { sameOriginPath } from "./redirect";
+import type { SessionUser } from "./session";
 
 // Development-only fallback so `next dev` works with nothing configured; production requires NEXTAUTH_SECRET (lib/config).
 const DEV_SECRET = "development-only-secret-not-for-production-use";
+
+/**
+ * Thrown by the jwt callback for a session cookie from before the user's last "Sign out everywhere": next-auth
+ * then answers no session and clears the cookie (its /api/auth/session, and getServerSession). Logged as info.
+ */
+class SessionRevoked extends Error {
+  constructor() {
+    super("SessionRevoked");
+  }
+}
 
 export function authSecret(c: Config = config()): string {
   return c.NEXTAUTH_SECRET ?? DEV_SECRET;
@@ -55,7 +66,10 @@ export function authOptions(c: Config = config()): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     providers,
     logger: {
-      error: (code, metadata) => logger().error({ code, metadata }, "next-auth error"),
+      error: (code, metadata) =>
+        metadata instanceof SessionRevoked
+          ? logger().info({ code }, "session cookie refused: signed out everywhere since it was issued")
+          : logger().error({ code, metadata }, "next-auth error"),
       warn: (code) => logger().warn({ code }, "next-auth warning"),
       debug: () => {},
     },
@@ -81,12 +95,24 @@ export function authOptions(c: Config = config()): NextAuthOptions {
         const path = sameOriginPath(url, baseUrl);
         return path ? new URL(path, baseUrl).toString() : baseUrl;
       },
+      /**
+       * At sign-in the cookie records the user and the user's session version; every later read of the session
+       * (getServerSession, next-auth's /api/auth/session, which would also renew the cookie) checks that version
+       * against the user's row and throws SessionRevoked once "Sign out everywhere" has changed it.
+       * lib/auth/session checks again where it loads the user (the API reads the cookie without this callback).
+       */
       async jwt({ token, user }) {
-        if (user) token.sub = user.id;
+        if (user) {
+          token.sub = user.id;
+          token.sv = (await currentSessionVersion(db(), user.id)) ?? 0;
+        } else if (token.sub && (await currentSessionVersion(db(), token.sub)) !== sessionVersionClaim(token.sv)) {
+          throw new SessionRevoked();
+        }
         return token;
       },
       async session({ session, token }) {
-        if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+        if (session.user && token.sub)
+          Object.assign(session.user, { id: token.sub, sv: token.sv as number | undefined } satisfies SessionUser);
         return session;
       },
     },

@@ -14,3 +14,11 @@ export const tokenSchema = z
     token: z.string().optional().describe("the secret, returned once on creation only"),
   })
   .meta({ id: "ApiToken" });
+
+/** DELETE /api/me/sessions?revokeApiTokens=true|false (default false), and the settings page's checkbox. */
+export const signOutEverywhereSchema = z.object({
+  revokeApiTokens: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+});

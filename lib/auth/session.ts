@@ -4,7 +4,7 @@ import { getServerSession } from "next-auth/next";
 import { db, services } from "@/lib/app";
 import { AppError } from "@/lib/errors";
 import { forgedCookieWrite } from "@/lib/http/origin";
-import { findUserById, type PublicUser } from "@/lib/users";
+import { findSessionUser, type PublicUser, sessionVersionClaim } from "@/lib/users";
 import { authOptions, authSecret } from "./options";
 import { userForToken } from "./tokens";
 
@@ -14,7 +14,8 @@ import { userForToken } from "./tokens";
  * never a silent fall-back to anonymous (INVALID_TOKEN, 401). A write (not GET/HEAD/OPTIONS) without a token
  * that another site's page sent (lib/http/origin `forgedCookieWrite`) is CROSS_ORIGIN_REQUEST (403) before the
  * cookie is read: the cookie authenticates only our own pages' writes, on every route, also those the proxy does
- * not run for (the streamed upload).
+ * not run for (the streamed upload). A session cookie signed in before the user's last "Sign out everywhere"
+ * (another session version, `users.session_version`) counts as no cookie: anonymous.
  */
 export async function currentUser(req: Request): Promise<PublicUser | undefined> {
   const auth = req.headers.get("authorization");
@@ -29,7 +30,7 @@ export async function currentUser(req: Request): Promise<PublicUser | undefined>
   }
   const jwt = await getToken({ req: req as unknown as NextRequest, secret: authSecret() });
   if (!jwt?.sub) return undefined;
-  return findUserById(db(), jwt.sub);
+  return findSessionUser(db(), jwt.sub, sessionVersionClaim(jwt.sv));
 }
 
 export async function requireUser(req: Request): Promise<PublicUser> {
@@ -38,9 +39,19 @@ export async function requireUser(req: Request): Promise<PublicUser> {
   return user;
 }
 
-/** The signed-in user in a server component (session cookie only). */
+/**
+ * The signed-in user in a server component or server action (session cookie only); undefined when signed out or
+ * when the cookie's session version is no longer the user's (signed out everywhere since).
+ */
 export async function sessionUser(): Promise<PublicUser | undefined> {
   const session = await getServerSession(authOptions());
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  return id ? findUserById(db(), id) : undefined;
+  const user = session?.user as SessionUser | undefined;
+  return user?.id ? findSessionUser(db(), user.id, sessionVersionClaim(user.sv)) : undefined;
+}
+
+/** What the session callback (lib/auth/options) adds to next-auth's `session.user`. */
+export interface SessionUser {
+  id?: string;
+  /** The session version the cookie was signed in under (`users.session_version` then). */
+  sv?: number;
 }

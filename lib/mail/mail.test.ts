@@ -11,6 +11,7 @@ import {
   payoutPaidMail,
   receiptMail,
   refundIssuedMail,
+  sessionsRevokedMail,
 } from "./templates";
 import { unsubscribeToken, verifyUnsubscribeToken } from "./unsubscribe";
 
@@ -127,6 +128,26 @@ describe("templates", () => {
       receiptUrl: "r",
     });
     expect(receipt.text).not.toMatch(/unsubscribe/i);
+  });
+
+  it("'signed out everywhere' says who did it, what became of the API tokens, and where to check, in both parts", () => {
+    const urls = { signInUrl: "http://h/signin", tokensUrl: "http://h/settings/tokens", payoutsUrl: "http://h/settings/payouts" };
+    const mine = sessionsRevokedMail({ name: "Dana <b>", by: "user", apiTokensRevoked: 0, ...urls });
+    const ops = sessionsRevokedMail({ name: "Dana", by: "operator", apiTokensRevoked: 1, ...urls });
+    const many = sessionsRevokedMail({ name: "Dana", by: "user", apiTokensRevoked: 3, ...urls });
+    expect(mine.subject).toBe("You were signed out on every device");
+    expect(mine.text).toContain("because you asked to sign out everywhere. Your API tokens were not changed.");
+    expect(ops.text).toContain("because our team signed you out everywhere. Your API token was revoked too.");
+    expect(many.html).toContain("Your 3 API tokens were revoked too.");
+    expect(mine.html).toContain("Dana &#60;b&#62;");
+    expect(mine.html).not.toContain("<b>");
+    for (const m of [mine, ops]) {
+      for (const u of Object.values(urls)) {
+        expect(m.text).toContain(u);
+        expect(m.html).toContain(u);
+      }
+      expect(m.text).not.toMatch(/unsubscribe/i); // a security notice cannot be stopped
+    }
   });
 
   it("a digest's totals are per currency and sum every gift", () => {

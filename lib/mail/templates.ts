@@ -22,6 +22,7 @@ export const MAIL_KINDS = [
   "payout_paid",
   "refund_issued",
   "campaign_update",
+  "sessions_revoked",
 ] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
 
@@ -224,5 +225,39 @@ export function campaignUpdateMail(m: {
       [`News from “${escapeHtml(m.campaignTitle)}”:`, ...paragraphs, link(m.campaignUrl, "See the campaign")],
       `You receive this because ${escapeHtml(why)}. ${link(m.unsubscribeUrl, "Stop these emails")}.`,
     ),
+  };
+}
+
+/**
+ * "Signed out everywhere" to the user whose browser sessions were all ended (transactional, a security notice):
+ * by themselves or by an operator; says whether their API tokens were revoked too, and what to check if it was
+ * not them.
+ */
+export function sessionsRevokedMail(m: {
+  name: string;
+  by: "user" | "operator";
+  apiTokensRevoked: number;
+  signInUrl: string;
+  tokensUrl: string;
+  payoutsUrl: string;
+}): Rendered {
+  const who = m.by === "user" ? "you asked to sign out everywhere" : "our team signed you out everywhere";
+  const tokens =
+    m.apiTokensRevoked === 0
+      ? "Your API tokens were not changed."
+      : `Your ${m.apiTokensRevoked === 1 ? "API token was" : `${m.apiTokensRevoked} API tokens were`} revoked too.`;
+  const notYou =
+    "If this was not you, sign in again, check your API tokens and your payout account, and revoke what you do not recognise.";
+  return {
+    subject: "You were signed out on every device",
+    text:
+      `Hello ${m.name},\n\nEvery browser signed in to your account has been signed out, because ${who}. ${tokens}\n\n` +
+      `${notYou}\n\nSign in: ${m.signInUrl}\nAPI tokens: ${m.tokensUrl}\nPayout account: ${m.payoutsUrl}\n`,
+    html: page([
+      `Hello ${escapeHtml(m.name)},`,
+      `Every browser signed in to your account has been signed out, because ${escapeHtml(who)}. ${escapeHtml(tokens)}`,
+      escapeHtml(notYou),
+      `${link(m.signInUrl, "Sign in")} · ${link(m.tokensUrl, "API tokens")} · ${link(m.payoutsUrl, "Payout account")}`,
+    ]),
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import type { Db } from "@/db/client";
 import { oauthAccounts, users } from "@/db/schema";
@@ -13,6 +13,30 @@ const publicColumns = { id: users.id, name: users.name, email: users.email, role
 export async function findUserById(db: Db, id: string): Promise<PublicUser | undefined> {
   const [u] = await db.select(publicColumns).from(users).where(eq(users.id, id));
   return u;
+}
+
+/**
+ * The user a session cookie names, or undefined when there is none or the cookie was signed in under another
+ * session version than the user's (`users.session_version`: "Sign out everywhere" has been used since).
+ * `sessionVersion` is the cookie's own (0 for cookies issued before versions existed).
+ */
+export async function findSessionUser(db: Db, id: string, sessionVersion: number): Promise<PublicUser | undefined> {
+  const [u] = await db
+    .select(publicColumns)
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.sessionVersion, sessionVersion)));
+  return u;
+}
+
+/** A session cookie's `sv` claim as a version: cookies issued before versions existed carry none and count as 0. */
+export function sessionVersionClaim(sv: unknown): number {
+  return typeof sv === "number" && Number.isSafeInteger(sv) ? sv : 0;
+}
+
+/** The user's current session version (`users.session_version`); undefined for an unknown user. */
+export async function currentSessionVersion(db: Db, id: string): Promise<number | undefined> {
+  const [u] = await db.select({ v: users.sessionVersion }).from(users).where(eq(users.id, id));
+  return u?.v;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<PublicUser | undefined> {

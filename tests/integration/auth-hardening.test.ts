@@ -157,6 +157,23 @@ describe("GitHub sign-in (finding 1)", () => {
     expect(link?.email).toBe("newbie-5003@example.org");
     expect(github.tokenRequests.every((t) => t.clientId === "fake-client-id")).toBe(true);
   });
+
+  it("a GitHub session carries the user's session version: 'Sign out everywhere' ends it, a new GitHub sign-in works", async () => {
+    const identity = {
+      user: { id: 5004, login: "roamer", email: null },
+      emails: [{ email: "roamer-5004@example.org", primary: true, verified: true }],
+    };
+    const first = await gitHubSignIn(github.identity(identity));
+    expect(await sessionEmail(first.session)).toBe("roamer-5004@example.org");
+    const ended = await api("/api/me/sessions", { base, method: "DELETE", cookie: first.session, headers: from(freshIp()) });
+    expect(ended.status).toBe(200);
+    expect(await sessionEmail(first.session)).toBeUndefined();
+    const mine = await api("/api/me/tokens", { base, cookie: first.session, headers: from(freshIp()) });
+    expect(mine.status).toBe(401);
+    const again = await gitHubSignIn(github.identity(identity));
+    expect(await sessionEmail(again.session)).toBe("roamer-5004@example.org");
+    expect((await api("/api/me/tokens", { base, cookie: again.session, headers: from(freshIp()) })).status).toBe(200);
+  });
 });
 
 describe("rate-limit keys (finding 2)", () => {

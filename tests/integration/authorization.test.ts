@@ -145,7 +145,8 @@ async function action(
   });
   const text = await res.text();
   const location = res.headers.get("x-action-redirect") ?? res.headers.get("location");
-  if (location?.startsWith("/signin") || location?.includes("/signin?")) return "SIGN_IN";
+  // to sign in, unless it is "Sign out everywhere" landing there on success
+  if ((location?.startsWith("/signin") || location?.includes("/signin?")) && !location.includes("signedOut=")) return "SIGN_IN";
   if (location || (res.status >= 300 && res.status < 400)) return "redirect";
   if (res.status === 404) return "NOT_FOUND";
   if (res.status !== 200) return `HTTP ${res.status}: ${text.slice(0, 200)}`;
@@ -159,6 +160,17 @@ async function action(
 
 const all = (o: Outcome): Record<Actor, Outcome> => ({ anonymous: o, other: o, owner: o, admin: o });
 const signedIn = (o: Outcome, anonymous: Outcome): Record<Actor, Outcome> => ({ anonymous, other: o, owner: o, admin: o });
+
+const EMAILS: Record<Exclude<Actor, "anonymous">, string> = {
+  other: "bob@example.com",
+  owner: "alice@example.com",
+  admin: "carol@example.com",
+};
+
+/** "Sign out everywhere" ended the actor's session cookies: a fresh sign-in for the cells after it. */
+async function signInAgain(w: World, actor: Actor): Promise<void> {
+  if (actor !== "anonymous") w.cookie[actor] = await signIn(EMAILS[actor], "password", w.base);
+}
 
 const MATRIX: Record<string, Row> = {
   "POST /api/campaigns": {
@@ -240,6 +252,15 @@ const MATRIX: Record<string, Row> = {
     expect: { anonymous: 401, other: 404, owner: 200, admin: 404 },
     prepare: aliceToken,
     send: (w, a, id) => route(w, a, "DELETE", `/api/me/tokens/${id}`),
+  },
+  "DELETE /api/me/sessions": {
+    // only ever the caller's own sessions: there is no one else to aim at
+    expect: signedIn(200, 401),
+    send: async (w, a) => {
+      const status = await route(w, a, "DELETE", "/api/me/sessions");
+      await signInAgain(w, a);
+      return status;
+    },
   },
   "POST /api/me/payout-account": {
     expect: signedIn(201, 401),
@@ -346,6 +367,14 @@ const MATRIX: Record<string, Row> = {
     expect: { anonymous: "SIGN_IN", other: "TOKEN_NOT_FOUND", owner: "ok", admin: "TOKEN_NOT_FOUND" },
     prepare: aliceToken,
     send: (w, a, id) => action(w, a, "tokens#revokeTokenAction", { tokenId: id }),
+  },
+  "sessions#signOutEverywhereAction": {
+    expect: signedIn("redirect", "SIGN_IN"),
+    send: async (w, a) => {
+      const outcome = await action(w, a, "sessions#signOutEverywhereAction", {});
+      await signInAgain(w, a);
+      return outcome;
+    },
   },
   "notifications#setDonationNoticeAction": {
     // each signed-in user sets their own choice (to the default, so that other cells see nothing change)

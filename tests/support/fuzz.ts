@@ -43,6 +43,12 @@ export interface FuzzWorld {
   creds: Record<Exclude<AuthKind, "none" | "forgedToken" | "malformedAuthorization">, string>;
   /** Real IDs by placeholder name ("campaign", "draft", "bobCampaign", "contribution", "token", "asset"). */
   ids: Record<string, string>;
+  /**
+   * Erin's token and session cookie, sent instead of a seeded user's with any request to /api/me/sessions: "Sign
+   * out everywhere" ends its caller's sessions (and tokens, when asked), which would turn alice's credentials
+   * anonymous for the rest of the run.
+   */
+  ender: { token: string; cookie: string };
 }
 
 export interface FuzzRequest {
@@ -573,7 +579,10 @@ export function generateRequests(doc: Schema, seed: number, n: number): FuzzRequ
 // ---------------------------------------------------------------------------------------------------------
 // Sending and checking
 
-function authHeaders(world: FuzzWorld, auth: AuthKind, salt: number): Record<string, string> {
+function authHeaders(world: FuzzWorld, auth: AuthKind, salt: number, endsCaller: boolean): Record<string, string> {
+  if (endsCaller && (auth === "alice" || auth === "bob" || auth === "carol"))
+    return { authorization: `Bearer ${world.ender.token}` };
+  if (endsCaller && auth === "aliceCookie") return { cookie: world.ender.cookie };
   switch (auth) {
     case "none":
       return {};
@@ -629,7 +638,7 @@ export function materialize(world: FuzzWorld, req: FuzzRequest, salt: number): {
   const fill = (s: string) => s.replace(/\{(\w+)\}/g, (m, name: string) => world.ids[name] ?? m);
   const q = new URLSearchParams(req.query.map(([k, v]) => [k, fill(v)]));
   const url = `${world.base}${fill(req.path)}${req.query.length ? `?${q}` : ""}`;
-  const headers: Record<string, string> = { ...authHeaders(world, req.auth, salt) };
+  const headers: Record<string, string> = { ...authHeaders(world, req.auth, salt, /^\/api\/me\/sessions\b/.test(req.path)) };
   // what fetch can send at all: Latin-1 without controls, no white space at either end (else it throws)
   for (const [k, v] of Object.entries(req.headers)) headers[k] = v.replace(/[^\x20-\x7e\xa0-\xff]/g, "?").trim();
   let body: string | undefined;
@@ -890,6 +899,15 @@ export async function prepareWorld(p: {
   await call(base, `/api/me/tokens/${revoked.id}`, tokens.alice, { method: "DELETE" });
   const kept = await call(base, "/api/me/tokens", tokens.alice, { json: { name: "kept" } });
   const aliceCookie = await cookieSignIn(base, "alice@example.com");
+  await p.sql`insert into users (id, email, name, password_hash)
+    select gen_random_uuid(), 'erin@example.com', 'Erin Example', password_hash from users where email = 'alice@example.com'
+    on conflict do nothing`;
+  const erinCookie = await cookieSignIn(base, "erin@example.com");
+  const erinToken = await fetch(`${base}/api/me/tokens`, {
+    method: "POST",
+    headers: { cookie: erinCookie, "content-type": "application/json" },
+    body: JSON.stringify({ name: "ends sessions" }),
+  }).then(async (r) => ((await r.json()) as { token: string }).token);
   const [alice] = await p.sql<{ id: string }[]>`select id from users where email = 'alice@example.com'`;
   const claims = { sub: alice?.id, email: "alice@example.com", name: "Alice" };
   const expired = await encode({ token: claims, secret: p.authSecret, maxAge: -3600 });
@@ -910,6 +928,7 @@ export async function prepareWorld(p: {
       forgedCookie: `next-auth.session-token=${forged}`,
       tamperedCookie: `next-auth.session-token=${tampered}`,
     },
+    ender: { token: erinToken, cookie: erinCookie },
     ids: {
       campaign: c.id,
       draft: draft.id,

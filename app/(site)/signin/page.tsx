@@ -29,9 +29,15 @@ export default async function SignInPage({
   const c = config();
   const errorCode = Array.isArray(sp.error) ? sp.error[0] : sp.error;
   const initialError = errorCode ? (ERROR_MESSAGES[errorCode] ?? "Sign-in failed. Please try again.") : undefined;
+  const signedOutEverywhere = (Array.isArray(sp.signedOut) ? sp.signedOut[0] : sp.signedOut) === "everywhere";
   return (
     <div className="narrow">
       <h1>Sign in</h1>
+      {signedOutEverywhere && (
+        <p role="status" className="card">
+          You have been signed out on every device. Sign in again to go on here.
+        </p>
+      )}
       <div className="card">
         <SignInForm
           callbackUrl={safeCallback(sp.callbackUrl)}
