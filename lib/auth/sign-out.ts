@@ -1,10 +1,11 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { apiTokens, users } from "@/db/schema";
+import { users } from "@/db/schema";
 import type { Config } from "@/lib/config";
 import { enqueueMail, mailUrl } from "@/lib/mail/queue";
 import { sessionsRevokedMail } from "@/lib/mail/templates";
 import type { PublicUser } from "@/lib/users";
+import { revokeAllApiTokens } from "./tokens";
 
 /** What "Sign out everywhere" did: how many active API tokens it revoked too (0 unless asked to). */
 export interface SignedOutEverywhere {
@@ -33,13 +34,7 @@ export async function signOutEverywhere(
       .where(eq(users.id, p.user.id))
       .returning({ version: users.sessionVersion });
     if (!row) return { apiTokensRevoked: 0 }; // the user is gone: no session of theirs opens anything
-    const revoked = p.revokeApiTokens
-      ? await tx
-          .update(apiTokens)
-          .set({ revokedAt: new Date() })
-          .where(and(eq(apiTokens.userId, p.user.id), isNull(apiTokens.revokedAt)))
-          .returning({ id: apiTokens.id })
-      : [];
+    const apiTokensRevoked = p.revokeApiTokens ? await revokeAllApiTokens(tx, p.user.id) : 0;
     await enqueueMail(tx, {
       dedupeKey: `sessions:${p.user.id}:${row.version}`,
       kind: "sessions_revoked",
@@ -48,12 +43,12 @@ export async function signOutEverywhere(
       ...sessionsRevokedMail({
         name: p.user.name,
         by: p.by,
-        apiTokensRevoked: revoked.length,
+        apiTokensRevoked,
         signInUrl: mailUrl(c, "/signin"),
         tokensUrl: mailUrl(c, "/settings/tokens"),
         payoutsUrl: mailUrl(c, "/settings/payouts"),
       }),
     });
-    return { apiTokensRevoked: revoked.length };
+    return { apiTokensRevoked };
   });
 }

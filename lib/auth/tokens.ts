@@ -131,6 +131,16 @@ export async function revokeApiToken(db: Db, p: { userId: string; tokenId: strin
   throw new AppError("TOKEN_NOT_FOUND", "No such token");
 }
 
+/** Revoke every active token of the user (`tx`: the caller's transaction, e.g. "Sign out everywhere"); answers how many. */
+export async function revokeAllApiTokens(tx: Db, userId: string): Promise<number> {
+  const rows = await tx
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.length;
+}
+
 /** How often one process writes a token's last_used_at (ms): the SQL guard below says the same across processes. */
 const TOUCH_EVERY_MS = 60_000;
 /** When this process last touched each token (its ID → Date.now()): most requests then write nothing at all. */
