@@ -14,7 +14,8 @@
  *    {JSON GET /api/campaigns/{id}, page GET /campaigns/{id} signed out} × {uniform over all the campaigns,
  *    Zipf-skewed (s = 1: the k-th most read campaign gets ∝ 1/k of the reads)} × {"cold", "cache"}:
  *    - cold: straight to one Next.js instance, no nginx. The app's own caches are as they always are: its
- *      in-process W-TinyLFU (1 s TTL) and Redis (10 s TTL, when REDIS_URL is set) in front of PostgreSQL. With
+ *      in-process W-TinyLFU (1 s TTL) and Redis (10 s TTL, when REDIS_URL is set; each size in a Redis database
+ *      of its own, emptied before its instances start: see redisFor) in front of PostgreSQL. With
  *      uniform reads over 10^5 or more campaigns nearly every read misses both and reads PostgreSQL;
  *    - cache: through nginx and its micro-cache (deploy/nginx.conf), over both instances;
  * 4. resident memory (VmRSS) of each process: the web instances, nginx (master and workers together), and
@@ -40,6 +41,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import Redis from "ioredis";
 import postgres from "postgres";
 import { enableAppLogin } from "@/db/app-role";
 import { migrateDatabase } from "@/db/migrate";
@@ -104,6 +106,8 @@ const RATE = values.rate === undefined ? undefined : whole("rate", values.rate);
 const DELAY_MS = RATE === undefined ? undefined : Math.round((CONNECTIONS * 1000) / RATE);
 const SIZES = [...new Set((values.sizes ?? "").split(",").map((s) => whole("sizes", s.trim(), 10)))].sort((x, y) => x - y);
 if (SIZES.length === 0) fail("--sizes names no size");
+if (process.env.REDIS_URL && SIZES.length > 6)
+  fail("with REDIS_URL set, at most six sizes (each caches in its own Redis database, 10 to 15)");
 if (THREADS > CONNECTIONS) fail(`--threads (${THREADS}) cannot exceed --connections (${CONNECTIONS})`);
 const SERVER = values.server ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const COMMAND = ["npm run bench:read-curve", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
@@ -249,6 +253,26 @@ interface Stand {
   stop(): Promise<void>;
 }
 
+/**
+ * With REDIS_URL set, the Redis logical database (10 + the size's place in --sizes) this size's instances cache
+ * in, emptied first; undefined without REDIS_URL. Each size needs its own: the seed gives campaign i the same id
+ * at every size, and the cache key is the campaign id, so sizes sharing one database would answer each other's
+ * reads from the cache (and a previous run's entries would start a row warm).
+ */
+async function redisFor(size: number): Promise<string | undefined> {
+  if (!process.env.REDIS_URL) return undefined;
+  const u = new URL(process.env.REDIS_URL);
+  u.pathname = `/${10 + SIZES.indexOf(size)}`;
+  const client = new Redis(u.toString(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    await client.flushdb();
+  } finally {
+    client.disconnect();
+  }
+  return u.toString();
+}
+
 async function standUp(size: number, work: string): Promise<Stand> {
   say(`— ${int(size)} campaigns —`);
   const { url, name, seedMs } = await prepare(size);
@@ -275,7 +299,13 @@ async function standUp(size: number, work: string): Promise<Stand> {
     if (facts.campaigns < size) throw new Error(`${name} holds ${facts.campaigns} campaigns, fewer than ${size}`);
 
     const runId = `${Date.now().toString(36)}-${size}`;
-    const env = { SERVICES: "web", RATE_LIMIT_MAX: "100000000", RATE_LIMIT_PREFIX: `cf:rl:curve:${runId}` };
+    const redisUrl = await redisFor(size);
+    const env = {
+      SERVICES: "web",
+      RATE_LIMIT_MAX: "100000000",
+      RATE_LIMIT_PREFIX: `cf:rl:curve:${runId}`,
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    };
     apps.push(await startApp(url, env), await startApp(url, env));
     const direct = `http://127.0.0.1:${apps[0]?.port}`;
     const origins: Stand["origins"] = [{ key: "direct", origin: direct }];
@@ -435,7 +465,7 @@ async function main() {
       },
     });
   }
-  const head = `npm run bench:read-curve — ${machine()}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ""}; command: ${COMMAND}`;
+  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ""}; command: ${COMMAND}`;
   console.log("");
   console.log(head);
   console.log(
@@ -486,6 +516,7 @@ async function main() {
     warmupSeconds: WARMUP,
     seed: SEED,
     nginx: Boolean(nginxBin),
+    redis: Boolean(process.env.REDIS_URL),
     rounds: ROUNDS,
     rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m })),
     eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m })),
