@@ -16,7 +16,7 @@ import { type PaymentProvider, type ProviderPayment, ProviderUnavailableError, p
 import { type ReconcileSettings, reconcileContribution } from "./reconcile";
 import { toRefundDto } from "./refunds";
 import type { ContributeInput, ContributionDto, PublicContribution, RefundDto } from "./schemas";
-import { settlePayment } from "./settle";
+import { STANDING_STATUSES, settlePayment } from "./settle";
 
 /** Keys are kept 48 hours (the API promises at least 24). */
 const KEY_TTL_HOURS = 48;
@@ -428,7 +428,7 @@ export function campaignContributionsQuery(db: Db, p: { campaign: CampaignLife; 
     .where(
       and(
         eq(contributions.campaignId, p.campaign.id),
-        inArray(contributions.status, ["succeeded", "partially_refunded"]), // a fully refunded gift is gone
+        inArray(contributions.status, STANDING_STATUSES), // a fully refunded gift is gone
         p.cursor ? lt(contributions.id, p.cursor) : undefined,
         ...withinCampaignLife(p.campaign),
       ),

@@ -61,6 +61,11 @@ export async function settlePayment(db: Db, input: SettleInput): Promise<{ resul
 /** Statuses of a contribution whose money arrived (refunds may have given some or all of it back since). */
 export const PAID_STATUSES = ["succeeded", "partially_refunded", "refunded"] as const;
 export const isPaid = (status: Contribution["status"]): boolean => (PAID_STATUSES as readonly string[]).includes(status);
+/**
+ * Statuses of a gift that still stands: paid and not fully refunded. The public lists (donor wall, top donors, words
+ * of support) show only these; a fully refunded gift is gone from them.
+ */
+export const STANDING_STATUSES = ["succeeded", "partially_refunded"] as const satisfies readonly (typeof PAID_STATUSES)[number][];
 
 /**
  * The transaction every settle function runs in (payments, refunds, disputes): when the news comes from a

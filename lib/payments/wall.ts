@@ -2,7 +2,9 @@ import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Db } from "@/db/client";
 import { contributions, users } from "@/db/schema";
+import { logger } from "@/lib/log";
 import { type CampaignLife, withinCampaignLife } from "./contributions";
+import { STANDING_STATUSES } from "./settle";
 
 /**
  * The donor wall (docs/donor-wall.md): a campaign's top donors and words of support, public. Anonymity is kept
@@ -45,7 +47,7 @@ export async function topDonors(db: Db, campaign: CampaignLife): Promise<TopDono
   const net = sql<number>`${contributions.amount} - ${contributions.refundedAmount}`;
   const paid = and(
     eq(contributions.campaignId, campaign.id),
-    inArray(contributions.status, ["succeeded", "partially_refunded"]),
+    inArray(contributions.status, STANDING_STATUSES),
     ...withinCampaignLife(campaign), // the months of its life only
   );
   // Summed per donor first, and only the TOP_DONORS left joined to their names. Joined before grouping, PostgreSQL
@@ -75,20 +77,51 @@ export async function topDonors(db: Db, campaign: CampaignLife): Promise<TopDono
   }));
 }
 
-let cache: LRUCache<string, TopDonor[], { db: Db; campaign: CampaignLife }> | undefined;
-
 /**
- * `topDonors`, kept TOP_DONORS_TTL_MS per campaign in this process (lru-cache: 10,000 campaigns at most; one
- * query at a time per campaign, concurrent views wait for it). A viral campaign's history is thus read at most once
- * a minute per instance, not on every view; the list may be up to a minute old.
+ * `topDonors` behind a cache of its own, kept `ttlMs` (ms) per campaign (lru-cache: 10,000 campaigns at most), so a
+ * viral campaign's gifts are read at most once per `ttlMs` per process, not on every view; the list may be that old.
+ * Only the first view of a campaign waits for the query (concurrent first views share it). Once the list has
+ * expired, views get the old list at once while one refresh runs in the background (`allowStale`): a campaign with
+ * a long history would otherwise make one viewer per `ttlMs` and instance wait for the whole query. A refresh that
+ * fails goes to `onRefreshError`, and the old list is kept `retryMs` (ms) more before a view tries again.
+ * The function it returns resolves to the list (largest first); it rejects, caching nothing, when a first view's
+ * query fails. The app uses one, `cachedTopDonors`; tests make their own with short times.
  */
-export async function cachedTopDonors(db: Db, campaign: CampaignLife): Promise<TopDonor[]> {
-  cache ??= new LRUCache<string, TopDonor[], { db: Db; campaign: CampaignLife }>({
+export function topDonorsCache({
+  ttlMs = TOP_DONORS_TTL_MS,
+  retryMs = 5_000,
+  onRefreshError = (err, campaignId) =>
+    logger().warn({ err: String(err), campaignId }, "refreshing top donors failed; the old list stays"),
+}: {
+  ttlMs?: number;
+  retryMs?: number;
+  /** Called when a background refresh fails (default: a warning in the process log). */
+  onRefreshError?: (err: unknown, campaignId: string) => void;
+} = {}): (db: Db, campaign: CampaignLife) => Promise<TopDonor[]> {
+  const cache = new LRUCache<string, TopDonor[], { db: Db; campaign: CampaignLife }>({
     max: 10_000,
-    ttl: TOP_DONORS_TTL_MS,
-    fetchMethod: (_id, _stale, { context }) => topDonors(context.db, context.campaign),
+    ttl: ttlMs,
+    allowStale: true,
+    fetchMethod: async (id, stale, { context, options }) => {
+      try {
+        return await topDonors(context.db, context.campaign);
+      } catch (err) {
+        if (stale === undefined) throw err; // a first view: its caller gets the error
+        onRefreshError(err, id);
+        options.ttl = retryMs; // the old list again, for a while
+        return stale;
+      }
+    },
   });
-  return (await cache.fetch(campaign.id, { context: { db, campaign } })) ?? [];
+  return async (db, campaign) => (await cache.fetch(campaign.id, { context: { db, campaign } })) ?? [];
+}
+
+let shared: ReturnType<typeof topDonorsCache> | undefined;
+
+/** The process's `topDonorsCache()` (TOP_DONORS_TTL_MS), made on first use: what the donor wall page shows. */
+export function cachedTopDonors(db: Db, campaign: CampaignLife): Promise<TopDonor[]> {
+  shared ??= topDonorsCache();
+  return shared(db, campaign);
 }
 
 /**
@@ -109,7 +142,7 @@ export async function wordsOfSupport(db: Db, campaign: CampaignLife, limit = 10)
     .where(
       and(
         eq(contributions.campaignId, campaign.id),
-        inArray(contributions.status, ["succeeded", "partially_refunded"]),
+        inArray(contributions.status, STANDING_STATUSES),
         ...withinCampaignLife(campaign), // the months of its life only
       ),
     )
