@@ -273,6 +273,9 @@ async function redisFor(size: number): Promise<string | undefined> {
   return u.toString();
 }
 
+/** The `stop` of every size stood up or being stood up, so that an interrupted run stops them all. */
+const running = new Set<() => Promise<void>>();
+
 async function standUp(size: number, work: string): Promise<Stand> {
   say(`— ${int(size)} campaigns —`);
   const { url, name, seedMs } = await prepare(size);
@@ -280,10 +283,12 @@ async function standUp(size: number, work: string): Promise<Stand> {
   const apps: AppServer[] = [];
   let nginx: ReturnType<typeof spawn> | undefined;
   const stop = async () => {
+    running.delete(stop);
     nginx?.kill("SIGTERM");
     for (const a of apps) await a.stop();
     await sql.end();
   };
+  running.add(stop);
   try {
     const [f] = await sql<{ campaigns: string; contributions: string; lines: string; bytes: string }[]>`
       select (select count(*) from campaigns)::text as campaigns,
@@ -418,6 +423,17 @@ async function main() {
   const all: (RowResult & { round: number })[] = [];
   const sizes: SizeResult[] = [];
   const stands: Stand[] = [];
+  // Ctrl-C (or a kill) mid-run would otherwise leave the web instances and nginx running: stop them, then exit.
+  // An interrupted seed resumes on the next run.
+  const interrupted = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the instances and nginx`);
+    void Promise.allSettled([...running].map((stop) => stop())).finally(() => {
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     for (const size of SIZES) stands.push(await standUp(size, work));
     // Each row at every size back to back (rather than size after size): a shared machine's load changes over
