@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, openDb } from "@/db/client";
 import { type TopDonor, topDonorsCache } from "@/lib/payments/wall";
 import { provisionDatabase, type TestDatabase } from "../support/env";
-import { waitFor } from "../support/wait";
+import { sleep, waitFor } from "../support/wait";
 
 const TTL_MS = 300;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("the top donors cache", () => {
   let tdb: TestDatabase;

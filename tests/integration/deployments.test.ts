@@ -22,11 +22,10 @@ import {
   type TestDatabase,
 } from "../support/env";
 import { activeCampaign, api, tokenFor } from "../support/http";
-import { waitFor } from "../support/wait";
+import { sleep, waitFor } from "../support/wait";
 
 const CRON_SECRET = "test-cron-secret-for-deployments";
 const CONTRIBUTIONS = 60;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -15,9 +15,9 @@ import type { ConsumerGroup } from "@/lib/events/consumers";
 import { partitionOf } from "@/lib/events/partition";
 import type { ConsumerRuntime } from "@/lib/events/runtime";
 import { provisionDatabase, type TestDatabase } from "./env";
-import { waitFor as poll } from "./wait";
+import { waitFor as poll, sleep } from "./wait";
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export async function createEffectsTable(pg: postgres.Sql) {
   await pg.unsafe(`
