@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import { startApp } from "@/tests/support/env";
+import { sleep } from "@/tests/support/wait";
 import { benchDatabase, machine, say } from "./support";
 
 const { values } = parseArgs({ options: { views: { type: "string", default: "50" } } });
@@ -21,8 +22,6 @@ const VIEWS = Number(values.views);
 const STATS_FLUSH_MS = 11_000;
 
 type Counts = { xacts: number; scans: Record<string, number> };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Transactions and per-table scans (sequential + index) so far; costs one transaction itself. */
 async function counts(sql: postgres.Sql): Promise<Counts> {
