@@ -22,7 +22,11 @@
  *    the PostgreSQL backends connected to this database (their private memory, RssAnon: shared buffers are
  *    the server's, counted once apart).
  *
- * Prints one table (size, row, req/s, p50, p99), the ratio p99 at the largest size over p99 at the smallest
+ * With each row it reads (Linux /proc) how busy the busier web instance was, as a share of one core, and PostgreSQL
+ * (every process of the server, whatever database): an instance renders on one thread, so a row that keeps it
+ * near a whole core measures a queue (bench/render-cost.ts gives what one read costs; --rate sets the load).
+ *
+ * Prints one table (size, row, req/s, p50, p99, those two CPU shares), the ratio p99 at the largest size over p99 at the smallest
  * for each row (the goal: ≤ 1.2), and writes bench/results/read-curve-<YYYY-MM-DD>[-quick].json. The seeded
  * databases are kept for the next run (seeding 10^7 takes hours); --drop drops them at the end.
  *
@@ -38,7 +42,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Redis from "ioredis";
@@ -51,7 +55,7 @@ import { type AppServer, startApp, TEST_APP_PASSWORD } from "@/tests/support/env
 import { waitFor } from "@/tests/support/wait";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
-import { machine, runWrk, say, writeResults } from "./support";
+import { cpuByRole, cpuSnapshot, machine, runWrk, say, writeResults } from "./support";
 
 const USAGE =
   "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--rate N] [--drop]";
@@ -127,9 +131,21 @@ interface Measured {
   p99Ms: number;
   non2xx: number;
   socketErrors: number;
+  /**
+   * CPU time over the measured run, as a share of one core (1 = one core busy the whole run): the busier web
+   * instance, and PostgreSQL (all its processes). An instance renders on one thread, so near 1 its p99 measures
+   * the queue in front of it rather than a read (bench/render-cost.ts: what one read costs). NaN off Linux.
+   */
+  busiestWebCore: number;
+  postgresCores: number;
 }
 
-async function wrk(origin: string, pathsFile: string, firstPath: string, seconds: number): Promise<Measured> {
+async function wrk(
+  origin: string,
+  pathsFile: string,
+  firstPath: string,
+  seconds: number,
+): Promise<Omit<Measured, "busiestWebCore" | "postgresCores">> {
   return runWrk(wrkBin, {
     url: origin + firstPath,
     seconds,
@@ -181,6 +197,7 @@ function children(pid: number): number[] {
 const mib = (kib: number) => Math.round(kib / 1024);
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : int(n));
+const pct = (share: number) => (Number.isNaN(share) ? "—" : `${Math.round(share * 100)} %`);
 
 interface RowResult {
   size: number;
@@ -378,10 +395,25 @@ async function measureRow(
   const status = (await fetch(o.origin + first)).status;
   if (status !== 200) throw new Error(`${o.origin}${first} answered ${status}, not 200`);
   await wrk(o.origin, warm, first, WARMUP);
-  const m = await wrk(o.origin, measured, first, SECONDS);
+  const before = cpuSnapshot();
+  const run = await wrk(o.origin, measured, first, SECONDS);
+  const after = cpuSnapshot();
+  let busiestWebCore = Number.NaN;
+  let postgresCores = Number.NaN;
+  if (before && after) {
+    const roles = [
+      ...st.apps.map((a, i) => ({ name: `web ${i}`, pids: [a.process.pid as number] })),
+      { name: "postgres", comm: "postgres" },
+    ];
+    const wall = after.at - before.at;
+    const used = cpuByRole(before, after, roles, cpus().length).roles;
+    busiestWebCore = Math.max(...used.filter((r) => r.role.startsWith("web ")).map((r) => r.ms)) / wall;
+    postgresCores = (used.find((r) => r.role === "postgres")?.ms ?? 0) / wall;
+  }
+  const m: Measured = { ...run, busiestWebCore, postgresCores };
   const rowName = `${target === "json" ? "JSON" : "page"}, ${d}, ${o.key === "direct" ? "cold (direct)" : "cache (nginx)"}`;
   say(
-    `  ${int(st.size)}: ${rowName}: ${int(m.rps)} req/s, p50 ${ms(m.p50Ms)} ms, p99 ${ms(m.p99Ms)} ms (load average ${loadavg()[0]?.toFixed(2)})`,
+    `  ${int(st.size)}: ${rowName}: ${int(m.rps)} req/s, p50 ${ms(m.p50Ms)} ms, p99 ${ms(m.p99Ms)} ms, busier instance ${pct(m.busiestWebCore)} of a core, PostgreSQL ${pct(m.postgresCores)} (load average ${loadavg()[0]?.toFixed(2)})`,
   );
   if (m.non2xx > 0 || m.socketErrors > 0) throw new Error(`${rowName}: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors`);
   return { size: st.size, key: `${target}-${d}-${o.key}`, name: rowName, origin: o.key, target, draw: d, m };
@@ -478,6 +510,8 @@ async function main() {
         p99Ms: m((x) => x.p99Ms),
         non2xx: m((x) => x.non2xx),
         socketErrors: m((x) => x.socketErrors),
+        busiestWebCore: m((x) => x.busiestWebCore),
+        postgresCores: m((x) => x.postgresCores),
       },
     });
   }
@@ -487,10 +521,13 @@ async function main() {
   console.log(
     "cold = straight to one Next.js instance (its 1 s in-process cache and Redis's 10 s in front of PostgreSQL); cache = through nginx's micro-cache over two instances",
   );
-  console.log("| campaigns | row | req/s | p50 ms | p99 ms |");
-  console.log("| ---: | --- | ---: | ---: | ---: |");
+  console.log("| campaigns | row | req/s | p50 ms | p99 ms | busier instance, of a core | PostgreSQL, cores |");
+  console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   const ordered = [...rows].sort((x, y) => x.size - y.size);
-  for (const r of ordered) console.log(`| ${int(r.size)} | ${r.name} | ${int(r.m.rps)} | ${ms(r.m.p50Ms)} | ${ms(r.m.p99Ms)} |`);
+  for (const r of ordered)
+    console.log(
+      `| ${int(r.size)} | ${r.name} | ${int(r.m.rps)} | ${ms(r.m.p50Ms)} | ${ms(r.m.p99Ms)} | ${pct(r.m.busiestWebCore)} | ${Number.isNaN(r.m.postgresCores) ? "—" : r.m.postgresCores.toFixed(2)} |`,
+    );
   const smallest = SIZES[0] as number;
   const largest = SIZES[SIZES.length - 1] as number;
   const ratios = rows
