@@ -53,6 +53,7 @@ import { rngFor, seedAtScale, seedCampaignId } from "@/db/seed-scale";
 import { anyFreePort } from "@/lib/net/ports";
 import { type AppServer, startApp, TEST_APP_PASSWORD } from "@/tests/support/env";
 import { waitFor } from "@/tests/support/wait";
+import { wholeNumber } from "../scripts/args";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
 import { cpuByRole, cpuSnapshot, machine, runWrk, say, writeResults } from "./support";
@@ -88,9 +89,7 @@ const { values } = (() => {
 })();
 
 function whole(name: string, raw: string, min = 1): number {
-  const n = Number(raw.replaceAll("_", ""));
-  if (!Number.isSafeInteger(n) || n < min) fail(`--${name} must be whole numbers of at least ${min} (got "${raw}")`);
-  return n;
+  return wholeNumber(raw, min) ?? fail(`--${name} must be whole numbers of at least ${min} (got "${raw}")`);
 }
 
 const QUICK = values.quick ?? false;

@@ -30,14 +30,15 @@ import { parseArgs } from "node:util";
 import { seedAtScale, seedCampaignId } from "@/db/seed-scale";
 import { startApp } from "@/tests/support/env";
 import { sleep } from "@/tests/support/wait";
+import { wholeNumber } from "../scripts/args";
 import { benchDatabase, cpuSnapshot, machine, percentile, say, writeResults } from "./support";
 
 const USAGE = "usage: npm run bench:render-cost -- [--campaigns 20000] [--reads 300]";
 
 function whole(name: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`[bench] --${name} must be a whole number ≥ ${min}\n${USAGE}`);
+  const n = wholeNumber(raw, min);
+  if (n === undefined) {
+    console.error(`[bench] --${name} must be a whole number of at least ${min} (got "${raw}")\n${USAGE}`);
     process.exit(2);
   }
   return n;

@@ -15,6 +15,7 @@ import { configuredDatabase } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { DEFAULT_CHUNK, DEFAULT_FEE_BPS, type SeedProgress, seedAtScale } from "@/db/seed-scale";
 import { config } from "@/lib/config";
+import { wholeNumber } from "./args";
 
 const USAGE = "usage: npm run seed -- --campaigns N [--database URL] [--seed S] [--chunk C] [--fee-bps B]";
 
@@ -25,9 +26,7 @@ function fail(msg: string): never {
 
 function whole(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw.replaceAll("_", ""));
-  if (!Number.isSafeInteger(n) || n < min) fail(`--${name} must be a whole number of at least ${min} (got "${raw}")`);
-  return n;
+  return wholeNumber(raw, min) ?? fail(`--${name} must be a whole number of at least ${min} (got "${raw}")`);
 }
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
