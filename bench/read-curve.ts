@@ -27,7 +27,8 @@
  * near a whole core measures a queue (bench/render-cost.ts gives what one read costs; --rate sets the load).
  *
  * Prints one table (size, row, req/s, p50, p99, those two CPU shares), the ratio p99 at the largest size over p99 at the smallest
- * for each row (the goal: ≤ 1.2), and writes bench/results/read-curve-<YYYY-MM-DD>[-quick].json. The seeded
+ * for each row (the goal: ≤ 1.2) with a 95 % bootstrap interval and a verdict (bench/tail.ts), and writes
+ * bench/results/read-curve-<YYYY-MM-DD>[-quick].json. The seeded
  * databases are kept for the next run (seeding 10^7 takes hours); --drop drops them at the end.
  *
  *   npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds 8] [--warmup 2]
@@ -35,7 +36,10 @@
  *
  * Ten connections by default: the curve is about latency, and wrk keeps every connection busy, so with more
  * connections than the instance serves at once p99 mostly measures the queue in front of it.
- * --rounds N: measure every row at every size N times (round after round) and report each figure's median.
+ * --rounds N: measure every row at every size N times (round after round). p50 and p99 are then those of every read
+ *   of all the rounds together (wrk hands back each read's latency: bench/wrk.lua), the other figures the median
+ *   of the rounds. A p99 over 500 reads rests on its five slowest, which moved two to four times between rounds of
+ *   one run; pooled over the rounds it rests on more of them, and the interval says how far it can be trusted.
  * --rate N: pace each row at most N requests a second (see RATE below), so that p99 is a read's cost, not a queue's.
  * --quick: 3 s per row after 1 s of warm-up. Needs wrk (Debian: apt-get install wrk); nginx is optional (the
  * cache rows are left out without it).
@@ -57,6 +61,10 @@ import { wholeNumber } from "../scripts/args";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
 import { cpuByRole, cpuSnapshot, machine, runWrk, say, writeResults } from "./support";
+import { MIN_READS_FOR_INTERVAL, type Pool, p99RatioInterval, pool, pooledPercentile } from "./tail";
+
+/** Bootstrap resamples behind each ratio's interval. */
+const RESAMPLES = 1000;
 
 const USAGE =
   "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--rate N] [--drop]";
@@ -130,6 +138,8 @@ interface Measured {
   p99Ms: number;
   non2xx: number;
   socketErrors: number;
+  /** Every read's latency (ms), ascending (bench/wrk.lua; quantiles standing for requests ÷ length reads above 10,000). */
+  latenciesMs: number[];
   /**
    * CPU time over the measured run, as a share of one core (1 = one core busy the whole run): the busier web
    * instance, and PostgreSQL (all its processes). An instance renders on one thread, so near 1 its p99 measures
@@ -151,7 +161,8 @@ async function wrk(
     threads: THREADS,
     connections: CONNECTIONS,
     env: { ...process.env, BENCH_PATHS: pathsFile, ...(DELAY_MS === undefined ? {} : { BENCH_DELAY_MS: String(DELAY_MS) }) },
-  });
+    latencies: true,
+  }).then((r) => ({ ...r, latenciesMs: r.latenciesMs ?? [] }));
 }
 
 type Draw = "uniform" | "zipf";
@@ -490,31 +501,36 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
 
-  // With --rounds > 1, each figure of a row at a size is the median of its rounds (each figure on its own).
+  // With --rounds > 1: p50 and p99 of a row at a size are those of all its rounds' reads together, each other
+  // figure the median of its rounds (each figure on its own).
   const median = (xs: number[]) => {
     const v = [...xs].sort((x, y) => x - y);
     return v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
   };
   const rows: RowResult[] = [];
+  const pools = new Map<string, Pool>();
   for (const r of all) {
     if (rows.some((x) => x.size === r.size && x.key === r.key)) continue;
     const same = all.filter((x) => x.size === r.size && x.key === r.key).map((x) => x.m);
     const m = (f: (x: Measured) => number) => median(same.map(f));
+    const pl = pool(same);
+    pools.set(`${r.size} ${r.key}`, pl);
     rows.push({
       ...r,
       m: {
         requests: m((x) => x.requests),
         rps: m((x) => x.rps),
-        p50Ms: m((x) => x.p50Ms),
-        p99Ms: m((x) => x.p99Ms),
+        p50Ms: pooledPercentile(pl, 50),
+        p99Ms: pooledPercentile(pl, 99),
         non2xx: m((x) => x.non2xx),
         socketErrors: m((x) => x.socketErrors),
         busiestWebCore: m((x) => x.busiestWebCore),
         postgresCores: m((x) => x.postgresCores),
+        latenciesMs: [],
       },
     });
   }
-  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : ""}; command: ${COMMAND}`;
+  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${ROUNDS > 1 ? `, ${ROUNDS} rounds (p50 and p99 over all their reads, the rest the median of the rounds)` : ""}; command: ${COMMAND}`;
   console.log("");
   console.log(head);
   console.log(
@@ -531,16 +547,44 @@ async function main() {
   const largest = SIZES[SIZES.length - 1] as number;
   const ratios = rows
     .filter((r) => r.size === largest)
-    .map((r) => {
+    .map((r, i) => {
       const base = rows.find((x) => x.size === smallest && x.key === r.key);
-      return { key: r.key, name: r.name, ratio: base ? r.m.p99Ms / base.m.p99Ms : null };
+      const large = pools.get(`${largest} ${r.key}`) as Pool;
+      const small = pools.get(`${smallest} ${r.key}`);
+      // Seeded from --seed: the same reads give the same interval.
+      const interval = small ? p99RatioInterval(large, small, rngFor(SEED, 900 + i, 0), RESAMPLES) : null;
+      // The goal holds when the whole interval is within 1.2, fails when the whole of it is above, and this run
+      // cannot tell when it straddles 1.2 (or has too few reads for an interval).
+      const verdict: "within" | "above" | "undecided" | "too few" = !interval
+        ? "too few"
+        : interval.high <= 1.2
+          ? "within"
+          : interval.low > 1.2
+            ? "above"
+            : "undecided";
+      return {
+        key: r.key,
+        name: r.name,
+        ratio: base ? r.m.p99Ms / base.m.p99Ms : null,
+        interval95: interval,
+        verdict,
+        reads: { large: Math.round(large.reads), small: Math.round(small?.reads ?? 0) },
+      };
     });
   if (largest !== smallest) {
     console.log("");
-    console.log(`p99 at ${int(largest)} over p99 at ${int(smallest)} (goal ≤ 1.2):`);
+    console.log(
+      `p99 at ${int(largest)} over p99 at ${int(smallest)} (goal ≤ 1.2), with its 95 % bootstrap interval (${RESAMPLES} resamples of this run's reads):`,
+    );
+    const says = {
+      within: "within 1.2",
+      above: "ABOVE 1.2",
+      undecided: "undecided: the interval straddles 1.2",
+      "too few": `no interval: fewer than ${int(MIN_READS_FOR_INTERVAL)} reads at a size (more --rounds or --seconds)`,
+    };
     for (const r of ratios)
       console.log(
-        `  ${r.name}: ${r.ratio === null ? "—" : r.ratio.toFixed(2)}${r.ratio !== null && r.ratio > 1.2 ? "  ABOVE 1.2" : ""}`,
+        `  ${r.name}: ${r.ratio === null ? "—" : r.ratio.toFixed(2)}${r.interval95 ? ` (${r.interval95.low.toFixed(2)}–${r.interval95.high.toFixed(2)}; ${int(r.reads.large)} and ${int(r.reads.small)} reads)` : ""}  ${says[r.verdict]}`,
       );
   }
   console.log("");
@@ -570,8 +614,8 @@ async function main() {
     nginx: Boolean(nginxBin),
     redis: Boolean(process.env.REDIS_URL),
     rounds: ROUNDS,
-    rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m })),
-    eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m })),
+    rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m, latenciesMs: undefined })),
+    eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m, latenciesMs: undefined })),
     p99Ratios: largest === smallest ? [] : ratios,
     sizes,
   });

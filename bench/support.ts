@@ -148,6 +148,11 @@ export interface WrkResult {
   non2xx: number;
   /** Connect, read and write errors and timeouts. */
   socketErrors: number;
+  /**
+   * With `latencies: true`: every request's latency (ms), ascending; above 10,000 requests, 10,000 evenly spaced
+   * quantiles instead (bench/wrk.lua), each then standing for requests ÷ 10,000 reads.
+   */
+  latenciesMs?: number[];
 }
 
 /**
@@ -157,7 +162,7 @@ export interface WrkResult {
  */
 export async function runWrk(
   bin: string,
-  o: { url: string; seconds: number; threads: number; connections: number; env: NodeJS.ProcessEnv },
+  o: { url: string; seconds: number; threads: number; connections: number; env: NodeJS.ProcessEnv; latencies?: boolean },
 ): Promise<WrkResult> {
   const { stdout } = await promisify(execFile)(
     bin,
@@ -174,7 +179,7 @@ export async function runWrk(
       path.join(root, "bench", "wrk.lua"),
       o.url,
     ],
-    { env: o.env, maxBuffer: 16 * 1024 * 1024 },
+    { env: { ...o.env, ...(o.latencies ? { BENCH_LATENCIES: "1" } : {}) }, maxBuffer: 16 * 1024 * 1024 },
   );
   const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
@@ -195,7 +200,19 @@ export async function runWrk(
     p99Ms: r.p99Us / 1000,
     non2xx: r.non2xx,
     socketErrors: r.socketErrors,
+    ...(o.latencies ? { latenciesMs: latencyLine(stdout) } : {}),
   };
+}
+
+/** bench/wrk.lua's BENCH_LATENCIES line (µs, ascending) in ms; empty when wrk answered nothing. */
+function latencyLine(stdout: string): number[] {
+  const line = stdout.split("\n").find((l) => l.startsWith("BENCH_LATENCIES "));
+  return line
+    ? line
+        .slice("BENCH_LATENCIES ".length)
+        .split(",")
+        .map((us) => Number(us) / 1000)
+    : [];
 }
 
 /**
