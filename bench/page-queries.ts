@@ -1,6 +1,7 @@
 /**
- * Database work per anonymous read of one campaign with a warm cache: the campaign page
- * (/campaigns/{id}) and the API (GET /api/campaigns/{id}). PostgreSQL counts it on a fresh
+ * Database work per read of one campaign with a warm cache: the campaign page (/campaigns/{id}) signed out
+ * and signed in (the header's user and the page's viewer: one users lookup between them, lib/auth/session
+ * `sessionUser`), and the API (GET /api/campaigns/{id}). PostgreSQL counts it on a fresh
  * database: transactions (pg_stat_database; a statement outside a transaction is one) and
  * scans per table (pg_stat_user_tables), around N sequential requests, less the same wait
  * with no requests. What else would poll the database is off (SERVICES=web: no event consumers,
@@ -10,9 +11,11 @@
  *   npm run bench:page-queries -- [--views 50]
  */
 import { parseArgs } from "node:util";
+import bcrypt from "bcryptjs";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import { startApp } from "@/tests/support/env";
+import { signIn } from "@/tests/support/http";
 import { sleep } from "@/tests/support/wait";
 import { benchDatabase, machine, say } from "./support";
 
@@ -63,36 +66,41 @@ async function main() {
   try {
     const user = uuidv7();
     const id = uuidv7();
-    await sql`insert into users (id, email, name) values (${user}, 'reader@example.com', 'Page Reader')`;
+    const hash = bcrypt.hashSync("password", 10);
+    await sql`insert into users (id, email, name, password_hash) values (${user}, 'reader@example.com', 'Page Reader', ${hash})`;
     await sql`insert into campaigns (id, creator_id, title, story, goal_amount, currency, status, collected_amount, contribution_count)
               values (${id}, ${user}, 'A campaign to read', 'A story.', 1000000, 'USD', 'active', 3000, 3)`;
     for (let i = 0; i < 3; i++) {
       await sql`insert into contributions (id, campaign_id, contributor_id, amount, currency, status, payment_method, provider)
                 values (${uuidv7()}, ${id}, ${user}, 1000, 'USD', 'succeeded', 'card_ok', 'sandbox')`;
     }
-    const get = async (path: string) => {
-      const r = await fetch(`${app.baseUrl}${path}`);
+    const cookie = await signIn("reader@example.com", "password", app.baseUrl);
+    const get = async (path: string, signedIn = false) => {
+      const r = await fetch(`${app.baseUrl}${path}`, signedIn ? { headers: { cookie } } : {});
       await r.arrayBuffer();
       if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
     };
-    const views = (path: string) => async () => {
-      for (let i = 0; i < VIEWS; i++) await get(path);
+    const views = (path: string, signedIn: boolean) => async () => {
+      for (let i = 0; i < VIEWS; i++) await get(path, signedIn);
     };
-    for (const path of [`/campaigns/${id}`, `/api/campaigns/${id}`]) await get(path); // warm the caches
+    // warm the caches
+    for (const path of [`/campaigns/${id}`, `/api/campaigns/${id}`]) await get(path);
+    await get(`/campaigns/${id}`, true);
     await sleep(STATS_FLUSH_MS);
     const idle = await measure(sql, { xacts: 0, scans: {} }, async () => {});
     say(`idle: ${idle.xacts} transactions in ${STATS_FLUSH_MS / 1000} s (this script's own reads included)`);
 
     console.log("");
-    console.log(`Database work per anonymous read, warm cache, ${VIEWS} sequential reads — ${machine()}`);
+    console.log(`Database work per read, warm cache, ${VIEWS} sequential reads — ${machine()}`);
     console.log("| read | transactions per read | table scans per read |");
     console.log("|---|---|---|");
-    for (const [name, path] of [
-      ["page /campaigns/{id}", `/campaigns/${id}`],
-      ["API GET /api/campaigns/{id}", `/api/campaigns/${id}`],
-      ["API GET /api/campaigns/{id}/contributions", `/api/campaigns/${id}/contributions`],
+    for (const [name, path, signedIn] of [
+      ["page /campaigns/{id}, signed out", `/campaigns/${id}`, false],
+      ["page /campaigns/{id}, signed in", `/campaigns/${id}`, true],
+      ["API GET /api/campaigns/{id}", `/api/campaigns/${id}`, false],
+      ["API GET /api/campaigns/{id}/contributions", `/api/campaigns/${id}/contributions`, false],
     ] as const) {
-      const d = await measure(sql, idle, views(path));
+      const d = await measure(sql, idle, views(path, signedIn));
       const scans = Object.entries(d.scans)
         .sort()
         .map(([t, n]) => `${t} ${(n / VIEWS).toFixed(2)}`)

@@ -1,6 +1,7 @@
 import type { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { getServerSession } from "next-auth/next";
+import { cache } from "react";
 import { db, services } from "@/lib/app";
 import { AppError } from "@/lib/errors";
 import { forgedCookieWrite } from "@/lib/http/origin";
@@ -41,13 +42,16 @@ export async function requireUser(req: Request): Promise<PublicUser> {
 
 /**
  * The signed-in user in a server component or server action (session cookie only); undefined when signed out or
- * when the cookie's session version is no longer the user's (signed out everywhere since).
+ * when the cookie's session version is no longer the user's (signed out everywhere since). Looked up once per
+ * server render (React's `cache`): the layout's header and the page ask for it alike, and each lookup costs two
+ * reads of the user's row (next-auth's jwt callback checks the session version, then findSessionUser). Outside a
+ * render (a server action) React does not memoise it, so each call reads afresh.
  */
-export async function sessionUser(): Promise<PublicUser | undefined> {
+export const sessionUser = cache(async (): Promise<PublicUser | undefined> => {
   const session = await getServerSession(authOptions());
   const user = session?.user as SessionUser | undefined;
   return user?.id ? findSessionUser(db(), user.id, sessionVersionClaim(user.sv)) : undefined;
-}
+});
 
 /** What the session callback (lib/auth/options) adds to next-auth's `session.user`. */
 export interface SessionUser {

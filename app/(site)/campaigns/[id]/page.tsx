@@ -20,13 +20,11 @@ const UPDATES_SHOWN = 3;
 
 type Props = { params: Promise<{ id: string }> };
 
-const viewer = cache(() => sessionUser());
-
 /**
  * The campaign as the viewer may see it, or undefined (unknown ID, or someone else's draft): the
  * same read as GET /api/campaigns/{id}, so a published campaign comes from the cache.
  */
-const load = cache((id: string) => campaignForPage(id, viewer));
+const load = cache((id: string) => campaignForPage(id, sessionUser));
 
 export function generateMetadata({ params }: Props): Promise<Metadata> {
   return campaignPageMetadata(params, load);
@@ -50,7 +48,7 @@ export default async function CampaignPage({ params }: Props) {
   const { id } = await params;
   const c = await load(id);
   if (!c) notFound();
-  const user = await viewer();
+  const user = await sessionUser();
   const now = new Date();
   const moves = movesFor({ ...c, creatorId: c.creator.id }, user, now).map((to) => moveButton(c.status, to));
   // Why it is suspended or ended, for its creator and admins only (donors see the public notice alone).
