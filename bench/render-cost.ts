@@ -15,7 +15,13 @@
  *   group read again at once): served from the instance's page cache. The baseline;
  * - `page, stale`: every page again once its 2 s are over (STALE): served from the cache, and re-rendered in the
  *   background, which the next request (one at a time) may wait behind. Its CPU counts the background renders
- *   (read a second after the last request).
+ *   (read a second after the last request);
+ * - `page, first render, N paced clients`: first renders again, but as the read curve sends them (bench/read-curve.ts
+ *   --rate): --clients clients, each waiting clients ÷ --rate s after each answer, for --paced-seconds, so renders
+ *   sometimes overlap. An instance renders on one thread: overlapping renders share it, and each takes as long as
+ *   the CPU of all of them. Beside it the table gives what sharing one processor predicts for the mean (M/G/1
+ *   processor sharing: the first render's mean alone ÷ (1 − the share of a core the instance was busy)), so that
+ *   a wait beyond the queue's shows.
  *
  * CPU: the instance's process time (user + system, /proc) over each batch, less what the same process spends
  * in an idle wait as long (pools, timers), divided by the reads. /proc counts in 10 ms ticks: over hundreds of
@@ -24,7 +30,7 @@
  * second one core can do at that CPU cost), and writes bench/results/render-cost-<date>.json. Linux only
  * (/proc). It never asserts.
  *
- *   npm run bench:render-cost -- [--campaigns 20000] [--reads 300]
+ *   npm run bench:render-cost -- [--campaigns 20000] [--reads 300] [--clients 10] [--rate 12] [--paced-seconds 30]
  */
 import { parseArgs } from "node:util";
 import { seedAtScale, seedCampaignId } from "@/db/seed-scale";
@@ -33,7 +39,8 @@ import { sleep } from "@/tests/support/wait";
 import { wholeNumber } from "../scripts/args";
 import { benchDatabase, cpuSnapshot, machine, percentile, say, writeResults } from "./support";
 
-const USAGE = "usage: npm run bench:render-cost -- [--campaigns 20000] [--reads 300]";
+const USAGE =
+  "usage: npm run bench:render-cost -- [--campaigns 20000] [--reads 300] [--clients 10] [--rate 12] [--paced-seconds 30]";
 
 function whole(name: string, raw: string, min: number): number {
   const n = wholeNumber(raw, min);
@@ -44,19 +51,32 @@ function whole(name: string, raw: string, min: number): number {
   return n;
 }
 
-let values: { campaigns?: string; reads?: string };
+let values: { campaigns?: string; reads?: string; clients?: string; rate?: string; "paced-seconds"?: string };
 try {
   ({ values } = parseArgs({
-    options: { campaigns: { type: "string", default: "20000" }, reads: { type: "string", default: "300" } },
+    options: {
+      campaigns: { type: "string", default: "20000" },
+      reads: { type: "string", default: "300" },
+      clients: { type: "string", default: "10" },
+      rate: { type: "string", default: "12" },
+      "paced-seconds": { type: "string", default: "30" },
+    },
   }));
 } catch (e) {
   console.error(`[bench] ${(e as Error).message}\n${USAGE}`);
   process.exit(2);
 }
 const READS = whole("reads", values.reads ?? "300", 10);
+const CLIENTS = whole("clients", values.clients ?? "10", 1);
+const RATE = whole("rate", values.rate ?? "12", 1);
+const PACED_SECONDS = whole("paced-seconds", values["paced-seconds"] ?? "30", 1);
+/** Each paced client's pause after an answer (ms): CLIENTS of them make at most RATE requests a second. */
+const PAUSE_MS = (CLIENTS * 1000) / RATE;
+/** Campaigns the paced clients can reach at most (each read takes at least a pause). */
+const PACED_READS = CLIENTS * Math.ceil((PACED_SECONDS * 1000) / PAUSE_MS + 1);
 const WARM = 100;
-/** Campaign indices: the warm-up's first, then each batch's own (the page kinds share theirs). */
-const CAMPAIGNS = whole("campaigns", values.campaigns ?? "20000", WARM * 2 + READS * 2);
+/** Campaign indices: the warm-up's first, then each batch's own (the page kinds share theirs), then the paced ones. */
+const CAMPAIGNS = whole("campaigns", values.campaigns ?? "20000", WARM * 2 + READS * 2 + PACED_READS);
 /** The signed-out page's revalidate time (app/(public)/campaigns/[id]/public/page.tsx), plus a margin. */
 const STALE_AFTER_MS = 2_500;
 /** First renders per group, each group read again at once (a group's renders take well under 2 s). */
@@ -74,6 +94,9 @@ interface Kind {
 interface KindResult {
   name: string;
   reads: number;
+  meanMs: number;
+  /** The instance's CPU over the batch (less idle) as a share of one core. */
+  busyShare: number;
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
@@ -88,7 +111,7 @@ function cpuMs(pid: number): number {
 }
 
 async function main() {
-  const cmd = `npm run bench:render-cost -- --campaigns ${CAMPAIGNS} --reads ${READS}`;
+  const cmd = `npm run bench:render-cost -- --campaigns ${CAMPAIGNS} --reads ${READS} --clients ${CLIENTS} --rate ${RATE} --paced-seconds ${PACED_SECONDS}`;
   say(`machine: ${machine()}`);
   say(`command: ${cmd}${process.env.REDIS_URL ? " (REDIS_URL set)" : ""}`);
   const db = await benchDatabase("rendercost");
@@ -116,18 +139,38 @@ async function main() {
     const pid = app.process.pid as number;
     const id = (i: number) => seedCampaignId(1, i);
 
-    /** One request at a time; the latency of each (ms), after checking its status and cache state. */
+    /** One read: its latency (ms), after checking its status and cache state. */
+    const read = async (k: Omit<Kind, "paths">, p: string): Promise<number> => {
+      const t = performance.now();
+      const r = await fetch(base + p);
+      await r.arrayBuffer();
+      const ms = performance.now() - t;
+      if (r.status !== 200) throw new Error(`${p} answered ${r.status}`);
+      const state = r.headers.get("x-nextjs-cache");
+      if (k.cache && state !== k.cache) throw new Error(`${k.name}: ${p} was ${state ?? "not cached"}, not ${k.cache}`);
+      return ms;
+    };
+    /** One request at a time; the latency of each (ms). */
     const run = async (k: Kind): Promise<number[]> => {
       const times: number[] = [];
-      for (const p of k.paths) {
-        const t = performance.now();
-        const r = await fetch(base + p);
-        await r.arrayBuffer();
-        times.push(performance.now() - t);
-        if (r.status !== 200) throw new Error(`${p} answered ${r.status}`);
-        const state = r.headers.get("x-nextjs-cache");
-        if (k.cache && state !== k.cache) throw new Error(`${k.name}: ${p} was ${state ?? "not cached"}, not ${k.cache}`);
-      }
+      for (const p of k.paths) times.push(await read(k, p));
+      return times;
+    };
+    const pacedName = `page, first render, ${CLIENTS} paced clients`;
+    /** CLIENTS clients for PACED_SECONDS, each taking the next path and pausing PAUSE_MS after each answer. */
+    const paced = async (k: Kind): Promise<number[]> => {
+      const times: number[] = [];
+      const end = performance.now() + PACED_SECONDS * 1000;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, c) => {
+          await sleep((c * PAUSE_MS) / CLIENTS); // spread the clients' first requests over one pause
+          while (performance.now() < end && next < k.paths.length) {
+            times.push(await read(k, k.paths[next++] as string));
+            await sleep(PAUSE_MS);
+          }
+        }),
+      );
       return times;
     };
 
@@ -145,14 +188,16 @@ async function main() {
 
     const jsonIds = Array.from({ length: READS }, (_, i) => id(WARM * 2 + i));
     const pageIds = Array.from({ length: READS }, (_, i) => id(WARM * 2 + READS + i));
-    const names = ["JSON, first read", "page, first render", "page, cached", "page, stale"] as const;
-    const acc = new Map(names.map((n) => [n, { times: [] as number[], cpu: 0 }]));
+    const pacedIds = Array.from({ length: PACED_READS }, (_, i) => id(WARM * 2 + READS * 2 + i));
+    const names = ["JSON, first read", "page, first render", "page, cached", "page, stale", pacedName] as const;
+    const acc = new Map(names.map((n) => [n, { times: [] as number[], cpu: 0, wallMs: 0 }]));
     /** Run one kind's reads and add their latencies and CPU (less idle) to its account. */
-    const measure = async (name: (typeof names)[number], k: Omit<Kind, "name">, settleMs: number) => {
-      const a = acc.get(name) as { times: number[]; cpu: number };
+    const measure = async (name: (typeof names)[number], k: Omit<Kind, "name">, settleMs: number, how = run) => {
+      const a = acc.get(name) as { times: number[]; cpu: number; wallMs: number };
       const c0 = cpuMs(pid);
       const w0 = performance.now();
-      a.times.push(...(await run({ name, ...k })));
+      a.times.push(...(await how({ name, ...k })));
+      a.wallMs += performance.now() - w0;
       await sleep(settleMs);
       a.cpu += cpuMs(pid) - c0 - idlePerMs * (performance.now() - w0);
     };
@@ -169,12 +214,16 @@ async function main() {
     await sleep(STALE_AFTER_MS);
     say(`page, stale: ${READS} reads`);
     await measure("page, stale", { cache: "STALE", paths: pageIds.map((i) => `/campaigns/${i}`) }, SETTLE_MS);
+    say(`${pacedName}: at most ${RATE} a second for ${PACED_SECONDS} s`);
+    await measure(pacedName, { cache: "MISS", paths: pacedIds.map((i) => `/campaigns/${i}`) }, 100, paced);
     const results: KindResult[] = names.map((name) => {
-      const a = acc.get(name) as { times: number[]; cpu: number };
+      const a = acc.get(name) as { times: number[]; cpu: number; wallMs: number };
       const times = a.times.sort((x, y) => x - y);
       return {
         name,
         reads: times.length,
+        meanMs: times.reduce((x, y) => x + y, 0) / times.length,
+        busyShare: a.cpu / a.wallMs,
         p50Ms: percentile(times, 50),
         p90Ms: percentile(times, 90),
         p99Ms: percentile(times, 99),
@@ -184,14 +233,23 @@ async function main() {
 
     const baseline = results.find((r) => r.name === "page, cached") as KindResult;
     const f = (n: number) => n.toFixed(1);
-    console.log(`\n${machine()}; ${cmd}; one request at a time, ${READS} distinct campaigns a kind\n`);
-    console.log("| read | p50 ms | p90 ms | p99 ms | CPU ms a read | CPU × page, cached |");
-    console.log("|---|---:|---:|---:|---:|---:|");
+    console.log(
+      `\n${machine()}; ${cmd}; one request at a time, ${READS} distinct campaigns a kind (the paced kind: ${CLIENTS} clients, each pausing ${Math.round(PAUSE_MS)} ms after an answer)\n`,
+    );
+    console.log(
+      "| read | reads | mean ms | p50 ms | p90 ms | p99 ms | CPU ms a read | CPU × page, cached | instance busy, of a core |",
+    );
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of results)
       console.log(
-        `| ${r.name} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${f(r.cpuMsPerRead)} | ${(r.cpuMsPerRead / baseline.cpuMsPerRead).toFixed(2)} |`,
+        `| ${r.name} | ${r.reads} | ${f(r.meanMs)} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${f(r.cpuMsPerRead)} | ${(r.cpuMsPerRead / baseline.cpuMsPerRead).toFixed(2)} | ${Math.round(r.busyShare * 100)} % |`,
       );
     const first = results.find((r) => r.name === "page, first render") as KindResult;
+    const pacedResult = results.find((r) => r.name === pacedName) as KindResult;
+    const predicted = first.meanMs / (1 - Math.min(pacedResult.busyShare, 0.99));
+    console.log(
+      `\nPaced, first renders took ${f(pacedResult.meanMs)} ms on average with the instance ${Math.round(pacedResult.busyShare * 100)} % busy; one processor shared (M/G/1 processor sharing) predicts ${f(first.meanMs)} ÷ (1 − ${pacedResult.busyShare.toFixed(2)}) = ${f(predicted)} ms (${(pacedResult.meanMs / predicted).toFixed(2)} × the prediction).`,
+    );
     console.log(
       `\nOne core renders at most about ${Math.floor(1000 / first.cpuMsPerRead)} pages a second never rendered before, and serves about ${Math.floor(1000 / baseline.cpuMsPerRead)} cached ones (CPU alone; idle process: ${f(idlePerMs * 1000)} ms a second).`,
     );
@@ -201,6 +259,7 @@ async function main() {
       redis: Boolean(process.env.REDIS_URL),
       campaigns: CAMPAIGNS,
       idleCpuMsPerSecond: idlePerMs * 1000,
+      paced: { clients: CLIENTS, rate: RATE, seconds: PACED_SECONDS, pauseMs: PAUSE_MS, predictedMeanMs: predicted },
       results,
     });
     say(`wrote ${file}`);
