@@ -37,7 +37,7 @@
  * Ten connections by default: the curve is about latency, and wrk keeps every connection busy, so with more
  * connections than the instance serves at once p99 mostly measures the queue in front of it.
  * --rounds N: measure every row at every size N times (round after round). p50 and p99 are then those of every read
- *   of all the rounds together (wrk hands back each read's latency: bench/wrk.lua), the other figures the median
+ *   of all the rounds together (wrk hands back its latency histogram: bench/wrk.lua), the other figures the median
  *   of the rounds. A p99 over 500 reads rests on its five slowest, which moved two to four times between rounds of
  *   one run; pooled over the rounds it rests on more of them, and the interval says how far it can be trusted.
  * --rate N: pace each row at most N requests a second (see RATE below), so that p99 is a read's cost, not a queue's.
@@ -138,8 +138,8 @@ interface Measured {
   p99Ms: number;
   non2xx: number;
   socketErrors: number;
-  /** Every read's latency (ms), ascending (bench/wrk.lua; quantiles standing for requests ÷ length reads above 10,000). */
-  latenciesMs: number[];
+  /** wrk's latency histogram: [ms, how many reads], ascending (bench/wrk.lua). */
+  latencies: [number, number][];
   /**
    * CPU time over the measured run, as a share of one core (1 = one core busy the whole run): the busier web
    * instance, and PostgreSQL (all its processes). An instance renders on one thread, so near 1 its p99 measures
@@ -162,7 +162,7 @@ async function wrk(
     connections: CONNECTIONS,
     env: { ...process.env, BENCH_PATHS: pathsFile, ...(DELAY_MS === undefined ? {} : { BENCH_DELAY_MS: String(DELAY_MS) }) },
     latencies: true,
-  }).then((r) => ({ ...r, latenciesMs: r.latenciesMs ?? [] }));
+  }).then((r) => ({ ...r, latencies: r.latencies ?? [] }));
 }
 
 type Draw = "uniform" | "zipf";
@@ -526,7 +526,7 @@ async function main() {
         socketErrors: m((x) => x.socketErrors),
         busiestWebCore: m((x) => x.busiestWebCore),
         postgresCores: m((x) => x.postgresCores),
-        latenciesMs: [],
+        latencies: [],
       },
     });
   }
@@ -614,8 +614,8 @@ async function main() {
     nginx: Boolean(nginxBin),
     redis: Boolean(process.env.REDIS_URL),
     rounds: ROUNDS,
-    rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m, latenciesMs: undefined })),
-    eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m, latenciesMs: undefined })),
+    rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m, latencies: undefined })),
+    eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m, latencies: undefined })),
     p99Ratios: largest === smallest ? [] : ratios,
     sizes,
   });

@@ -149,10 +149,10 @@ export interface WrkResult {
   /** Connect, read and write errors and timeouts. */
   socketErrors: number;
   /**
-   * With `latencies: true`: every request's latency (ms), ascending; above 10,000 requests, 10,000 evenly spaced
-   * quantiles instead (bench/wrk.lua), each then standing for requests ÷ 10,000 reads.
+   * With `latencies: true`: wrk's latency histogram, [ms, how many reads], ascending (bench/wrk.lua: with wrk's
+   * coordinated-omission copies, as its own percentiles).
    */
-  latenciesMs?: number[];
+  latencies?: [number, number][];
 }
 
 /**
@@ -200,18 +200,19 @@ export async function runWrk(
     p99Ms: r.p99Us / 1000,
     non2xx: r.non2xx,
     socketErrors: r.socketErrors,
-    ...(o.latencies ? { latenciesMs: latencyLine(stdout) } : {}),
+    ...(o.latencies ? { latencies: latencyLine(stdout) } : {}),
   };
 }
 
-/** bench/wrk.lua's BENCH_LATENCIES line (µs, ascending) in ms; empty when wrk answered nothing. */
-function latencyLine(stdout: string): number[] {
+/** bench/wrk.lua's BENCH_LATENCIES line ("µs:count", ascending) as [ms, count]; empty when wrk answered nothing. */
+function latencyLine(stdout: string): [number, number][] {
   const line = stdout.split("\n").find((l) => l.startsWith("BENCH_LATENCIES "));
-  return line
-    ? line
-        .slice("BENCH_LATENCIES ".length)
-        .split(",")
-        .map((us) => Number(us) / 1000)
+  const pairs = line?.slice("BENCH_LATENCIES ".length).trim();
+  return pairs
+    ? pairs.split(",").map((pair) => {
+        const [us, count] = pair.split(":");
+        return [Number(us) / 1000, Number(count)];
+      })
     : [];
 }
 

@@ -15,25 +15,32 @@ function sample(n: number, stream: number, median = 20, factor = 1): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** A histogram ([ms, reads], ascending) of latencies as wrk hands it back (bench/wrk.lua). */
+function hist(xs: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const x of [...xs].sort((a, b) => a - b)) {
+    const last = out[out.length - 1];
+    if (last && last[0] === x) last[1]++;
+    else out.push([x, 1]);
+  }
+  return out;
+}
+
 describe("pooled percentiles", () => {
   it("are those of all the reads of the runs together", () => {
     const a = sample(700, 1);
     const b = sample(900, 2, 35);
-    const pl = pool([
-      { requests: a.length, latenciesMs: a },
-      { requests: b.length, latenciesMs: b },
-    ]);
+    const pl = pool([{ latencies: hist(a) }, { latencies: hist(b) }]);
     const all = [...a, ...b].sort((x, y) => x - y);
     expect(pl.reads).toBe(1600);
     for (const p of [0, 50, 90, 99, 100]) expect(pooledPercentile(pl, p)).toBe(percentile(all, p));
   });
 
-  it("weigh quantiles by the reads each stands for", () => {
-    // One run handed back 100 quantiles for 1,000 reads (each stands for ten), the other 100 reads of 1,000 ms.
-    const quantiles = Array.from({ length: 100 }, (_, i) => i + 1);
+  it("count each value as many times as wrk saw it", () => {
+    // One run: 1,000 reads, ten at each of 1..100 ms; the other 100 reads, all at 1,000 ms.
     const pl = pool([
-      { requests: 1000, latenciesMs: quantiles },
-      { requests: 100, latenciesMs: Array(100).fill(1000) },
+      { latencies: Array.from({ length: 100 }, (_, i): [number, number] => [i + 1, 10]) },
+      { latencies: [[1000, 100]] },
     ]);
     expect(pl.reads).toBe(1100);
     // 1,000 of 1,100 reads are at most 100 ms: p90 is among them, p95 is not.
@@ -47,7 +54,7 @@ describe("pooled percentiles", () => {
 });
 
 describe("p99RatioInterval", () => {
-  const of = (xs: number[]) => pool([{ requests: xs.length, latenciesMs: xs }]);
+  const of = (xs: number[]) => pool([{ latencies: hist(xs) }]);
 
   it("holds 1 for two samples of one distribution, and is narrower with more reads", () => {
     const small = p99RatioInterval(of(sample(1500, 3)), of(sample(1500, 4)), rngFor(7, 99, 0));
@@ -67,6 +74,28 @@ describe("p99RatioInterval", () => {
     expect(iv).not.toBeNull();
     expect(iv?.low).toBeGreaterThan(1.2);
     expect(iv?.high).toBeLessThan(2);
+  });
+
+  it("draws reads in proportion to their counts", () => {
+    // 0.5 % of the reads at 100 ms: p99 is 10 ms, and a resample almost never holds the 101 slow reads it would
+    // take to move it; drawn per distinct value instead, half the draws would be 100 ms.
+    const w = pool([{ latencies: [[10, 9950]] }, { latencies: [[100, 50]] }]);
+    expect(pooledPercentile(w, 99)).toBe(10);
+    expect(p99RatioInterval(w, pool([{ latencies: [[10, 1000]] }]), rngFor(7, 5, 0), 50)).toEqual({ low: 1, high: 1 });
+  });
+
+  it("takes the 99th percentile of each resample", () => {
+    // 2 % of the reads at 100 ms: p99 is 100 ms (p95 would be 10), in nearly every resample as in the sample.
+    const slow = pool([
+      {
+        latencies: [
+          [10, 980],
+          [100, 20],
+        ],
+      },
+    ]);
+    const fast = pool([{ latencies: [[10, 1000]] }]);
+    expect(p99RatioInterval(slow, fast, rngFor(7, 6, 0), 200)).toEqual({ low: 10, high: 10 });
   });
 
   it("gives the same interval for the same seed", () => {

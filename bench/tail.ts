@@ -6,41 +6,39 @@
  */
 
 /**
- * The reads of several runs of one row as one sample: each run's latencies (ms, ascending) weighted by the reads
- * each value stands for (1; requests ÷ length when wrk handed back quantiles instead of every read, bench/wrk.lua),
- * merged in ascending order with the running total of the weights.
+ * The reads of several runs of one row as one sample: each run's latency histogram ([ms, how many reads], as
+ * runWrk gives it, bench/wrk.lua) merged in ascending order of latency, with the running count of reads.
  */
 export interface Pool {
   /** Latencies (ms), ascending. */
   values: Float64Array;
-  /** cumulative[i]: the reads standing for values[0..i]. */
+  /** cumulative[i]: the reads at values[0..i]. */
   cumulative: Float64Array;
-  /** All the reads the pool stands for. */
+  /** All the reads. */
   reads: number;
+  /** Every value is one read (no two reads share a latency): a bootstrap draw is then a uniform index. */
+  unit: boolean;
 }
 
-/** Pool runs of `{ requests, latenciesMs }` (ms, each run's ascending, as runWrk gives them). */
-export function pool(runs: { requests: number; latenciesMs: number[] }[]): Pool {
-  const pairs: [number, number][] = [];
-  for (const r of runs) {
-    const weight = r.latenciesMs.length > 0 ? r.requests / r.latenciesMs.length : 0;
-    for (const v of r.latenciesMs) pairs.push([v, weight]);
-  }
+/** Pool runs' histograms of [ms, reads] pairs (any order; counts of 0 are left out). */
+export function pool(runs: { latencies: [number, number][] }[]): Pool {
+  const pairs = runs.flatMap((r) => r.latencies).filter(([, n]) => n > 0);
   pairs.sort((a, b) => a[0] - b[0]);
   const values = new Float64Array(pairs.length);
   const cumulative = new Float64Array(pairs.length);
   let total = 0;
-  pairs.forEach(([v, w], i) => {
+  pairs.forEach(([v, n], i) => {
     values[i] = v;
-    total += w;
+    total += n;
     cumulative[i] = total;
   });
-  return { values, cumulative, reads: total };
+  return { values, cumulative, reads: total, unit: pairs.every(([, n]) => n === 1) };
 }
 
 /**
- * The first index whose running weight exceeds `target` (reads): with every weight 1 and target p·n, the index
- * floor(p·n) that bench/support.ts's `percentile` takes, so a pool of one run gives wrk's own figures.
+ * The first index whose running count exceeds `target` (reads): the value at index floor(p·n) of all the reads
+ * sorted, as bench/support.ts's `percentile` takes it (and as wrk's own percentile does, for p99 at 100 to 2,000
+ * reads at least).
  */
 function rankOf(cumulative: Float64Array, target: number): number {
   let lo = 0;
@@ -60,8 +58,9 @@ export function pooledPercentile(pl: Pool, p: number): number {
 }
 
 /**
- * Fewest reads a pool needs for an interval: ten above its p99. With fewer, p99 is one of the few slowest reads
- * and a bootstrap of it says little (with 100 reads it is the slowest, which a resample can only repeat or undercut).
+ * Fewest reads a pool needs for an interval: 1,000, so that p99 is the tenth-slowest read or further in. With
+ * fewer, p99 is one of the few slowest reads and a bootstrap of it says little (with 100 reads it is the slowest,
+ * which a resample can only repeat or undercut).
  */
 export const MIN_READS_FOR_INTERVAL = 1000;
 
@@ -71,10 +70,11 @@ export const MIN_READS_FOR_INTERVAL = 1000;
  * runs from the 2.5th to the 97.5th percentile of those ratios. `random` gives floats in [0, 1) (seed it for the
  * same interval on the same reads). null when a pool stands for fewer than MIN_READS_FOR_INTERVAL reads.
  *
- * It covers the chance of which reads happened to be slow within these reads, not what differs between runs (other
- * load on the machine). Written by hand: no kept npm package bootstraps a weighted sample, and here each resample's
- * p99 comes from counting the draws per rank of the pool (its values are already sorted), which costs the reads
- * drawn rather than a sort of them.
+ * Every read is drawn as if independent of the others. It covers the chance of which reads happened to be slow,
+ * not what differs between rounds or runs (other load on the machine; the read curve's rounds of one row have
+ * differed more than that), so it is narrower than the scatter between runs. Written by hand: no kept npm package
+ * bootstraps a histogram, and here each resample's p99 comes from counting the draws per value of the pool (its
+ * values are already sorted), which costs the reads drawn rather than a sort of them.
  */
 export function p99RatioInterval(
   large: Pool,
@@ -86,10 +86,8 @@ export function p99RatioInterval(
   const resampledP99 = (pl: Pool, counts: Uint32Array): number => {
     counts.fill(0);
     const n = Math.round(pl.reads);
-    // Every value one read (wrk handed back each read): a draw is a uniform index, no search.
-    const direct = n === pl.values.length;
     for (let i = 0; i < n; i++) {
-      const k = direct ? Math.floor(random() * n) : rankOf(pl.cumulative, random() * pl.reads);
+      const k = pl.unit ? Math.floor(random() * n) : rankOf(pl.cumulative, random() * pl.reads);
       counts[k] = (counts[k] as number) + 1;
     }
     const want = Math.floor(0.99 * n); // as percentile(): the value at index floor(0.99 n) of the sorted draws

@@ -8,11 +8,12 @@
 --   BENCH_COOKIE   a Cookie header on every request (a signed-in viewer's session);
 --   BENCH_DELAY_MS each connection waits this many ms after an answer before its next request (wrk's delay()):
 --                  load paced below what the server can take, so latency is the service's, not a queue's.
---   BENCH_LATENCIES when set, done() also prints "BENCH_LATENCIES " and every request's latency in µs, ascending,
---                  comma-separated (up to 10,000 values; above that many requests, 10,000 evenly spaced
---                  quantiles): what lets the caller pool the reads of several runs into one percentile. wrk's
---                  Lua API gives no per-request latency, and its histogram cannot be read bucket by bucket, so
---                  each value is latency:percentile() at the middle of its rank: exact order statistics.
+--   BENCH_LATENCIES when set, done() also prints "BENCH_LATENCIES " and wrk's latency histogram, comma-separated
+--                  "µs:count" pairs in ascending µs (latency(i), wrk's SCRIPTING): what lets the caller pool the
+--                  reads of several runs into one percentile. It is what wrk's own percentiles are taken from, so
+--                  it holds the copies wrk adds for coordinated omission (a latency far above the expected
+--                  interval between requests of a connection is recorded again at shorter latencies: only when
+--                  answers are slow against an unpaced load) and not the reads past --timeout (socket errors).
 -- done() prints one line, "BENCH_RESULT " and a JSON object: requests, durationUs, p50Us, p99Us,
 -- non2xx (wrk counts answers with a status of 400 or more) and socketErrors (connect, read, write, timeout).
 
@@ -66,10 +67,12 @@ function done(summary, latency, requests)
     'BENCH_RESULT {"requests":%.0f,"durationUs":%.0f,"p50Us":%.0f,"p99Us":%.0f,"non2xx":%.0f,"socketErrors":%.0f}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.status,
     e.connect + e.read + e.write + e.timeout))
-  if os.getenv("BENCH_LATENCIES") and summary.requests > 0 then
-    local k = math.min(summary.requests, 10000)
+  if os.getenv("BENCH_LATENCIES") then
     local out = {}
-    for i = 1, k do out[i] = string.format("%.0f", latency:percentile((i - 0.5) * 100 / k)) end
+    for i = 1, #latency do
+      local us, count = latency(i)
+      out[i] = string.format("%.0f:%.0f", us, count)
+    end
     io.write("BENCH_LATENCIES ", table.concat(out, ","), "\n")
   end
 end
