@@ -61,10 +61,7 @@ import { wholeNumber } from "../scripts/args";
 import { buildIfStale } from "../scripts/build-if-stale";
 import { localNginxConf } from "../scripts/nginx-conf";
 import { cpuByRole, cpuSnapshot, machine, runWrk, say, writeResults } from "./support";
-import { MIN_READS_FOR_INTERVAL, type Pool, p99RatioInterval, pool, pooledPercentile } from "./tail";
-
-/** Bootstrap resamples behind each ratio's interval. */
-const RESAMPLES = 1000;
+import { MIN_READS_FOR_INTERVAL, type Pool, p99RatioInterval, pool, pooledPercentile, RESAMPLES } from "./tail";
 
 const USAGE =
   "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--rate N] [--drop]";
@@ -552,7 +549,7 @@ async function main() {
       const large = pools.get(`${largest} ${r.key}`) as Pool;
       const small = pools.get(`${smallest} ${r.key}`);
       // Seeded from --seed: the same reads give the same interval.
-      const interval = small ? p99RatioInterval(large, small, rngFor(SEED, 900 + i, 0), RESAMPLES) : null;
+      const interval = small ? p99RatioInterval(large, small, rngFor(SEED, 900 + i, 0)) : null;
       // The goal holds when the whole interval is within 1.2, fails when the whole of it is above, and this run
       // cannot tell when it straddles 1.2 (or has too few reads for an interval).
       const verdict: "within" | "above" | "undecided" | "too few" = !interval
@@ -568,7 +565,7 @@ async function main() {
         ratio: base ? r.m.p99Ms / base.m.p99Ms : null,
         interval95: interval,
         verdict,
-        reads: { large: Math.round(large.reads), small: Math.round(small?.reads ?? 0) },
+        reads: { large: large.reads, small: small?.reads ?? 0 },
       };
     });
   if (largest !== smallest) {

@@ -64,6 +64,9 @@ export function pooledPercentile(pl: Pool, p: number): number {
  */
 export const MIN_READS_FOR_INTERVAL = 1000;
 
+/** Bootstrap resamples behind an interval, unless the caller asks for another number. */
+export const RESAMPLES = 1000;
+
 /**
  * A 95 % percentile-bootstrap interval of p99(`large`) ÷ p99(`small`): `resamples` times (default 1000), as many
  * reads as each pool stands for are drawn from it with replacement, and the ratio of their p99s taken; the interval
@@ -80,12 +83,12 @@ export function p99RatioInterval(
   large: Pool,
   small: Pool,
   random: () => number,
-  resamples = 1000,
+  resamples = RESAMPLES,
 ): { low: number; high: number } | null {
   if (large.reads < MIN_READS_FOR_INTERVAL || small.reads < MIN_READS_FOR_INTERVAL) return null;
   const resampledP99 = (pl: Pool, counts: Uint32Array): number => {
     counts.fill(0);
-    const n = Math.round(pl.reads);
+    const n = pl.reads; // a whole number: wrk's counts
     for (let i = 0; i < n; i++) {
       const k = pl.unit ? Math.floor(random() * n) : rankOf(pl.cumulative, random() * pl.reads);
       counts[k] = (counts[k] as number) + 1;
