@@ -32,7 +32,8 @@
  * databases are kept for the next run (seeding 10^7 takes hours); --drop drops them at the end.
  *
  *   npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds 8] [--warmup 2]
- *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--rounds 1] [--rate N] [--drop]
+ *                               [--connections 10] [--threads 2] [--server URL] [--seed 1] [--rounds 1] [--rate N]
+ *                               [--side-by-side] [--drop]
  *
  * Ten connections by default: the curve is about latency, and wrk keeps every connection busy, so with more
  * connections than the instance serves at once p99 mostly measures the queue in front of it.
@@ -41,6 +42,7 @@
  *   of the rounds. A p99 over 500 reads rests on its five slowest, which moved two to four times between rounds of
  *   one run; pooled over the rounds it rests on more of them, and the interval says how far it can be trusted.
  * --rate N: pace each row at most N requests a second (see RATE below), so that p99 is a read's cost, not a queue's.
+ * --side-by-side: measure the sizes of a row at the same time rather than one after the other (see SIDE_BY_SIDE).
  * --quick: 3 s per row after 1 s of warm-up. Needs wrk (Debian: apt-get install wrk); nginx is optional (the
  * cache rows are left out without it).
  */
@@ -64,7 +66,7 @@ import { cpuByRole, cpuSnapshot, machine, runWrk, say, writeResults } from "./su
 import { MIN_READS_FOR_INTERVAL, type Pool, p99RatioInterval, pool, pooledPercentile, RESAMPLES } from "./tail";
 
 const USAGE =
-  "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--rate N] [--drop]";
+  "usage: npm run bench:read-curve -- [--sizes 100000,1000000,10000000] [--quick] [--seconds N] [--warmup N] [--connections N] [--threads N] [--server URL] [--seed S] [--rounds N] [--rate N] [--side-by-side] [--drop]";
 
 function fail(msg: string): never {
   console.error(`[bench] ${msg}\n${USAGE}`);
@@ -86,6 +88,7 @@ const { values } = (() => {
         drop: { type: "boolean", default: false },
         rounds: { type: "string", default: "1" },
         rate: { type: "string" },
+        "side-by-side": { type: "boolean", default: false },
       },
     });
   } catch (e) {
@@ -112,6 +115,14 @@ const ROUNDS = whole("rounds", values.rounds ?? "1");
  */
 const RATE = values.rate === undefined ? undefined : whole("rate", values.rate);
 const DELAY_MS = RATE === undefined ? undefined : Math.round((CONNECTIONS * 1000) / RATE);
+/**
+ * --side-by-side: load every size of a row at the same time (one wrk each, each at --rate) instead of one size
+ * after the other. The sizes of a row then share the same seconds of the machine: a pause of the host, a
+ * checkpoint or a neighbour's burst lands on both, where run one after the other it lands on one and moves the
+ * ratio (rounds of one run differed two-fold at p99). The cost: the sizes load each other (the machine carries
+ * the sum of their rates), and PostgreSQL's busy share is the whole server's, so that of all the sizes together.
+ */
+const SIDE_BY_SIDE = values["side-by-side"] ?? false;
 const SIZES = [...new Set((values.sizes ?? "").split(",").map((s) => whole("sizes", s.trim(), 10)))].sort((x, y) => x - y);
 if (SIZES.length === 0) fail("--sizes names no size");
 if (process.env.REDIS_URL && SIZES.length > 6)
@@ -376,15 +387,19 @@ async function standUp(size: number, work: string): Promise<Stand> {
   }
 }
 
-/** One row at one size: a warm-up on its own draw, then the measured run on another. */
-async function measureRow(
+/**
+ * One row at one size, in two steps: `warmRow` writes its paths, checks the first answers 200 and loads it
+ * unmeasured on a draw of its own; the `measure` it returns runs the measured load on another draw. Apart so that
+ * --side-by-side can warm every size, then measure every size at once.
+ */
+async function warmRow(
   st: Stand,
   o: Stand["origins"][number],
   target: "json" | "page",
   d: Draw,
   stream: number,
   work: string,
-): Promise<RowResult> {
+): Promise<() => Promise<RowResult>> {
   const prefix = target === "json" ? "/api/campaigns/" : "/campaigns/";
   const file = (s: number) => {
     const f = path.join(work, `${st.size}-${o.key}-${target}-${d}-${s}`);
@@ -402,6 +417,17 @@ async function measureRow(
   const status = (await fetch(o.origin + first)).status;
   if (status !== 200) throw new Error(`${o.origin}${first} answered ${status}, not 200`);
   await wrk(o.origin, warm, first, WARMUP);
+  return () => measureRow(st, o, target, d, measured, first);
+}
+
+async function measureRow(
+  st: Stand,
+  o: Stand["origins"][number],
+  target: "json" | "page",
+  d: Draw,
+  measured: string,
+  first: string,
+): Promise<RowResult> {
   const before = cpuSnapshot();
   const run = await wrk(o.origin, measured, first, SECONDS);
   const after = cpuSnapshot();
@@ -476,7 +502,8 @@ async function main() {
   try {
     for (const size of SIZES) stands.push(await standUp(size, work));
     // Each row at every size back to back (rather than size after size): a shared machine's load changes over
-    // minutes, and this way each row's sizes are measured under the same load as nearly as can be.
+    // minutes, and this way each row's sizes are measured under the same load as nearly as can be (with
+    // --side-by-side, in the same seconds).
     let stream = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       if (ROUNDS > 1) say(`round ${round} of ${ROUNDS}`);
@@ -484,9 +511,15 @@ async function main() {
         for (const target of ["json", "page"] as const) {
           for (const d of ["uniform", "zipf"] as const) {
             stream++;
-            for (const st of stands) {
+            const here = stands.flatMap((st) => {
               const o = st.origins.find((x) => x.key === key);
-              if (o) all.push({ ...(await measureRow(st, o, target, d, stream, work)), round });
+              return o ? [{ st, o }] : [];
+            });
+            if (SIDE_BY_SIDE) {
+              const measures = await Promise.all(here.map(({ st, o }) => warmRow(st, o, target, d, stream, work)));
+              for (const r of await Promise.all(measures.map((m) => m()))) all.push({ ...r, round });
+            } else {
+              for (const { st, o } of here) all.push({ ...(await (await warmRow(st, o, target, d, stream, work))()), round });
             }
           }
         }
@@ -527,7 +560,7 @@ async function main() {
       },
     });
   }
-  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${ROUNDS > 1 ? `, ${ROUNDS} rounds (p50 and p99 over all their reads, the rest the median of the rounds)` : ""}; command: ${COMMAND}`;
+  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${SIDE_BY_SIDE ? ", the sizes of a row side by side (at once, each at that rate)" : ""}${ROUNDS > 1 ? `, ${ROUNDS} rounds (p50 and p99 over all their reads, the rest the median of the rounds)` : ""}; command: ${COMMAND}`;
   console.log("");
   console.log(head);
   console.log(
@@ -611,6 +644,7 @@ async function main() {
     nginx: Boolean(nginxBin),
     redis: Boolean(process.env.REDIS_URL),
     rounds: ROUNDS,
+    sideBySide: SIDE_BY_SIDE,
     rows: rows.map((r) => ({ size: r.size, key: r.key, name: r.name, ...r.m, latencies: undefined })),
     eachRound: all.map((r) => ({ round: r.round, size: r.size, key: r.key, ...r.m, latencies: undefined })),
     p99Ratios: largest === smallest ? [] : ratios,
