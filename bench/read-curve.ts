@@ -108,10 +108,12 @@ const THREADS = whole("threads", values.threads ?? "2");
 const SEED = whole("seed", values.seed ?? "1", 0);
 const ROUNDS = whole("rounds", values.rounds ?? "1");
 /**
- * --rate N: pace the load at most N requests a second (each connection waits connections ÷ N s after each answer),
- * instead of as fast as answers come. Unpaced, wrk keeps every connection busy, each row runs the instance at its
- * limit and p99 measures the queue in front of it and the pauses of a shared machine (rows of one size moved 0.2×
- * to 2× between runs); paced below the limit, it measures what a read costs.
+ * --rate N: pace the load at most N requests a second (each connection waits a random pause after each answer, and
+ * before its first request, exponential with a mean of connections ÷ N s: bench/wrk.lua), instead of as fast as
+ * answers come. Random, not fixed: with a fixed pause the connections stayed in step and every read queued behind
+ * the others of its burst (runs before 2026-12-02 were paced so). Unpaced, wrk keeps every connection busy, each
+ * row runs the instance at its limit and p99 measures the queue in front of it and the pauses of a shared machine
+ * (rows of one size moved 0.2× to 2× between runs); paced below the limit, it measures what a read costs.
  */
 const RATE = values.rate === undefined ? undefined : whole("rate", values.rate);
 const DELAY_MS = RATE === undefined ? undefined : Math.round((CONNECTIONS * 1000) / RATE);
@@ -157,18 +159,24 @@ interface Measured {
   postgresCores: number;
 }
 
+/** `pacing`: seeds the paced pauses (bench/wrk.lua), so that runs side by side do not pause in step. */
 async function wrk(
   origin: string,
   pathsFile: string,
   firstPath: string,
   seconds: number,
+  pacing = 0,
 ): Promise<Omit<Measured, "busiestWebCore" | "postgresCores">> {
   return runWrk(wrkBin, {
     url: origin + firstPath,
     seconds,
     threads: THREADS,
     connections: CONNECTIONS,
-    env: { ...process.env, BENCH_PATHS: pathsFile, ...(DELAY_MS === undefined ? {} : { BENCH_DELAY_MS: String(DELAY_MS) }) },
+    env: {
+      ...process.env,
+      BENCH_PATHS: pathsFile,
+      ...(DELAY_MS === undefined ? {} : { BENCH_DELAY_MS: String(DELAY_MS), BENCH_SEED: String(SEED * 1_000_000 + pacing) }),
+    },
     latencies: true,
   }).then((r) => ({ ...r, latencies: r.latencies ?? [] }));
 }
@@ -416,8 +424,9 @@ async function warmRow(
   const first = readFileSync(measured, "utf8").split("\n")[0] as string;
   const status = (await fetch(o.origin + first)).status;
   if (status !== 200) throw new Error(`${o.origin}${first} answered ${status}, not 200`);
-  await wrk(o.origin, warm, first, WARMUP);
-  return () => measureRow(st, o, target, d, measured, first);
+  const pacing = stream * 100 + SIZES.indexOf(st.size);
+  await wrk(o.origin, warm, first, WARMUP, pacing);
+  return () => measureRow(st, o, target, d, measured, first, pacing + 50);
 }
 
 async function measureRow(
@@ -427,9 +436,10 @@ async function measureRow(
   d: Draw,
   measured: string,
   first: string,
+  pacing: number,
 ): Promise<RowResult> {
   const before = cpuSnapshot();
-  const run = await wrk(o.origin, measured, first, SECONDS);
+  const run = await wrk(o.origin, measured, first, SECONDS, pacing);
   const after = cpuSnapshot();
   let busiestWebCore = Number.NaN;
   let postgresCores = Number.NaN;
@@ -560,7 +570,7 @@ async function main() {
       },
     });
   }
-  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits ${DELAY_MS} ms after an answer)`}${SIDE_BY_SIDE ? ", the sizes of a row side by side (at once, each at that rate)" : ""}${ROUNDS > 1 ? `, ${ROUNDS} rounds (p50 and p99 over all their reads, the rest the median of the rounds)` : ""}; command: ${COMMAND}`;
+  const head = `npm run bench:read-curve — ${machine()}; ${process.env.REDIS_URL ? "Redis (a database per size)" : "no Redis"}; ${generator}, ${THREADS} threads, ${CONNECTIONS} connections, ${SECONDS} s per row after ${WARMUP} s of warm-up${RATE === undefined ? "" : `, paced at most ${RATE} req/s (each connection waits a random pause, exponential with a mean of ${DELAY_MS} ms, after an answer)`}${SIDE_BY_SIDE ? ", the sizes of a row side by side (at once, each at that rate)" : ""}${ROUNDS > 1 ? `, ${ROUNDS} rounds (p50 and p99 over all their reads, the rest the median of the rounds)` : ""}; command: ${COMMAND}`;
   console.log("");
   console.log(head);
   console.log(
