@@ -17,11 +17,13 @@
  *   background, which the next request (one at a time) may wait behind. Its CPU counts the background renders
  *   (read a second after the last request);
  * - `page, first render, N paced clients`: first renders again, but as the read curve sends them (bench/read-curve.ts
- *   --rate): --clients clients, each waiting clients ÷ --rate s after each answer, for --paced-seconds, so renders
- *   sometimes overlap. An instance renders on one thread: overlapping renders share it, and each takes as long as
+ *   --rate): --clients clients for --paced-seconds, each waiting a random pause before each request, exponential
+ *   with a mean of clients ÷ --rate s (a fixed pause lets closed-loop clients fall into step and arrive in
+ *   bursts: bench/wrk.lua), so renders sometimes overlap. An instance renders on one thread: overlapping renders share it, and each takes as long as
  *   the CPU of all of them. After the table comes what sharing one processor would predict for the mean (M/G/1
  *   processor sharing: the first render's mean alone ÷ (1 − the share of a core the instance was busy)). It is a
- *   rough reference, not a bound: it assumes Poisson arrivals (these are closed-loop clients, which overlap less),
+ *   rough reference, not a bound: it assumes Poisson arrivals (these are closed-loop clients, near Poisson only while
+ *   the instance answers fast against their pauses),
  *   counts the database's part of a render as the thread's, and takes the process's CPU on all its threads.
  *
  * CPU: the instance's process time (user + system, /proc) over each batch, less what the same process spends
@@ -34,7 +36,7 @@
  *   npm run bench:render-cost -- [--campaigns 20000] [--reads 300] [--clients 10] [--rate 12] [--paced-seconds 30]
  */
 import { parseArgs } from "node:util";
-import { seedAtScale, seedCampaignId } from "@/db/seed-scale";
+import { rngFor, seedAtScale, seedCampaignId } from "@/db/seed-scale";
 import { startApp } from "@/tests/support/env";
 import { sleep } from "@/tests/support/wait";
 import { wholeNumber } from "../scripts/args";
@@ -71,11 +73,13 @@ const READS = whole("reads", values.reads ?? "300", 10);
 const CLIENTS = whole("clients", values.clients ?? "10", 1);
 const RATE = whole("rate", values.rate ?? "12", 1);
 const PACED_SECONDS = whole("paced-seconds", values["paced-seconds"] ?? "30", 1);
-/** Each paced client's pause after an answer (ms): CLIENTS of them make at most RATE requests a second. */
+/** Each paced client's mean pause before a request (ms): CLIENTS of them make at most RATE requests a second. */
 const PAUSE_MS = (CLIENTS * 1000) / RATE;
-/** Campaigns the paced clients can reach at most (each read takes at least a pause). */
-const PACED_READS = CLIENTS * Math.ceil((PACED_SECONDS * 1000) / PAUSE_MS + 1);
+/** Campaigns the paced clients can reach: three times what their mean pauses allow (the pauses are random). */
+const PACED_READS = 3 * CLIENTS * Math.ceil((PACED_SECONDS * 1000) / PAUSE_MS + 1);
 const WARM = 100;
+/** rngFor's stream for the paced clients' pauses. */
+const PAUSE_STREAM = 1_000;
 /** Campaign indices: the warm-up's first, then each batch's own (the page kinds share theirs), then the paced ones. */
 const CAMPAIGNS = whole("campaigns", values.campaigns ?? "20000", WARM * 2 + READS * 2 + PACED_READS);
 /** The signed-out page's revalidate time (app/(public)/campaigns/[id]/public/page.tsx), plus a margin. */
@@ -158,18 +162,20 @@ async function main() {
       return times;
     };
     const pacedName = `page, first render, ${CLIENTS} paced clients`;
-    /** CLIENTS clients for PACED_SECONDS, each taking the next path and pausing PAUSE_MS after each answer. */
+    /**
+     * CLIENTS clients for PACED_SECONDS, each pausing before every request (exponential, mean PAUSE_MS, seeded
+     * per client: the same pauses every run) and taking the next path.
+     */
     const paced = async (k: Kind): Promise<number[]> => {
       const times: number[] = [];
       const end = performance.now() + PACED_SECONDS * 1000;
       let next = 0;
       await Promise.all(
         Array.from({ length: CLIENTS }, async (_, c) => {
-          await sleep((c * PAUSE_MS) / CLIENTS); // spread the clients' first requests over one pause
-          while (performance.now() < end && next < k.paths.length) {
+          const random = rngFor(1, PAUSE_STREAM, c);
+          const pause = () => sleep(-Math.log(1 - random()) * PAUSE_MS); // random() < 1: a finite pause
+          for (await pause(); performance.now() < end && next < k.paths.length; await pause())
             times.push(await read(k, k.paths[next++] as string));
-            await sleep(PAUSE_MS);
-          }
         }),
       );
       return times;
@@ -235,7 +241,7 @@ async function main() {
     const baseline = results.find((r) => r.name === "page, cached") as KindResult;
     const f = (n: number) => n.toFixed(1);
     console.log(
-      `\n${machine()}; ${cmd}; one request at a time, ${READS} distinct campaigns a kind (the paced kind: ${CLIENTS} clients, each pausing ${Math.round(PAUSE_MS)} ms after an answer)\n`,
+      `\n${machine()}; ${cmd}; one request at a time, ${READS} distinct campaigns a kind (the paced kind: ${CLIENTS} clients, each pausing at random, ${Math.round(PAUSE_MS)} ms on average, before a request)\n`,
     );
     console.log(
       "| read | reads | mean ms | p50 ms | p90 ms | p99 ms | CPU ms a read | CPU × page, cached | instance busy, of a core |",
