@@ -15,7 +15,7 @@ const DEV_SECRET = "development-only-secret-not-for-production-use";
 
 /**
  * Thrown by the jwt callback for a session cookie from before the user's last "Sign out everywhere": next-auth
- * then answers no session and clears the cookie (its /api/auth/session, and getServerSession). Logged as info.
+ * then answers no session and clears the cookie (its /api/auth/session). Logged as info.
  */
 class SessionRevoked extends Error {
   constructor() {
@@ -97,9 +97,9 @@ export function authOptions(c: Config = config()): NextAuthOptions {
       },
       /**
        * At sign-in the cookie records the user and the user's session version; every later read of the session
-       * (getServerSession, next-auth's /api/auth/session, which would also renew the cookie) checks that version
-       * against the user's row and throws SessionRevoked once "Sign out everywhere" has changed it.
-       * lib/auth/session checks again where it loads the user (the API reads the cookie without this callback).
+       * through next-auth (its /api/auth/session, which also renews the cookie) checks that version against the
+       * user's row and throws SessionRevoked once "Sign out everywhere" has changed it. Server renders and the API
+       * decode the cookie without this callback; lib/auth/session checks the version where it loads the user.
        */
       async jwt({ token, user }) {
         if (user) {

@@ -1,12 +1,12 @@
+import { cookies, headers } from "next/headers";
 import type { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
-import { getServerSession } from "next-auth/next";
 import { cache } from "react";
 import { db, services } from "@/lib/app";
 import { AppError } from "@/lib/errors";
 import { forgedCookieWrite } from "@/lib/http/origin";
 import { findSessionUser, type PublicUser, sessionVersionClaim } from "@/lib/users";
-import { authOptions, authSecret } from "./options";
+import { authSecret } from "./options";
 import { userForToken } from "./tokens";
 
 /**
@@ -43,14 +43,17 @@ export async function requireUser(req: Request): Promise<PublicUser> {
 /**
  * The signed-in user in a server component or server action (session cookie only); undefined when signed out or
  * when the cookie's session version is no longer the user's (signed out everywhere since). Looked up once per
- * server render (React's `cache`): the layout's header and the page ask for it alike, and each lookup costs two
- * reads of the user's row (next-auth's jwt callback checks the session version, then findSessionUser). Outside a
- * render (a server action) React does not memoise it, so each call reads afresh.
+ * server render (React's `cache`): the layout's header and the page ask for it alike. One read of the user's row:
+ * the cookie is decoded as the API's `currentUser` decodes it (next-auth's `getToken`, which verifies its
+ * signature and expiry), and findSessionUser checks the session version where it loads the user. Not through
+ * `getServerSession`, whose jwt callback (lib/auth/options) read the same row once more only to check the same
+ * version, and whose renewed cookie a server component cannot set anyway. Outside a render (a server action)
+ * React does not memoise it, so each call reads afresh.
  */
 export const sessionUser = cache(async (): Promise<PublicUser | undefined> => {
-  const session = await getServerSession(authOptions());
-  const user = session?.user as SessionUser | undefined;
-  return user?.id ? findSessionUser(db(), user.id, sessionVersionClaim(user.sv)) : undefined;
+  const req = { cookies: await cookies(), headers: await headers() };
+  const jwt = await getToken({ req: req as unknown as NextRequest, secret: authSecret() });
+  return jwt?.sub ? findSessionUser(db(), jwt.sub, sessionVersionClaim(jwt.sv)) : undefined;
 });
 
 /** What the session callback (lib/auth/options) adds to next-auth's `session.user`. */
