@@ -117,6 +117,10 @@ const ROUNDS = whole("rounds", values.rounds ?? "1");
  */
 const RATE = values.rate === undefined ? undefined : whole("rate", values.rate);
 const DELAY_MS = RATE === undefined ? undefined : Math.round((CONNECTIONS * 1000) / RATE);
+// bench/wrk.lua cuts each pause at 4 s (the app's keep-alive closes idle connections after 5 s): with a mean
+// above 1 s the cut would change the pacing.
+if (DELAY_MS !== undefined && DELAY_MS > 1000)
+  fail(`--rate ${RATE} with ${CONNECTIONS} connections pauses ${DELAY_MS} ms on average: at most 1000 (fewer --connections)`);
 /**
  * --side-by-side: load every size of a row at the same time (one wrk each, each at --rate) instead of one size
  * after the other. The sizes of a row then share the same seconds of the machine: a pause of the host, a
