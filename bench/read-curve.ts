@@ -111,7 +111,7 @@ const ROUNDS = whole("rounds", values.rounds ?? "1");
  * --rate N: pace the load at most N requests a second (each connection waits a random pause after each answer, and
  * before its first request, exponential with a mean of connections ÷ N s: bench/wrk.lua), instead of as fast as
  * answers come. Random, not fixed: with a fixed pause the connections stayed in step and every read queued behind
- * the others of its burst (runs until 2 December 2026, afternoon, were paced so). Unpaced, wrk keeps every
+ * the others of its burst (runs before 2 December 2026, 10:00 UTC, were paced so). Unpaced, wrk keeps every
  * connection busy, each row runs the instance at its limit and p99 measures the queue in front of it and the pauses
  * of a shared machine (rows of one size moved 0.2× to 2× between runs); paced below the limit, it measures what a
  * read costs.
