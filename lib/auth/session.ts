@@ -29,9 +29,17 @@ export async function currentUser(req: Request): Promise<PublicUser | undefined>
   if (forgedCookieWrite(req, services().config)) {
     throw new AppError("CROSS_ORIGIN_REQUEST", "Writes with this site's session may only come from this site");
   }
-  const jwt = await getToken({ req: req as unknown as NextRequest, secret: authSecret() });
-  if (!jwt?.sub) return undefined;
-  return findSessionUser(db(), jwt.sub, sessionVersionClaim(jwt.sv));
+  return cookieUser(req);
+}
+
+/**
+ * The user next-auth's session cookie names (read from `req`'s `cookies` or `headers`, as `getToken` accepts
+ * them), verified (signature, expiry) and still on the user's session version; undefined otherwise. The one
+ * path from a cookie to a user, for the API (`currentUser`) and for server renders (`sessionUser`).
+ */
+async function cookieUser(req: unknown): Promise<PublicUser | undefined> {
+  const jwt = await getToken({ req: req as NextRequest, secret: authSecret() });
+  return jwt?.sub ? findSessionUser(db(), jwt.sub, sessionVersionClaim(jwt.sv)) : undefined;
 }
 
 export async function requireUser(req: Request): Promise<PublicUser> {
@@ -44,16 +52,13 @@ export async function requireUser(req: Request): Promise<PublicUser> {
  * The signed-in user in a server component or server action (session cookie only); undefined when signed out or
  * when the cookie's session version is no longer the user's (signed out everywhere since). Looked up once per
  * server render (React's `cache`): the layout's header and the page ask for it alike. One read of the user's row:
- * the cookie is decoded as the API's `currentUser` decodes it (next-auth's `getToken`, which verifies its
- * signature and expiry), and findSessionUser checks the session version where it loads the user. Not through
- * `getServerSession`, whose jwt callback (lib/auth/options) read the same row once more only to check the same
- * version, and whose renewed cookie a server component cannot set anyway. Outside a render (a server action)
- * React does not memoise it, so each call reads afresh.
+ * the cookie is decoded as the API's `currentUser` decodes it (`cookieUser`), and findSessionUser checks the
+ * session version where it loads the user. Not through `getServerSession`, whose jwt callback (lib/auth/options)
+ * read the same row once more only to check the same version, and whose renewed cookie a server component cannot
+ * set anyway. Outside a render (a server action) React does not memoise it, so each call reads afresh.
  */
 export const sessionUser = cache(async (): Promise<PublicUser | undefined> => {
-  const req = { cookies: await cookies(), headers: await headers() };
-  const jwt = await getToken({ req: req as unknown as NextRequest, secret: authSecret() });
-  return jwt?.sub ? findSessionUser(db(), jwt.sub, sessionVersionClaim(jwt.sv)) : undefined;
+  return cookieUser({ cookies: await cookies(), headers: await headers() });
 });
 
 /** What the session callback (lib/auth/options) adds to next-auth's `session.user`. */
