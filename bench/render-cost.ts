@@ -19,12 +19,12 @@
  * - `page, first render, N paced clients`: first renders again, but as the read curve sends them (bench/read-curve.ts
  *   --rate): --clients clients for --paced-seconds, each waiting a random pause before each request, exponential
  *   with a mean of clients ÷ --rate s (a fixed pause lets closed-loop clients fall into step and arrive in
- *   bursts: bench/wrk.lua), so renders sometimes overlap. An instance renders on one thread: overlapping renders share it, and each takes as long as
- *   the CPU of all of them. After the table comes what sharing one processor would predict for the mean (M/G/1
- *   processor sharing: the first render's mean alone ÷ (1 − the share of a core the instance was busy)). It is a
- *   rough reference, not a bound: it assumes Poisson arrivals (these are closed-loop clients, near Poisson only while
- *   the instance answers fast against their pauses),
- *   counts the database's part of a render as the thread's, and takes the process's CPU on all its threads.
+ *   bursts: bench/wrk.lua), so renders sometimes overlap. An instance renders on one thread: overlapping renders
+ *   share it, and each takes as long as the CPU of all of them. After the table comes what sharing one processor
+ *   would predict for the mean (M/G/1 processor sharing: the first render's mean alone ÷ (1 − the share of a core
+ *   the instance was busy)). It is a rough reference, not a bound: it assumes Poisson arrivals (these are
+ *   closed-loop clients, near Poisson only while the instance answers fast against their pauses), counts the
+ *   database's part of a render as the thread's, and takes the process's CPU on all its threads.
  *
  * CPU: the instance's process time (user + system, /proc) over each batch, less what the same process spends
  * in an idle wait as long (pools, timers), divided by the reads. /proc counts in 10 ms ticks: over hundreds of

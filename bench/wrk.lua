@@ -12,9 +12,9 @@
 --                  and the thread), so that the connections' requests arrive as many independent readers' would
 --                  (nearly a Poisson stream; at most 4 s, below). A fixed pause kept wrk's connections in step:
 --                  they start together and all wait the same time, so ten connections fired within a few ms of
---                  each other every pause and each read waited behind the others of its burst (one instance, a cached campaign,
---                  ten connections at 13 req/s on 2 cores beside a seed: p50 21 ms and p99 83 ms with the fixed
---                  pause, 4.8 and 16 ms with random ones).
+--                  each other every pause and each read waited behind the others of its burst (one instance, a
+--                  cached campaign, ten connections at 13 req/s on 2 cores beside a seed: p50 21 ms and p99 83 ms
+--                  with the fixed pause, 4.8 and 16 ms with random ones).
 --   BENCH_LATENCIES when set, done() also prints "BENCH_LATENCIES " and wrk's latency histogram, comma-separated
 --                  "µs:count" pairs in ascending µs (latency(i), wrk's SCRIPTING): what lets the caller pool the
 --                  reads of several runs into one percentile. It is what wrk's own percentiles are taken from, so
